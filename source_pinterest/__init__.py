@@ -1,0 +1,3 @@
+from source_pinterest.source import SourcePinterest
+
+__all__ = ["SourcePinterest"]

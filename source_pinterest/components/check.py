@@ -1,0 +1,31 @@
+"""`check`: one cheap call (the ad account list) that proves the credentials and the configured ad account ids."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+
+def check_connection(source: Any, config: Mapping[str, Any]) -> tuple[bool, str | None]:
+    try:
+        ad_accounts = next(s for s in source.streams(config) if s.name == "ad_accounts")
+        found = {record.data["id"] for partition in ad_accounts.generate_partitions() for record in partition.read()}
+    except AirbyteTracedException as error:
+        return False, error.message
+    except Exception as error:  # noqa: BLE001 - every failure becomes a readable check result
+        return False, f"Could not reach Pinterest: {error}"
+
+    missing = sorted(set(config.get("account_ids") or []) - found)
+    if missing:
+        return False, (
+            f"Config field 'account_ids': the token cannot see ad account(s) {', '.join(missing)}. "
+            "Fix: check the ids in Ads Manager, or ask the account owner to share the account with this user."
+        )
+    if not found:
+        return False, (
+            "The token sees no ad account. Fix: sign in as a user with a Pinterest business account "
+            "(or an ad account shared with them) and the ads:read scope."
+        )
+    return True, None

@@ -1,0 +1,106 @@
+"""OAuth refresh with HTTP Basic, rotating refresh tokens persisted via a control message, 401 handling."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import parse_qs
+
+from airbyte_cdk.models import FailureType, SyncMode
+
+from unit_tests.conftest import (
+    ACCESS_TOKEN,
+    API,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    oauth_config,
+    page,
+    read_streams,
+    records_of,
+    token_config,
+)
+
+BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+
+
+def _token_response(access: str, refresh: str) -> dict:
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": 2592000,
+        "refresh_token_expires_in": 5184000,
+        "scope": "ads:read",
+        "response_type": "refresh_token",
+    }
+
+
+def _control_configs(capsys) -> list[dict]:
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"CONTROL"' in line]
+    return [line["control"]["connectorConfig"]["config"] for line in lines]
+
+
+def test_expired_token_is_refreshed_with_basic_auth_and_rotated_token_is_persisted(requests_mock, capsys) -> None:
+    config = oauth_config()
+    config["credentials"]["token_expiry_date"] = ""  # unknown expiry: refresh before the first call
+    token = requests_mock.post(API + "oauth/token", json=_token_response("new-access-1", "new-refresh-1"))
+    accounts = requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}]))
+
+    output = read_streams(config, ["ad_accounts"], mode=SyncMode.full_refresh)
+
+    assert [r["id"] for r in records_of(output)] == ["111"]
+    assert token.last_request.headers["Authorization"] == BASIC
+    form = parse_qs(token.last_request.text)
+    assert form["grant_type"] == ["refresh_token"] and form["refresh_token"] == [REFRESH_TOKEN]
+    assert "client_secret" not in form  # the secret travels only in the Basic header
+    assert accounts.last_request.headers["Authorization"] == "Bearer new-access-1"
+    persisted = _control_configs(capsys)[-1]["credentials"]
+    assert persisted["refresh_token"] == "new-refresh-1" and persisted["access_token"] == "new-access-1"
+
+
+def test_401_on_data_refreshes_once_and_retries_the_same_request(requests_mock, capsys) -> None:
+    requests_mock.post(API + "oauth/token", json=_token_response("fresh-access", "rotated-refresh"))
+    sent: list[str] = []  # headers as they were on the wire (the retried request object is mutated in place)
+
+    def accounts(request, context) -> dict:
+        sent.append(request.headers["Authorization"])
+        if len(sent) == 1:
+            context.status_code = 401
+            return {"code": 2, "message": "Authentication failed."}
+        return page([{"id": "7"}])
+
+    requests_mock.get(API + "ad_accounts", json=accounts)
+    output = read_streams(oauth_config(), ["ad_accounts"], mode=SyncMode.full_refresh)
+
+    assert [r["id"] for r in records_of(output)] == ["7"]
+    assert sent == [f"Bearer {ACCESS_TOKEN}", "Bearer fresh-access"]
+    assert _control_configs(capsys)[-1]["credentials"]["refresh_token"] == "rotated-refresh"
+
+
+def test_revoked_refresh_token_is_a_config_error_asking_to_reauthenticate(requests_mock) -> None:
+    config = oauth_config()
+    config["credentials"]["token_expiry_date"] = ""
+    requests_mock.post(
+        API + "oauth/token", status_code=400, json={"error": "invalid_grant", "error_description": "revoked"}
+    )
+    output = read_streams(config, ["ad_accounts"], mode=SyncMode.full_refresh, expecting_exception=True)
+
+    errors = [e.trace.error for e in output.errors]
+    assert errors and errors[0].failure_type == FailureType.config_error
+
+
+def test_rejected_access_token_is_a_config_error_naming_the_fix(requests_mock) -> None:
+    requests_mock.get(API + "ad_accounts", status_code=401, json={"code": 2, "message": "Authentication failed."})
+    output = read_streams(token_config(), ["ad_accounts"], mode=SyncMode.full_refresh, expecting_exception=True)
+
+    error = output.errors[0].trace.error
+    assert error.failure_type == FailureType.config_error
+    assert "new access token" in error.message
+    assert len(requests_mock.request_history) == 1  # a static token cannot be refreshed: no retry storm
+
+
+def test_access_token_is_sent_as_bearer(requests_mock) -> None:
+    accounts = requests_mock.get(API + "ad_accounts", json=page([{"id": "1"}]))
+    read_streams(token_config(), ["ad_accounts"], mode=SyncMode.full_refresh)
+    assert accounts.last_request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
