@@ -48,6 +48,16 @@ def page(items: list[dict[str, Any]], bookmark: str | None = None) -> dict[str, 
     return {"items": items, "bookmark": bookmark}
 
 
+def serve_pages(requests_mock: Any, url: str, pages: list[list[dict[str, Any]]]) -> Any:
+    """Serve `pages` by bookmark like the API does, whoever asks and however often."""
+
+    def respond(request: Any, context: Any) -> dict[str, Any]:
+        index = int(query(request).get("bookmark", ["0"])[0])
+        return page(pages[index], str(index + 1) if index + 1 < len(pages) else None)
+
+    return requests_mock.get(url, json=respond)
+
+
 def read_streams(
     config: Mapping[str, Any],
     streams: Iterable[str],
