@@ -1,0 +1,1 @@
+"""End-to-end tests and the local Pinterest API emulator they run against."""

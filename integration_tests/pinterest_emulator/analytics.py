@@ -1,0 +1,242 @@
+"""The ads analytics engine behind the sync endpoints, async reports and the ground truth.
+
+Rows are built by summing ads' daily (or hourly) counters into (entity, period) buckets. Rules:
+- Data exist from the scenario's history start through today; today holds only the hours before clock.NOW_HOUR.
+- A conversion (metrics.Event) counts when its lag is within the attribution window of its kind (click,
+  engagement, view; window N admits lags 0..N) and it has been reported, i.e. action day + lag <= yesterday.
+  TIME_OF_AD_ACTION dates it on the action day (so the last weeks keep growing), TIME_OF_CONVERSION on the
+  conversion day. HOUR granularity has no conversion data (as the spec says).
+- DATE: DAY 'YYYY-MM-DD'; WEEK the Monday and MONTH the 1st of the calendar period (so the first and last
+  buckets may cover only part of their period); HOUR 'YYYY-MM-DDTHH:00:00' (UTC); TOTAL rows have no DATE.
+- Rows whose requested metrics are all zero or absent are omitted; absent values are left out (sparse rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from operator import add
+from typing import Any
+
+from .clock import NOW_HOUR, iso_date
+from .columns import Column, column
+from .metrics import MAX_LAG, NB, NC, ZERO, Event, ad_day, ad_hours, ad_partial_day, conv_index
+from .world import AdNode, World
+
+LEVELS = ("AD_ACCOUNT", "CAMPAIGN", "AD_GROUP", "AD")
+ID_COLUMN = {"AD_ACCOUNT": "AD_ACCOUNT_ID", "CAMPAIGN": "CAMPAIGN_ID", "AD_GROUP": "AD_GROUP_ID", "AD": "AD_ID"}
+Period = tuple[int, int] | int | None  # (day, hour) | day ordinal of the period start | None for TOTAL
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    click_window_days: int = 30
+    engagement_window_days: int = 30
+    view_window_days: int = 1
+    conversion_report_time: str = "TIME_OF_AD_ACTION"
+
+    def windows(self) -> tuple[int, int, int]:
+        return self.click_window_days, self.engagement_window_days, self.view_window_days
+
+
+@dataclass(frozen=True)
+class Query:
+    level: str
+    entity_ids: Sequence[str]  # entities of `level` to report on
+    start: date
+    end: date
+    columns: Sequence[str]
+    granularity: str = "DAY"
+    attribution: Attribution = Attribution()
+    aggregate: bool = False  # aggregate_report_rows: one row per period for all entities, without the id column
+
+
+def period_of(ordinal: int, granularity: str) -> int | None:
+    if granularity == "TOTAL":
+        return None
+    if granularity == "WEEK":
+        return ordinal - (ordinal - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
+    if granularity == "MONTH":
+        return ordinal - date.fromordinal(ordinal).day + 1
+    return ordinal
+
+
+def date_label(period: Period) -> str | None:
+    if period is None:
+        return None
+    if isinstance(period, tuple):
+        return f"{iso_date(period[0])}T{period[1]:02d}:00:00"
+    return iso_date(period)
+
+
+def live_days(world: World, ad: AdNode, first: int, last: int) -> Iterator[int]:
+    for start, end in world.effective_live(ad):
+        stop = last if end is None else min(last, end - 1)
+        yield from range(max(first, start), stop + 1)
+
+
+def deliveries(world: World, ad: AdNode, first: int, last: int, hourly: bool) -> Iterator[tuple[Period, Sequence[int]]]:
+    """(day or (day, hour), counters) of an ad between two ordinals, today counting only up to NOW_HOUR."""
+    today = world.today.toordinal()
+    profile = ad.profile
+    for day in live_days(world, ad, max(first, world.history_start), min(last, today)):
+        if hourly:
+            hours = ad_hours(profile, day)
+            if hours is not None:
+                for hour, vec in enumerate(hours[:NOW_HOUR] if day == today else hours):
+                    yield (day, hour), vec
+            continue
+        if day == today:
+            partial = ad_partial_day(profile, day)
+            if partial is not None:
+                yield day, partial
+        else:
+            full = ad_day(profile, day)
+            if full is not None:
+                yield day, full[0]
+
+
+def conversions(
+    world: World, ad: AdNode, first: int, last: int, attribution: Attribution
+) -> Iterator[tuple[int, Event]]:
+    """(reporting day, event) of the conversions known today that fall on days first..last."""
+    reported_through = world.today.toordinal() - 1
+    windows = attribution.windows()
+    by_action = attribution.conversion_report_time == "TIME_OF_AD_ACTION"
+    earliest_action = first if by_action else first - MAX_LAG
+    for day in live_days(world, ad, max(earliest_action, world.history_start), min(last, reported_through)):
+        full = ad_day(ad.profile, day)
+        if full is None:
+            continue
+        for event in full[1]:
+            lag = event[3]
+            if lag > windows[event[1]] or day + lag > reported_through:
+                continue
+            when = day if by_action else day + lag
+            if first <= when <= last:
+                yield when, event
+
+
+def add_event(vector: list[int], event: Event) -> None:
+    i = conv_index(event[0], event[1], event[2], 0)
+    vector[i] += event[4]
+    vector[i + 1] += event[5]
+    vector[i + 2] += event[6]
+
+
+def run(world: World, q: Query) -> list[Row]:
+    """Rows exactly as the sync analytics endpoint answers for `q` (limits are checked by the caller)."""
+    first, last = q.start.toordinal(), q.end.toordinal()
+    columns = [column(name) for name in dict.fromkeys(q.columns)]
+    hourly = q.granularity == "HOUR"
+    with_conversions = not hourly and any(c.conversion for c in columns)
+    base: dict[tuple[str, Period], list[int]] = {}
+    conv: dict[tuple[str, Period], list[int]] = {}
+    for entity_id in q.entity_ids:
+        bucket_entity = "" if q.aggregate else entity_id
+        for ad in world.ads_under(entity_id):
+            for when, vec in deliveries(world, ad, first, last, hourly):
+                key = (bucket_entity, when if hourly else period_of(when, q.granularity))  # type: ignore[arg-type]
+                acc = base.get(key)
+                base[key] = list(vec) if acc is None else list(map(add, acc, vec))
+            if with_conversions:
+                for when, event in conversions(world, ad, first, last, q.attribution):
+                    key = (bucket_entity, period_of(when, q.granularity))
+                    add_event(conv.setdefault(key, [0] * NC), event)
+    rows = []
+    for key in sorted(set(base) | set(conv), key=_sort_key):
+        row = build_row(world, q, columns, key, base.get(key, list(ZERO)), conv.get(key) if with_conversions else None)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _sort_key(key: tuple[str, Period]) -> tuple[int, Any]:
+    entity, period = key
+    return (int(entity) if entity else 0, period if period is not None else 0)
+
+
+def build_row(
+    world: World, q: Query, columns: list[Column], key: tuple[str, Period], v: Sequence[int], c: Sequence[int] | None
+) -> Row | None:
+    entity, period = key
+    row: Row = {}
+    if not q.aggregate:
+        row[ID_COLUMN[q.level]] = entity
+    label = date_label(period)
+    if label is not None:
+        row["DATE"] = label
+    attrs = {} if q.aggregate else attributes(world, q.level, entity)
+    measured = False
+    for col in columns:
+        value = attrs.get(col.name) if col.attribute else col.value(v, c)
+        if value is None:
+            continue
+        row[col.name] = value
+        measured = measured or (not col.attribute and value != 0)
+    if not any(not col.attribute for col in columns):  # only attributes asked for: keep rows that delivered
+        measured = any(v[:NB]) or bool(c and any(c))
+    return row if measured else None
+
+
+def attributes(world: World, level: str, entity_id: str) -> dict[str, Any]:
+    """Entity columns of a row at `level`, from the records as they are now."""
+    out: dict[str, Any] = {}
+    if level == "AD":
+        ad = world.ads[entity_id].record
+        out.update(
+            AD_ID=ad["id"],
+            AD_NAME=ad["name"],
+            AD_STATUS=ad["status"],
+            PIN_ID=ad["pin_id"],
+            PIN_PROMOTION_ID=ad["id"],
+            PIN_PROMOTION_NAME=ad["name"],
+            PIN_PROMOTION_STATUS=ad["summary_status"],
+        )
+        pin = world.pins.get(ad["pin_id"])
+        if pin and pin["media"].get("duration"):
+            out["VIDEO_LENGTH"] = pin["media"]["duration"] // 1000
+        entity_id, level = str(ad["ad_group_id"]), "AD_GROUP"
+    if level == "AD_GROUP":
+        group = world.ad_groups[entity_id].record
+        budget = group["budget_in_micro_currency"]
+        out.update(
+            AD_GROUP_ID=group["id"],
+            AD_GROUP_NAME=group["name"],
+            AD_GROUP_ENTITY_STATUS=group["status"],
+            AD_GROUP_STATUS=group["summary_status"],
+            AD_GROUP_BUDGET_TYPE=group["budget_type"],
+            AD_GROUP_BUDGET_IN_LOCAL_CURRENCY=None if budget is None else budget / 1_000_000,
+            AD_GROUP_BID_MULTIPLIER=group["bid_multiplier"],
+            AD_GROUP_OPTIMIZATION=group["billable_event"],
+            PROMO_ID=group["promotion_id"],
+        )
+        entity_id, level = str(group["campaign_id"]), "CAMPAIGN"
+    if level == "CAMPAIGN":
+        camp = world.campaigns[entity_id].record
+        out.update(
+            CAMPAIGN_ID=camp["id"],
+            CAMPAIGN_NAME=camp["name"],
+            CAMPAIGN_ENTITY_STATUS=camp["status"],
+            CAMPAIGN_STATUS=camp["summary_status"],
+            CAMPAIGN_OBJECTIVE_TYPE=camp["objective_type"],
+            CAMPAIGN_LIFETIME_SPEND_CAP=camp["lifetime_spend_cap"],
+            CAMPAIGN_DAILY_SPEND_CAP=camp["daily_spend_cap"],
+            CAMPAIGN_BUDGET_OPTIMIZATION=camp["is_campaign_budget_optimization"],
+            IS_PREMIERE_CAMPAIGN=False,
+            ORDER_LINE_ID=camp["order_line_id"],
+        )
+        entity_id = str(camp["ad_account_id"])
+    out.update(AD_ACCOUNT_ID=entity_id, ADVERTISER_ID=entity_id)
+    return out
+
+
+def entity_ids(world: World, level: str, account_ids: Sequence[str] | None = None) -> list[str]:
+    """Every entity of a level (every status) in the given accounts (default: all accounts)."""
+    accounts = list(world.ad_accounts) if account_ids is None else list(account_ids)
+    if level == "AD_ACCOUNT":
+        return accounts
+    nodes = {"CAMPAIGN": world.campaigns_in, "AD_GROUP": world.ad_groups_in, "AD": world.ads_in}[level]
+    return [node.id for account in accounts for node in nodes(account)]

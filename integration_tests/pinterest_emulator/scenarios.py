@@ -1,0 +1,121 @@
+"""World sizes and behaviour switches. A Scenario is immutable; derive variants with `.with_options(...)`."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+# Every read scope a full sync needs (the secret variants let boards/pins on secret boards through).
+READ_SCOPES: tuple[str, ...] = (
+    "ads:read",
+    "boards:read",
+    "boards:read_secret",
+    "catalogs:read",
+    "pins:read",
+    "pins:read_secret",
+    "user_accounts:read",
+)
+
+Range = tuple[int, int]  # inclusive (min, max) drawn uniformly per parent
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    owned_ad_accounts: int
+    shared_ad_accounts: int  # owned by another user, shared with ours through Business Access
+    campaigns_per_account: int
+    ad_groups_per_campaign: Range
+    ads_per_ad_group: Range
+    boards: int
+    sections_per_board: Range
+    pins: int
+    history_days: int  # analytics exist from today - history_days
+    audiences_per_account: int
+    received_audiences_per_account: int
+    conversion_tags_per_account: int
+    customer_lists_per_account: int
+    keywords_per_ad_group: Range
+    account_keywords: int
+    catalogs: int  # 0: the user has no catalog, so /catalogs/product_groups answers 409
+    feeds_per_catalog: int
+    product_groups_per_feed: int
+    daily_impressions: int = 3000  # mean paid impressions of a live ad on a weekday
+    token_scopes: tuple[str, ...] = READ_SCOPES
+    enforce_rate_limits: bool = False  # headers are always sent; 429s only when enforced
+    report_polls: int = 2  # GET /reports answers IN_PROGRESS this many times before FINISHED
+    access_token_ttl_seconds: int = 30 * 86_400
+    refresh_token_ttl_seconds: int = 60 * 86_400
+
+    def with_options(self, **changes: object) -> Scenario:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+TINY = Scenario(
+    name="tiny",
+    owned_ad_accounts=1,
+    shared_ad_accounts=0,
+    campaigns_per_account=2,
+    ad_groups_per_campaign=(1, 2),
+    ads_per_ad_group=(2, 3),
+    boards=3,
+    sections_per_board=(1, 2),
+    pins=15,
+    history_days=120,
+    audiences_per_account=2,
+    received_audiences_per_account=1,
+    conversion_tags_per_account=2,
+    customer_lists_per_account=1,
+    keywords_per_ad_group=(1, 3),
+    account_keywords=1,
+    catalogs=1,
+    feeds_per_catalog=1,
+    product_groups_per_feed=2,
+)
+
+SMALL = Scenario(
+    name="small",
+    owned_ad_accounts=1,
+    shared_ad_accounts=1,
+    campaigns_per_account=5,
+    ad_groups_per_campaign=(1, 3),
+    ads_per_ad_group=(1, 4),
+    boards=20,
+    sections_per_board=(0, 3),
+    pins=100,
+    history_days=200,
+    audiences_per_account=3,
+    received_audiences_per_account=1,
+    conversion_tags_per_account=3,
+    customer_lists_per_account=2,
+    keywords_per_ad_group=(0, 4),
+    account_keywords=2,
+    catalogs=2,
+    feeds_per_catalog=2,
+    product_groups_per_feed=3,
+)
+
+LARGE = Scenario(
+    name="large",
+    owned_ad_accounts=4,
+    shared_ad_accounts=1,
+    campaigns_per_account=60,
+    ad_groups_per_campaign=(2, 5),
+    ads_per_ad_group=(2, 5),
+    boards=300,
+    sections_per_board=(0, 4),
+    pins=1500,
+    history_days=400,
+    audiences_per_account=10,
+    received_audiences_per_account=2,
+    conversion_tags_per_account=5,
+    customer_lists_per_account=6,
+    keywords_per_ad_group=(0, 6),
+    account_keywords=5,
+    catalogs=2,
+    feeds_per_catalog=3,
+    product_groups_per_feed=10,
+    daily_impressions=2000,
+)
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (TINY, SMALL, LARGE)}
