@@ -101,3 +101,9 @@ def config_file(tmp_path: Any):
         return str(path)
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def isolated_request_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CDK caches parent listings in one process-wide in-memory DB by default; give each test its own."""
+    monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path / "request_cache"))

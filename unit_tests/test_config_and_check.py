@@ -1,0 +1,133 @@
+"""Spec shape, 2.x config compatibility, bad configs as config_error, and `check`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+from airbyte_cdk.models import FailureType, Status
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
+    get_declarative_component_schema,
+    validate_manifest,
+)
+from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+
+from source_pinterest import SourcePinterest
+from source_pinterest.components import config as pinterest_config
+from unit_tests.conftest import API, oauth_config, page, token_config
+
+MANIFEST = "source_pinterest/manifest.yaml"
+
+
+def _check(config: dict) -> tuple[Status, str | None]:
+    status = SourcePinterest(config=config).check(None, config)
+    return status.status, status.message
+
+
+def test_manifest_validates_against_the_cdk_schema() -> None:
+    with open(MANIFEST) as f:
+        manifest = yaml.safe_load(f)
+    resolved = ManifestReferenceResolver().preprocess_manifest(manifest)
+    validate_manifest(
+        ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {}),
+        get_declarative_component_schema(),
+    )
+
+
+def test_spec_masks_every_secret_and_offers_oauth() -> None:
+    spec = SourcePinterest().spec(None)
+    oauth, token = spec.connectionSpecification["properties"]["credentials"]["oneOf"]
+    for branch, secrets in (
+        (oauth, ["client_id", "client_secret", "refresh_token", "access_token"]),
+        (token, ["access_token"]),
+    ):
+        assert all(branch["properties"][name]["airbyte_secret"] for name in secrets)
+    assert spec.advanced_auth.predicate_value == "oauth2.0"
+    assert spec.advanced_auth.oauth_config_specification.complete_oauth_output_specification["properties"][
+        "refresh_token"
+    ]["path_in_connector_config"] == ["credentials", "refresh_token"]
+
+
+def test_legacy_2x_config_is_migrated() -> None:
+    legacy = oauth_config(status=["ACTIVE", "ARCHIVED"], account_id="549755885175", num_threads=3)
+    source = SourcePinterest(config=legacy)
+    migrated = source._config
+    assert migrated["entity_statuses"] == ["ACTIVE", "ARCHIVED"]
+    assert migrated["account_ids"] == ["549755885175"]
+    assert migrated["num_workers"] == 3
+    assert not {"status", "account_id", "num_threads"} & set(migrated)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"start_date": "2026-02-30"}, "start_date"),
+        ({"start_date": "2999-01-01"}, "start_date"),
+        ({"account_ids": ["abc"]}, "account_ids"),
+        ({"entity_statuses": ["LIVE"]}, "entity_statuses"),
+        ({"api_base_url": "https://evil.example.com/v5/"}, "api_base_url"),
+        ({"num_workers": 0}, "num_workers"),
+        (
+            {"credentials": {"auth_method": "oauth2.0", "client_id": "x", "client_secret": "", "refresh_token": "r"}},
+            "credentials.client_secret",
+        ),
+        ({"credentials": {"auth_method": "access_token", "access_token": " "}}, "credentials.access_token"),
+    ],
+)
+def test_bad_config_names_the_field_and_the_fix(change: dict, field: str) -> None:
+    config = oauth_config(**change)
+    with pytest.raises(Exception) as raised:
+        pinterest_config.apply_defaults(config)
+        pinterest_config.validate(config, today=dt.date(2026, 11, 22))
+    assert raised.value.failure_type == FailureType.config_error
+    assert f"'{field}'" in raised.value.message and "Fix:" in raised.value.message
+    status, message = _check(oauth_config(**change))
+    assert status == Status.FAILED and f"'{field}'" in message
+
+
+def test_check_succeeds_with_one_cheap_call(requests_mock) -> None:
+    requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}]))
+    assert _check(oauth_config()) == (Status.SUCCEEDED, None)
+    assert len(requests_mock.request_history) == 1
+
+
+def test_check_names_unknown_account_ids(requests_mock) -> None:
+    requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}]))
+    status, message = _check(oauth_config(account_ids=["111", "999"]))
+    assert (
+        status == Status.FAILED
+        and "999" in message
+        and "'account_ids'" in message
+        and "111" not in message.split("Fix")[0].split("account(s)")[1]
+    )
+
+
+def test_check_explains_a_rejected_token(requests_mock) -> None:
+    requests_mock.get(API + "ad_accounts", status_code=401, json={"code": 2, "message": "Authentication failed."})
+    status, message = _check(token_config())
+    assert status == Status.FAILED and "new access token" in message
+
+
+def test_check_explains_a_missing_scope(requests_mock) -> None:
+    requests_mock.get(API + "ad_accounts", status_code=403, json={"code": 3, "message": "Missing scope ads:read"})
+    status, message = _check(oauth_config())
+    assert status == Status.FAILED and "no ad account" in message
+
+
+def test_cli_bad_config_ends_in_a_config_error_trace(tmp_path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(oauth_config(start_date="2026-13-01")))
+    result = subprocess.run(
+        [sys.executable, "-m", "source_pinterest.run", "discover", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    traces = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{"type":"TRACE"')]
+    assert traces and traces[-1]["trace"]["error"]["failure_type"] == "config_error"
+    assert "'start_date'" in traces[-1]["trace"]["error"]["message"]
