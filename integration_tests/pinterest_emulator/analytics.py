@@ -100,8 +100,10 @@ def deliveries(world: World, ad: AdNode, first: int, last: int, hourly: bool) ->
 
 def conversions(
     world: World, ad: AdNode, first: int, last: int, attribution: Attribution
-) -> Iterator[tuple[int, Event]]:
-    """(reporting day, event) of the conversions known today that fall on days first..last."""
+) -> Iterator[tuple[int, int, Event]]:
+    """(reporting day, event number, event) of the conversions known today that fall on days first..last.
+
+    The event number (action day * 64 + position) identifies an event, for whole-event splits (targeting)."""
     reported_through = world.today.toordinal() - 1
     windows = attribution.windows()
     by_action = attribution.conversion_report_time == "TIME_OF_AD_ACTION"
@@ -110,13 +112,13 @@ def conversions(
         full = ad_day(ad.profile, day)
         if full is None:
             continue
-        for event in full[1]:
+        for position, event in enumerate(full[1]):
             lag = event[3]
             if lag > windows[event[1]] or day + lag > reported_through:
                 continue
             when = day if by_action else day + lag
             if first <= when <= last:
-                yield when, event
+                yield when, day * 64 + position, event
 
 
 def add_event(vector: list[int], event: Event) -> None:
@@ -142,7 +144,7 @@ def run(world: World, q: Query) -> list[Row]:
                 acc = base.get(key)
                 base[key] = list(vec) if acc is None else list(map(add, acc, vec))
             if with_conversions:
-                for when, event in conversions(world, ad, first, last, q.attribution):
+                for when, _, event in conversions(world, ad, first, last, q.attribution):
                     key = (bucket_entity, period_of(when, q.granularity))
                     add_event(conv.setdefault(key, [0] * NC), event)
     rows = []

@@ -44,6 +44,8 @@ class Scenario:
     token_scopes: tuple[str, ...] = READ_SCOPES
     enforce_rate_limits: bool = False  # headers are always sent; 429s only when enforced
     report_polls: int = 2  # GET /reports answers IN_PROGRESS this many times before FINISHED
+    report_link_ttl_seconds: float = 300.0  # a report's download URL works this long (wall clock)
+    report_ttl_seconds: float = 3600.0  # then the job answers EXPIRED
     access_token_ttl_seconds: int = 30 * 86_400
     refresh_token_ttl_seconds: int = 60 * 86_400
 

@@ -1,0 +1,51 @@
+"""Serve an emulator until killed; print its connection details as one JSON line first.
+
+python -m integration_tests.pinterest_emulator --scenario small --port 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import threading
+from datetime import date
+
+from .emulator import DEFAULT_TODAY, Emulator
+from .scenarios import SCENARIOS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m integration_tests.pinterest_emulator", description=__doc__)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="small")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY, help="YYYY-MM-DD (UTC)")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--enforce-rate-limits", action="store_true")
+    args = parser.parse_args(argv)
+
+    scenario = SCENARIOS[args.scenario].with_options(enforce_rate_limits=args.enforce_rate_limits)
+    emulator = Emulator(scenario, today=args.today, seed=args.seed, latency_ms=args.latency_ms).start(args.port)
+    details = {
+        "base_url": emulator.base_url,
+        "client_id": emulator.client_id,
+        "client_secret": emulator.client_secret,
+        "refresh_token": emulator.refresh_token,
+        "access_token": emulator.access_token,
+        "today": emulator.today.isoformat(),
+        "scenario": scenario.name,
+    }
+    print(json.dumps(details), flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stopped.wait()
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

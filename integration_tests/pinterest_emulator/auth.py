@@ -1,0 +1,133 @@
+"""App credentials, rotating refresh tokens, bearer access tokens and their scopes.
+
+POST /v5/oauth/token takes HTTP Basic client_id:client_secret and a form body. Each successful refresh returns a new
+refresh token and invalidates the old one at once (continuous refresh tokens rotate); earlier access tokens stay
+valid until they expire (wall-clock seconds) or are expired by a fault.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .factories import token_hex
+from .params import ApiError
+
+AUTH_FAILED = ApiError(401, 2, "Authentication failed.")
+MISSING_SCOPE = (
+    "Your token does not have sufficient permissions to perform this operation. "
+    "Please ensure your token is authorized with the correct set of scopes."
+)
+
+
+@dataclass
+class AccessToken:
+    value: str
+    scopes: frozenset[str]
+    expires_at: float
+    revoked: bool = False
+
+    def valid(self) -> bool:
+        return not self.revoked and time.time() < self.expires_at
+
+
+class TokenStore:
+    def __init__(self, seed: int, scopes: tuple[str, ...], access_ttl: int, refresh_ttl: int) -> None:
+        self._seed = seed
+        self._counter = 0
+        self._lock = threading.Lock()
+        self.scopes = frozenset(scopes)
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        self.client_id = str(1_480_000 + seed)
+        self.client_secret = token_hex(seed, "client-secret")
+        self.refresh_token = self._new("pinr")
+        self.refresh_expires_at = int(time.time()) + refresh_ttl
+        self._access: dict[str, AccessToken] = {}
+        self._current = self._mint(self.scopes)
+
+    def _new(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}.{token_hex(self._seed, prefix, self._counter, length=56)}"
+
+    def _mint(self, scopes: frozenset[str]) -> AccessToken:
+        token = AccessToken(self._new("pina"), scopes, time.time() + self.access_ttl)
+        self._access[token.value] = token
+        return token
+
+    @property
+    def access_token(self) -> str:
+        """A valid access token with the scenario's scopes (a fresh one if the last was expired or revoked)."""
+        with self._lock:
+            if not self._current.valid():
+                self._current = self._mint(self.scopes)
+            return self._current.value
+
+    def expire_all(self) -> None:
+        with self._lock:
+            for token in self._access.values():
+                token.revoked = True
+
+    def authenticate(self, header: str | None) -> AccessToken:
+        if not header or not header.lower().startswith("bearer "):
+            raise AUTH_FAILED
+        token = self._access.get(header[7:].strip())
+        if token is None or not token.valid():
+            raise AUTH_FAILED
+        return token
+
+    @staticmethod
+    def require(token: AccessToken, scopes: tuple[str, ...]) -> None:
+        if not set(scopes) <= token.scopes:
+            raise ApiError(403, 3, MISSING_SCOPE)
+
+    def exchange(self, authorization: str | None, form: dict[str, list[str]]) -> dict[str, Any]:
+        """POST /oauth/token (refresh_token grant)."""
+        if not self._basic_ok(authorization):
+            raise AUTH_FAILED
+        grant = (form.get("grant_type") or [""])[-1]
+        if not grant:
+            raise ApiError(400, 1, "Invalid request: missing required parameter 'grant_type'")
+        if grant != "refresh_token":
+            raise ApiError(400, 1, grant, body={"error": "unsupported_grant_type", "error_description": grant})
+        presented = (form.get("refresh_token") or [""])[-1]
+        if not presented:
+            raise ApiError(400, 1, "Invalid request: missing required parameter 'refresh_token'")
+        requested = (form.get("scope") or [""])[-1].replace(",", " ").split()
+        with self._lock:
+            if presented != self.refresh_token or time.time() >= self.refresh_expires_at:
+                raise ApiError(
+                    400,
+                    1,
+                    "invalid_grant",
+                    body={"error": "invalid_grant", "error_description": "Invalid refresh token (expired or rotated)."},
+                )
+            scopes = frozenset(requested) if requested else self.scopes
+            if not scopes <= self.scopes:
+                raise ApiError(400, 1, "invalid_scope", body={"error": "invalid_scope", "error_description": "scope"})
+            access = self._mint(scopes)
+            self._current = access
+            self.refresh_token = self._new("pinr")
+            self.refresh_expires_at = int(time.time()) + self.refresh_ttl
+            return {
+                "access_token": access.value,
+                "token_type": "bearer",
+                "expires_in": self.access_ttl,
+                "scope": ",".join(sorted(scopes)),
+                "response_type": "refresh_token",
+                "refresh_token": self.refresh_token,
+                "refresh_token_expires_in": self.refresh_ttl,
+                "refresh_token_expires_at": self.refresh_expires_at,
+            }
+
+    def _basic_ok(self, authorization: str | None) -> bool:
+        if not authorization or not authorization.lower().startswith("basic "):
+            return False
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return decoded == f"{self.client_id}:{self.client_secret}"

@@ -1,0 +1,42 @@
+"""What a request handler gets, and lookups shared by the handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .auth import AccessToken
+from .params import ApiError, Params, path_id
+from .world import World
+
+if TYPE_CHECKING:
+    from .api import Api
+
+
+@dataclass
+class Ctx:
+    api: Api
+    world: World
+    path: str
+    params: Params
+    path_params: dict[str, str]
+    token: AccessToken | None
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def account(self) -> str:
+        """The path's ad account; 404 unless the user owns it or it is shared with them."""
+        account_id = path_id(self.path_params["ad_account_id"], "ad_account_id")
+        if account_id not in self.world.ad_accounts:
+            raise ApiError(404, 2, "AdAccount not found.")
+        return account_id
+
+    def can_see_secret(self) -> bool:
+        return self.token is not None and "boards:read_secret" in self.token.scopes
+
+    def board(self) -> dict[str, Any]:
+        board_id = path_id(self.path_params["board_id"], "board_id")
+        board = self.world.boards.get(board_id)
+        if board is None or (board["privacy"] == "SECRET" and not self.can_see_secret()):
+            raise ApiError(404, 40, "Board not found.")
+        return board

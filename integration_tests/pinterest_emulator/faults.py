@@ -1,0 +1,62 @@
+"""Injected misbehaviour. A fault matches request paths by regular expression (re.search on the full path,
+e.g. "/v5/ad_accounts/123/campaigns") and fires on the next `count` matching requests.
+
+Kinds: "429" (code 8 with Retry-After, opts retry_after=1), "500", "503" (an HTML gateway page), "drop" (close the
+connection without answering), "truncate" (half the body with the full Content-Length), "slow" (opts seconds=2, then
+answer normally), "daily_cap" (429 code 8, daily limit, forever: count is ignored), "report_failed",
+"report_expired", "report_cancelled" (the next polls of report jobs answer that status, for good), and
+"expire_token" (applied at once by Emulator.inject: every issued access token stops working).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = frozenset(
+    {"429", "500", "503", "drop", "truncate", "slow", "daily_cap", "report_failed", "report_expired",
+     "report_cancelled", "expire_token"}
+)  # fmt: skip
+REPORT_KINDS = frozenset({"report_failed", "report_expired", "report_cancelled"})
+DAILY_CAP = (
+    "This request exceeded a rate limit. You have exceeded your daily request limit for this app; try again tomorrow."
+)
+
+
+@dataclass
+class Fault:
+    kind: str
+    pattern: re.Pattern[str]
+    remaining: int | None  # None: forever
+    opts: dict[str, Any] = field(default_factory=dict)
+
+
+class FaultBox:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, kind: str, path: str, count: int, opts: dict[str, Any]) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(KINDS)}")
+        remaining = None if kind == "daily_cap" else count
+        with self._lock:
+            self._faults.append(Fault(kind, re.compile(path), remaining, dict(opts)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, path: str, kinds: frozenset[str]) -> Fault | None:
+        """The oldest armed fault of one of `kinds` matching `path`, consuming one of its shots."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind in kinds and fault.pattern.search(path):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None

@@ -1,0 +1,102 @@
+"""Async report jobs: POST creates one (the file is computed at once, from the data as they are then), GET polls.
+
+A job answers IN_PROGRESS for `report_polls` polls, then FINISHED with a download URL on the emulator itself
+(`/downloads/<token>.json|csv?expires=..&signature=..`, like a presigned S3 link) that works for
+`report_link_ttl_seconds` of wall time; every FINISHED poll hands out a fresh link. After `report_ttl_seconds` the
+job is EXPIRED. Faults can turn a job FAILED, EXPIRED or CANCELLED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .factories import token_hex
+from .report_files import render
+from .report_request import parse_report_request
+from .scenarios import Scenario
+from .world import World
+
+FAULT_STATUS = {"report_failed": "FAILED", "report_expired": "EXPIRED", "report_cancelled": "CANCELLED"}
+_S3_ERROR = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+
+
+@dataclass
+class Job:
+    token: str
+    account_id: str
+    ext: str
+    payload: bytes
+    polls_left: int
+    status: str = "IN_PROGRESS"
+    finished_at: float | None = None
+
+
+class ReportStore:
+    def __init__(self, seed: int, scenario: Scenario) -> None:
+        self._seed = seed
+        self._secret = token_hex(seed, "report-signing")
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self.polls = scenario.report_polls
+        self.link_ttl = scenario.report_link_ttl_seconds
+        self.ttl = scenario.report_ttl_seconds
+
+    def create(self, world: World, account_id: str, body: bytes) -> dict[str, Any]:
+        spec = parse_report_request(body, world.today)
+        payload = render(world, account_id, spec)
+        with self._lock:
+            token = token_hex(self._seed, "report", len(self._jobs), time.time_ns(), length=32)
+            ext = spec.report_format.lower()
+            self._jobs[token] = Job(token, account_id, ext, payload, self.polls)
+        return {"token": token, "report_status": "IN_PROGRESS", "message": None}
+
+    def poll(self, account_id: str, token: str, origin: str, fault: str | None) -> dict[str, Any]:
+        with self._lock:
+            job = self._jobs.get(token)
+            if job is None or job.account_id != account_id:
+                return {"report_status": "DOES_NOT_EXIST", "url": None, "size": None}
+            if fault:
+                job.status = FAULT_STATUS[fault]
+            if job.status == "IN_PROGRESS":
+                if job.polls_left > 0:
+                    job.polls_left -= 1
+                else:
+                    job.status, job.finished_at = "FINISHED", time.time()
+            if job.status == "FINISHED" and job.finished_at and time.time() > job.finished_at + self.ttl:
+                job.status = "EXPIRED"
+            if job.status != "FINISHED":
+                return {"report_status": job.status, "url": None, "size": None}
+            expires = int(time.time() + self.link_ttl)
+            url = f"{origin}/downloads/{token}.{job.ext}?expires={expires}&signature={self._sign(token, expires)}"
+            return {"report_status": "FINISHED", "url": url, "size": len(job.payload)}
+
+    def _sign(self, token: str, expires: int) -> str:
+        return hashlib.sha256(f"{self._secret}|{token}|{expires}".encode()).hexdigest()[:32]
+
+    def download(self, name: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+        """(status, body, content type) for GET /downloads/<name>."""
+        token, _, ext = name.partition(".")
+        job = self._jobs.get(token)
+        if job is None or job.ext != ext or job.status != "FINISHED":
+            return (
+                404,
+                _S3_ERROR.format(code="NoSuchKey", message="The specified key does not exist.").encode(),
+                "application/xml",
+            )
+        try:
+            expires = int((query.get("expires") or ["0"])[-1])
+        except ValueError:
+            expires = 0
+        if (query.get("signature") or [""])[-1] != self._sign(token, expires):
+            return (
+                403,
+                _S3_ERROR.format(code="SignatureDoesNotMatch", message="Invalid signature.").encode(),
+                "application/xml",
+            )
+        if time.time() > expires:
+            return 403, _S3_ERROR.format(code="AccessDenied", message="Request has expired").encode(), "application/xml"
+        return 200, job.payload, "application/json" if ext == "json" else "text/csv"
