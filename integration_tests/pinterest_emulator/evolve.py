@@ -84,8 +84,9 @@ def _edit(rng: random.Random, kind: str, record: dict) -> None:
 
 def _grow_ads(world: World, rng: random.Random, today: int) -> None:
     s = world.scenario
-    for account_id in list(world.ad_accounts):
-        if rng.random() < min(0.8, 0.15 + s.campaigns_per_account / 40):
+    for i, account_id in enumerate(list(world.ad_accounts)):
+        # A new campaign now and then, and at least every fourth day in the first account.
+        if rng.random() < min(0.8, 0.15 + s.campaigns_per_account / 40) or (i == 0 and today % 4 == 0):
             campaign = new_campaign(world, rng, account_id, "ACTIVE", created_day=today)
             for _ in range(rng.randint(1, 2)):
                 group = new_ad_group(world, rng, campaign, "ACTIVE", created_day=today)

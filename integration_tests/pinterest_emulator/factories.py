@@ -116,7 +116,7 @@ def ad_group(rng: random.Random, group_id: str, parent: Record, status: str, tim
             "INTEREST": [str(rng.randint(900_000_000_000, 999_999_999_999)) for _ in range(rng.randint(0, 3))],
             "AUDIENCE_INCLUDE": [],
             "AUDIENCE_EXCLUDE": [],
-            "TARGETING_STRATEGY": [rng.choice(("CHOOSE_YOUR_OWN", "FIND_NEW_CUSTOMERS", "WIN_BACK_CUSTOMERS"))],
+            "TARGETING_STRATEGY": [rng.choice(("CHOOSE_YOUR_OWN", "FIND_NEW_CUSTOMERS", "RECONNECT_WITH_USERS"))],
         },
         "lifetime_frequency_cap": rng.choice((-1, 5, 10)),
         "tracking_urls": None,

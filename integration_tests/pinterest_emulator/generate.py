@@ -187,7 +187,8 @@ def new_campaign(
     today, start = world.today.toordinal(), world.history_start
     if created_day is None:
         span = today - start
-        low, high = {"ARCHIVED": (0, int(span * 0.6)), "DRAFT": (span // 2, span - 1)}.get(status, (0, span - 3))
+        ranges = {"ACTIVE": (0, int(span * 0.55)), "ARCHIVED": (0, int(span * 0.6)), "DRAFT": (span // 2, span - 1)}
+        low, high = ranges.get(status, (0, span - 3))
         created_day = start + rng.randint(low, high) if status != "DELETED_DRAFT" else today - rng.randint(1, 30)
     first_day = min(created_day + rng.randint(0, 2), today)
     end = None
@@ -215,7 +216,7 @@ def new_ad_group(
     today = world.today.toordinal()
     camp_created = ordinal_of_ts(campaign.record["created_time"])
     if created_day is None:
-        created_day = min(camp_created + rng.randint(0, 20), today)
+        created_day = min(camp_created + rng.randint(0, 10), today)
     live, changed = plan_live(rng, status, created_day, today)
     times = _times(rng, world, created_day, changed)
     times["start_time"] = max(day_start_ts(created_day), campaign.record["start_time"] or 0) or None
@@ -231,7 +232,7 @@ def new_ad(world: World, rng: random.Random, group: AdNode, status: str, created
     today = world.today.toordinal()
     group_created = ordinal_of_ts(group.record["created_time"])
     if created_day is None:
-        created_day = min(group_created + rng.randint(0, 45), today)
+        created_day = min(group_created + rng.randint(0, 25), today)
     live, changed = plan_live(rng, status, created_day, today)
     account_id = str(group.record["ad_account_id"])
     pin_id, creative = _promoted_pin(world, rng, account_id)

@@ -182,8 +182,9 @@ def pin_analytics(
             if per_app is None:
                 days.append((ordinal, None))
                 continue
-            summed: Counters = tuple(sum(per_app[a][i] for a in selected) for i in range(len(PIN_FIELDS)))
-            days.append((ordinal, reported(summed, ordinal, today)))
+            # Rounding happens per app type, so that "all" is exactly the sum of the app types.
+            shown = [reported(per_app[a], ordinal, today) for a in selected]
+            days.append((ordinal, tuple(sum(col) for col in zip(*shown, strict=True))))
         block = _block(days, metric_types, profile.video, today)
         block["lifetime_metrics"] = lifetime_metrics(profile, today)
         out[key] = block
@@ -225,7 +226,7 @@ def pin_metrics_field(world: World, pin_id: str) -> dict[str, Any]:
 
 
 def _user_day(world: World, ordinal: int, pin_format: str) -> tuple[Counters, ...]:
-    """Per-app sums over the user's pins of one format for one day (cached until the world changes)."""
+    """Per-app sums of what the user's pins of one format show for a day (cached until the world changes)."""
     key = ("user_day", ordinal, pin_format)
     if key not in world.cache:
         sums = [[0] * len(PIN_FIELDS) for _ in APPS]
@@ -235,7 +236,7 @@ def _user_day(world: World, ordinal: int, pin_format: str) -> tuple[Counters, ..
             per_app = pin_day(profile, ordinal)
             if per_app is not None:
                 for a in range(len(APPS)):
-                    sums[a] = _add(sums[a], per_app[a])
+                    sums[a] = _add(sums[a], reported(per_app[a], ordinal, world.today.toordinal()))
         world.cache[key] = tuple(tuple(s) for s in sums)
     return world.cache[key]  # type: ignore[no-any-return]
 
@@ -271,6 +272,6 @@ def user_account_analytics(
         for ordinal in _days(start, end, today):
             per_app = _user_day(world, ordinal, fmt)
             summed = tuple(0 if empty else sum(per_app[a][i] for a in selected) for i in range(len(PIN_FIELDS)))
-            days.append((ordinal, reported(summed, ordinal, today)))
+            days.append((ordinal, summed))
         out[key] = _block(days, metric_types, None, today)
     return out

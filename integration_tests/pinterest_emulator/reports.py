@@ -70,11 +70,11 @@ class ReportStore:
                 job.status = "EXPIRED"
             if job.status != "FINISHED":
                 return {"report_status": job.status, "url": None, "size": None}
-            expires = int(time.time() + self.link_ttl)
+            expires = round(time.time() + self.link_ttl, 3)
             url = f"{origin}/downloads/{token}.{job.ext}?expires={expires}&signature={self._sign(token, expires)}"
             return {"report_status": "FINISHED", "url": url, "size": len(job.payload)}
 
-    def _sign(self, token: str, expires: int) -> str:
+    def _sign(self, token: str, expires: float) -> str:
         return hashlib.sha256(f"{self._secret}|{token}|{expires}".encode()).hexdigest()[:32]
 
     def download(self, name: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
@@ -88,9 +88,9 @@ class ReportStore:
                 "application/xml",
             )
         try:
-            expires = int((query.get("expires") or ["0"])[-1])
+            expires = float((query.get("expires") or ["0"])[-1])
         except ValueError:
-            expires = 0
+            expires = 0.0
         if (query.get("signature") or [""])[-1] != self._sign(token, expires):
             return (
                 403,

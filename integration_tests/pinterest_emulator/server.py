@@ -73,7 +73,10 @@ class HttpServer:
         self._server = _Server(api, port)
         self.port = self._server.server_address[1]
         api.origin = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="pinterest-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="pinterest-emulator", daemon=True)
+
+    def _serve(self) -> None:
+        self._server.serve_forever(poll_interval=0.05)  # the poll interval bounds how long stop() takes
 
     def start(self) -> None:
         self._thread.start()
