@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-CLI = shutil.which("source-pinterest") or "source-pinterest"
+# The console script installed beside this interpreter (the venv scripts/demo.sh made), else the one on PATH.
+_BESIDE = Path(sys.executable).parent / "source-pinterest"
+CLI = str(_BESIDE) if _BESIDE.exists() else shutil.which("source-pinterest") or "source-pinterest"
 
 
 def _cli(*args: str) -> Iterator[dict[str, Any]]:
