@@ -131,3 +131,12 @@ def test_cli_bad_config_ends_in_a_config_error_trace(tmp_path) -> None:
     traces = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{"type":"TRACE"')]
     assert traces and traces[-1]["trace"]["error"]["failure_type"] == "config_error"
     assert "'start_date'" in traces[-1]["trace"]["error"]["message"]
+
+
+def test_current_and_legacy_configs_pass_the_spec() -> None:
+    import jsonschema
+
+    schema = SourcePinterest().spec(None).connectionSpecification
+    legacy = oauth_config(status=["ACTIVE"], account_id="549755885175", num_threads=2)
+    for config in (oauth_config(account_ids=["549755885175"], entity_statuses=["ACTIVE"]), token_config(), legacy):
+        jsonschema.validate(config, schema)
