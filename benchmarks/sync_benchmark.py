@@ -1,0 +1,150 @@
+"""Measure full and incremental syncs against the emulator and write a markdown report.
+
+    python -m benchmarks.sync_benchmark --scenario large --latency-ms 0 50 --out benchmarks/report.md
+
+For every run: records per stream, HTTP requests per endpoint next to the fewest the API allows for those records
+(pages of 250 per listed parent), wall time, records/s and the connector's peak memory. Not a test: it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from integration_tests.cli import Run, catalog_for, run_cli
+from integration_tests.pinterest_emulator import Emulator
+
+PAGE = 250
+STREAMS = [
+    "ad_accounts", "campaigns", "ad_groups", "ads", "user_account", "boards", "board_sections", "board_pins",
+    "board_section_pins", "pins", "audiences", "conversion_tags", "customer_lists", "keywords", "catalogs",
+    "catalogs_feeds", "catalogs_product_groups",
+]  # fmt: skip
+
+
+@dataclass
+class Result:
+    label: str
+    seconds: float
+    records: Counter[str]
+    requests: dict[str, int]
+    peak_mb: float
+    errors: list[str]
+
+
+def _children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _sync(
+    emu: Emulator,
+    tmp: Path,
+    config: dict[str, Any],
+    catalog: dict[str, Any],
+    label: str,
+    state: list[dict[str, Any]] | None = None,
+) -> tuple[Result, Run]:
+    emu.reset_counts()
+    started = time.monotonic()
+    run = run_cli(tmp, "read", config, catalog, state=state, timeout=3600)
+    seconds = time.monotonic() - started
+    records = Counter({s: len(r) for s, r in run.records.items()})
+    errors = [e["message"] for e in run.errors]
+    return Result(label, seconds, records, emu.request_counts(), _children_peak_mb(), errors), run
+
+
+def _minimum_requests(emu: Emulator) -> dict[str, int]:
+    """Fewest list calls the API allows for the truth: one page of 250 per parent listing (at least one call)."""
+
+    def pages(n: int) -> int:
+        return max(1, math.ceil(n / PAGE))
+
+    truth = {s: emu.truth.entities(s) for s in STREAMS}
+    accounts = len(truth["ad_accounts"])
+    per_account = {}
+    for stream in ("campaigns", "ad_groups", "ads", "customer_lists"):
+        counts = Counter(r.get("ad_account_id") for r in truth[stream])
+        per_account[stream] = sum(pages(counts.get(a["id"], 0)) for a in truth["ad_accounts"])
+    boards = truth["boards"]
+    by_board = Counter(r["board_id"] for r in truth["board_pins"])
+    sections_by_board = Counter(r["board_id"] for r in truth["board_sections"])
+    return {
+        "GET /ad_accounts": pages(accounts),
+        "GET /ad_accounts/{ad_account_id}/campaigns": per_account["campaigns"],
+        "GET /ad_accounts/{ad_account_id}/ad_groups": per_account["ad_groups"],
+        "GET /ad_accounts/{ad_account_id}/ads": per_account["ads"],
+        "GET /ad_accounts/{ad_account_id}/customer_lists": per_account["customer_lists"],
+        "GET /ad_accounts/{ad_account_id}/conversion_tags": accounts,
+        "GET /boards": pages(len(boards)),
+        "GET /boards/{board_id}/pins": sum(pages(by_board.get(b["id"], 0)) for b in boards),
+        "GET /boards/{board_id}/sections": sum(pages(sections_by_board.get(b["id"], 0)) for b in boards),
+        "GET /pins": pages(len(truth["pins"])),
+        "GET /user_account": 1,
+    }
+
+
+def _report(scenario: str, results: list[Result], minimum: dict[str, int]) -> str:
+    lines = [f"# Sync benchmark: `{scenario}` scenario", "", f"Python {sys.version.split()[0]}, 2-core machine.", ""]
+    lines += [
+        "| run | wall s | records | records/s | requests | peak RSS MB | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        total = sum(r.records.values())
+        lines.append(
+            f"| {r.label} | {r.seconds:.1f} | {total} | {total / r.seconds:.0f} | {sum(r.requests.values())} "
+            f"| {r.peak_mb:.0f} | {len(r.errors)} |"
+        )
+    first = results[0]
+    lines += ["", f"## Records per stream ({first.label})", "", "| stream | records |", "|---|---|"]
+    lines += [f"| {s} | {first.records.get(s, 0)} |" for s in STREAMS]
+    lines += [
+        "",
+        f"## Requests per endpoint ({first.label})",
+        "",
+        "| endpoint | requests | API minimum |",
+        "|---|---|---|",
+    ]
+    for endpoint, count in sorted(first.requests.items()):
+        lines.append(f"| `{endpoint}` | {count} | {minimum.get(endpoint, '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", default="large")
+    parser.add_argument("--latency-ms", type=float, nargs="+", default=[0.0, 50.0])
+    parser.add_argument("--out", default="benchmarks/report.md")
+    args = parser.parse_args()
+
+    results: list[Result] = []
+    minimum: dict[str, int] = {}
+    for latency in args.latency_ms:
+        with Emulator(scenario=args.scenario, latency_ms=latency) as emu, tempfile.TemporaryDirectory() as tmp:
+            config = emu.connector_config()
+            discovered = run_cli(Path(tmp), "discover", config).messages
+            streams = next(m["catalog"]["streams"] for m in discovered if m["type"] == "CATALOG")
+            catalog = catalog_for(streams, STREAMS)
+            minimum = minimum or _minimum_requests(emu)
+            full, run = _sync(emu, Path(tmp), config, catalog, f"full, {latency:.0f} ms latency")
+            emu.advance(days=1)
+            incremental, _ = _sync(
+                emu, Path(tmp), config, catalog, f"incremental, {latency:.0f} ms latency", run.final_states()
+            )
+            results += [full, incremental]
+            print(f"{full.label}: {full.seconds:.1f} s; {incremental.label}: {incremental.seconds:.1f} s", flush=True)
+    report = _report(args.scenario, results, minimum)
+    Path(args.out).write_text(report)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
