@@ -72,12 +72,18 @@ def test_spec_check_discover_and_a_full_read_equal_the_truth(emulator: Emulator,
     discovered = _discover(tmp_path, config)
     assert {s["name"] for s in discovered} >= set(ENTITY_STREAMS)
 
+    emulator.reset_counts()
     run = run_cli(tmp_path, "read", config, catalog_for(discovered, ENTITY_STREAMS))
 
     assert run.returncode == 0 and not run.errors, run.errors
     for stream in ENTITY_STREAMS:
         _assert_equal_to_truth(run, emulator, stream)
     assert all("credentials" not in feed for feed in run.records["catalogs_feeds"])
+    # Parent lists are read once per sync however many streams hang off them (each fits one page of 250 here).
+    counts = emulator.request_counts()
+    assert counts["GET /ad_accounts"] == 1 and counts["GET /boards"] == 1, counts
+    ad_group_pages = len({r["ad_account_id"] for r in emulator.truth.entities("ad_groups")})
+    assert counts["GET /ad_accounts/{ad_account_id}/ad_groups"] == ad_group_pages, counts
 
 
 def test_incremental_read_after_the_clock_moves_brings_changed_and_new_entities(tmp_path: Path) -> None:
