@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def _present(record: dict) -> dict:
 
 def test_spec_check_discover_and_a_full_read_equal_the_truth(emulator: Emulator, tmp_path: Path) -> None:
     config = emulator.connector_config()
+    secrets = [config["credentials"]["client_secret"], config["credentials"]["refresh_token"], emulator.access_token]
     assert run_cli(tmp_path, "check", config).messages[-1]["connectionStatus"]["status"] == "SUCCEEDED"
     discovered = _discover(tmp_path, config)
     assert {s["name"] for s in discovered} >= set(ENTITY_STREAMS)
@@ -79,6 +81,9 @@ def test_spec_check_discover_and_a_full_read_equal_the_truth(emulator: Emulator,
     for stream in ENTITY_STREAMS:
         _assert_equal_to_truth(run, emulator, stream)
     assert all("credentials" not in feed for feed in run.records["catalogs_feeds"])
+    # No secret in any message or log line (the rotated token appears only in the CONNECTOR_CONFIG control message).
+    visible = json.dumps([m for m in run.messages if m["type"] != "CONTROL"]) + run.stderr
+    assert not [s for s in secrets if s in visible]
     # Parent lists are read once per sync however many streams hang off them (each fits one page of 250 here).
     counts = emulator.request_counts()
     assert counts["GET /ad_accounts"] == 1 and counts["GET /boards"] == 1, counts
