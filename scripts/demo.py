@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from integration_tests.cli import catalog_for
+
 # The console script installed beside this interpreter (the venv scripts/demo.sh made), else the one on PATH.
 _BESIDE = Path(sys.executable).parent / "source-pinterest"
 CLI = str(_BESIDE) if _BESIDE.exists() else shutil.which("source-pinterest") or "source-pinterest"
@@ -38,19 +40,7 @@ def _cli(*args: str) -> Iterator[dict[str, Any]]:
 
 def _catalog(config_path: str) -> dict[str, Any]:
     streams = next(m["catalog"]["streams"] for m in _cli("discover", "--config", config_path) if m["type"] == "CATALOG")
-    configured = []
-    for stream in streams:
-        incremental = "incremental" in stream["supported_sync_modes"]
-        configured.append(
-            {
-                "stream": stream,
-                "sync_mode": "incremental" if incremental else "full_refresh",
-                "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-                "primary_key": stream.get("source_defined_primary_key") or [],
-                "cursor_field": stream.get("default_cursor_field") or [],
-            }
-        )
-    return {"streams": configured}
+    return catalog_for(streams)
 
 
 @contextlib.contextmanager
