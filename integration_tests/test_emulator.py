@@ -342,7 +342,7 @@ def test_refresh_rotates_and_401s(tiny: Emulator) -> None:
     response = refresh(tiny, first)
     body = response.json()
     assert response.status_code == 200 and body["token_type"] == "bearer" and body["response_type"] == "refresh_token"
-    assert body["refresh_token"] != first == first and tiny.refresh_token == body["refresh_token"]
+    assert body["refresh_token"] != first and tiny.refresh_token == body["refresh_token"]
     assert {"expires_in", "scope", "refresh_token_expires_in", "refresh_token_expires_at"} <= set(body)
     reused = refresh(tiny, first)
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
@@ -498,7 +498,8 @@ def test_attribution_windows_and_report_time(small: Emulator) -> None:
     account = account_ids(small)[0]
     params = {"start_date": str(start), "end_date": str(end), "columns": ",".join(columns), "granularity": "DAY"}
     narrow = client.get(f"ad_accounts/{account}/analytics", click_window_days=1, **params).json()
-    assert narrow == small.truth.analytics("AD_ACCOUNT", start, end, columns, click_window_days=1)[: len(narrow)]
+    truth = small.truth.analytics("AD_ACCOUNT", start, end, columns, click_window_days=1)
+    assert narrow and narrow == [r for r in truth if r["AD_ACCOUNT_ID"] == account]
 
 
 def test_targeting_analytics_split_totals(small: Emulator) -> None:
@@ -771,7 +772,6 @@ def test_report_request_validation(small: Emulator) -> None:
     assert client.post(f"ad_accounts/{account}/reports", missing).status_code == 400
     as_query = client.session.post(small.base_url + f"ad_accounts/{account}/reports", params=base, timeout=10)
     assert as_query.status_code == 400, "parameters go in the JSON body only"
-    assert "ASYNC_ONLY" not in ASYNC_COLUMNS
 
 
 def test_report_faults_and_link_expiry() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from .clock import NOW_HOUR, iso_date
 from .columns import Column, column
 from .metrics import MAX_LAG, NB, NC, ZERO, Event, ad_day, ad_hours, ad_partial_day, conv_index
+from .rowbuilder import row_builder
 from .world import AdNode, World
 
 LEVELS = ("AD_ACCOUNT", "CAMPAIGN", "AD_GROUP", "AD")
@@ -148,8 +149,10 @@ def run(world: World, q: Query) -> list[Row]:
                     key = (bucket_entity, period_of(when, q.granularity))
                     add_event(conv.setdefault(key, [0] * NC), event)
     rows = []
+    attrs: dict[str, dict[str, Any]] = {}
     for key in sorted(set(base) | set(conv), key=_sort_key):
-        row = build_row(world, q, columns, key, base.get(key, list(ZERO)), conv.get(key) if with_conversions else None)
+        v, c = base.get(key, ZERO), conv.get(key) if with_conversions else None
+        row = build_row(world, q, columns, key, v, c, attrs)
         if row is not None:
             rows.append(row)
     return rows
@@ -161,8 +164,15 @@ def _sort_key(key: tuple[str, Period]) -> tuple[int, Any]:
 
 
 def build_row(
-    world: World, q: Query, columns: list[Column], key: tuple[str, Period], v: Sequence[int], c: Sequence[int] | None
+    world: World,
+    q: Query,
+    columns: list[Column],
+    key: tuple[str, Period],
+    v: Sequence[int],
+    c: Sequence[int] | None,
+    cache: dict[str, dict[str, Any]],
 ) -> Row | None:
+    """One response row, or None when all its metrics are zero or absent. `cache` keeps entity attributes."""
     entity, period = key
     row: Row = {}
     if not q.aggregate:
@@ -170,15 +180,12 @@ def build_row(
     label = date_label(period)
     if label is not None:
         row["DATE"] = label
-    attrs = {} if q.aggregate else attributes(world, q.level, entity)
-    measured = False
-    for col in columns:
-        value = attrs.get(col.name) if col.attribute else col.value(v, c)
-        if value is None:
-            continue
-        row[col.name] = value
-        measured = measured or (not col.attribute and value != 0)
-    if not any(not col.attribute for col in columns):  # only attributes asked for: keep rows that delivered
+    builder = row_builder(tuple(col.name for col in columns))
+    attrs: dict[str, Any] = {}
+    if builder.needs_attributes and not q.aggregate:
+        attrs = cache.get(entity) or cache.setdefault(entity, attributes(world, q.level, entity))
+    measured = builder.fill(row, v, c, attrs)
+    if not builder.has_metrics:  # only attributes asked for: keep rows that delivered
         measured = any(v[:NB]) or bool(c and any(c))
     return row if measured else None
 

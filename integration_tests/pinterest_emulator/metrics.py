@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -116,17 +115,28 @@ def make_profile(seed: int, ad_id: str, creative_type: str, has_lead_form: bool,
     )
 
 
-@lru_cache(maxsize=65_536)
+_VIDEO_SHARES = (0.7, 0.25, 0.55)  # 3-second, 15-second unique and MRC views per video start
+_QUARTILES = (1.0, 0.7, 0.5, 0.36, 0.24, 0.2)  # P0..P100 per video start
+_SHOWCASE_SHARES = (0.01, 0.006, 0.004, 0.3, 0.2, 0.05, 0.06, 0.03, 0.035, 0.002, 0.0015, 0.02, 0.04, 0.01, 0.012)
+_NO_VIDEO = (0,) * 20
+_NO_SHOWCASE = (0,) * 15
+_LAG_STEPS = ((0.45, 0, 1), (0.72, 1, 3), (0.9, 4, 11), (0.98, 15, 16), (1.01, 31, 30))  # (below, first lag, span)
+_APP_INSTALL = CT["APP_INSTALL"]
+
+
+@lru_cache(maxsize=131_072)  # ~1.3 KB each: a 90-day pass over the large scenario fits
 def ad_day(profile: AdProfile, ordinal: int) -> tuple[tuple[int, ...], tuple[Event, ...]] | None:
-    """A full day of delivery, or None when the ad did not deliver that day (about 1 day in 25)."""
-    r = random.Random(profile.key * 1_000_033 + ordinal).random
+    """A full day of delivery, or None when the ad did not deliver that day (about 1 day in 25).
+
+    Hot path: values are laid out positionally in BASE_FIELDS order (checked by _check_layout at import)."""
+    rng = random.Random(profile.key * 1_000_033 + ordinal)
+    r = rng.random
     if r() < 0.04:
         return None
     p = profile
     imp1 = int(p.imp_mean * _WEEKDAY[ordinal % 7] * (0.55 + 0.9 * r()))
     if imp1 == 0:
         return None
-    v = [0] * NB
     imp2 = int(imp1 * p.earned_ratio * (0.5 + r()))
     clk1 = int(imp1 * p.ctr * (0.6 + 0.8 * r()))
     clk2 = int(imp2 * p.ctr * (0.4 + 0.8 * r()))
@@ -136,83 +146,81 @@ def ad_day(profile: AdProfile, ordinal: int) -> tuple[tuple[int, ...], tuple[Eve
     save2 = int(imp2 * p.save_rate * (0.5 + r()))
     closeups = int(imp1 * 0.01 * (0.5 + r()))
     spend = int(imp1 * p.cpm_micro * (0.85 + 0.3 * r()) / 1000)
-    v[F["IMP1"]], v[F["IMP1_GROSS"]], v[F["IMP2"]] = imp1, imp1 + int(imp1 * 0.04 * r()), imp2
-    v[F["CLK1"]], v[F["CLK1_GROSS"]], v[F["CLK2"]] = clk1, clk1 + int(clk1 * 0.06 * r()), clk2
-    v[F["OUT1"]], v[F["OUT2"]], v[F["SAVE1"]], v[F["SAVE2"]] = out1, out2, save1, save2
-    v[F["ENG1"]], v[F["ENG2"]] = clk1 + save1 + closeups, clk2 + save2 + int(closeups * p.earned_ratio)
-    v[F["SPEND"]] = spend
-    v[F["USERS"]] = max(1, int((imp1 + imp2) * p.user_ratio))
-    v[F["SESS1"]], v[F["SESS2"]] = int(out1 * (0.6 + 0.3 * r())), int(out2 * (0.6 + 0.3 * r()))
-    if p.video:
-        _video(v, imp1, imp2, spend, r())
-    if p.idea:
-        v[F["IDEA1"]], v[F["IDEA2"]], v[F["N_IDEA"]] = int(clk1 * 0.3 * r()), int(clk2 * 0.3 * r()), 1
-    if p.lead:
-        v[F["LEADS"]], v[F["N_LEAD"]] = int(clk1 * 0.08 * (0.3 + r())), 1
-    if p.quiz:
-        done = int(imp1 * 0.012 * (0.5 + r()))
-        v[F["QUIZ_DONE"]], v[F["QUIZ_OPEN"]], v[F["N_QUIZ"]] = done, int(done * 0.6), 1
-    if p.showcase:
-        _showcase(v, imp1, r())
-    events = _events(p, clk1 + clk2 + out1, imp1, r)
-    return tuple(v), events
+    x = r()
+    core = (
+        imp1, imp1 + int(imp1 * 0.04 * x), imp2, clk1, clk1 + int(clk1 * 0.06 * x), clk2, out1, out2, save1, save2,
+        clk1 + save1 + closeups, clk2 + save2 + int(closeups * p.earned_ratio), spend,
+        max(1, int((imp1 + imp2) * p.user_ratio)), int(out1 * (0.6 + 0.3 * x)), int(out2 * (0.6 + 0.3 * x)),
+    )  # fmt: skip
+    video = _video(imp1, imp2, spend, x) if p.video else _NO_VIDEO
+    done = int(imp1 * 0.012 * (0.5 + x)) if p.quiz else 0
+    extras = (
+        int(clk1 * 0.3 * x) if p.idea else 0,
+        int(clk2 * 0.3 * x) if p.idea else 0,
+        int(clk1 * 0.08 * (0.3 + x)) if p.lead else 0,
+        done,
+        int(done * 0.6),
+    )
+    showcase = tuple(int(imp1 * share * (0.6 + 0.8 * x)) for share in _SHOWCASE_SHARES) if p.showcase else _NO_SHOWCASE
+    flags = (int(p.video), int(p.idea), int(p.lead), int(p.quiz), int(p.showcase))
+    events = _events(p, clk1 + clk2 + out1, imp1, rng)
+    return core + video + extras + showcase + flags, events
 
 
-def _video(v: list[int], imp1: int, imp2: int, spend: int, x: float) -> None:
-    for suffix, imp in (("1", imp1), ("2", imp2)):
-        starts = int(imp * (0.3 + 0.2 * x))
-        v[F["V3S" + suffix]] = int(starts * 0.7)
-        v[F["V15U" + suffix]] = int(starts * 0.25)
-        v[F["VMRC" + suffix]] = int(starts * 0.55)
-        for quartile, share in (("0", 1.0), ("25", 0.7), ("50", 0.5), ("75", 0.36), ("95", 0.24), ("100", 0.2)):
-            v[F[f"VP{quartile}_{suffix}"]] = int(starts * share)
-    v[F["VWATCH"]] = int((v[F["VP0_1"]] + v[F["VP0_2"]]) * (2 + 6 * x))
-    v[F["VSPEND"]] = spend
-    v[F["N_VIDEO"]] = 1
+def _video(imp1: int, imp2: int, spend: int, x: float) -> tuple[int, ...]:
+    starts1, starts2 = int(imp1 * (0.3 + 0.2 * x)), int(imp2 * (0.3 + 0.2 * x))
+    views1 = [int(starts1 * s) for s in _VIDEO_SHARES]
+    views2 = [int(starts2 * s) for s in _VIDEO_SHARES]
+    quartiles1 = tuple(int(starts1 * q) for q in _QUARTILES)
+    quartiles2 = tuple(int(starts2 * q) for q in _QUARTILES)
+    watch = int((quartiles1[0] + quartiles2[0]) * (2 + 6 * x))
+    interleaved = (views1[0], views2[0], views1[1], views2[1], views1[2], views2[2])
+    return interleaved + quartiles1 + quartiles2 + (watch, spend)
 
 
-def _showcase(v: list[int], imp1: int, x: float) -> None:
-    shares = {
-        "SC_PIN_CLK": 0.01, "SC_SUBPAGE_CLK": 0.006, "SC_SUBPIN_CLK": 0.004, "SC_SUBPAGE_IMP": 0.3,
-        "SC_SUBPIN_IMP": 0.2, "SC_SUBPAGE_SWL": 0.05, "SC_SUBPAGE_SWR": 0.06, "SC_SUBPIN_SWL": 0.03,
-        "SC_SUBPIN_SWR": 0.035, "SC_SUBPAGE_REPIN": 0.002, "SC_SUBPIN_REPIN": 0.0015, "SC_SUBPAGE_CLOSEUP": 0.02,
-        "SC_THUMB_FWD": 0.04, "SC_THUMB_BACK": 0.01, "SC_SESSIONS": 0.012,
-    }  # fmt: skip
-    for name, share in shares.items():
-        v[F[name]] = int(imp1 * share * (0.6 + 0.8 * x))
-    v[F["N_SHOWCASE"]] = 1
-
-
-def _events(p: AdProfile, clicks: int, imp1: int, rand: Callable[[], float]) -> tuple[Event, ...]:
-    n = min(12, int((clicks * p.conv_per_click + imp1 * p.conv_per_imp) * (0.4 + 1.2 * rand())))
+def _events(p: AdProfile, clicks: int, imp1: int, rng: random.Random) -> tuple[Event, ...]:
+    expected = (clicks * p.conv_per_click + imp1 * p.conv_per_imp) * (0.4 + 1.2 * rng.random())
+    n = min(6, int(expected))  # at most 6 events a day; busy days get bigger counts instead
+    scale = max(1, round(expected / 6)) if n == 6 else 1
     total = p.type_cumulative[-1]
+    last_type = len(CONVERSION_TYPES) - 1
     events = []
     for _ in range(n):
-        kind_draw, lag_draw = rand(), rand()
-        type_index = min(bisect(p.type_cumulative, rand() * total), len(CONVERSION_TYPES) - 1)
-        kind = 0 if kind_draw < 0.62 else (1 if kind_draw < 0.74 else 2)
+        bits = rng.getrandbits(64)  # one draw sliced into the event's independent choices
+        type_index = bisect(p.type_cumulative, (bits & 0xFFFF) / 65536 * total)
+        type_index = type_index if type_index < last_type else last_type
+        kind_draw, channel_draw, count_draw = (bits >> 16) & 0xFF, (bits >> 24) & 0xFF, (bits >> 32) & 0xFF
+        lag_draw, lag_pos = ((bits >> 40) & 0xFFFF) / 65536, (bits >> 56) & 0xFF
+        kind = 0 if kind_draw < 159 else (1 if kind_draw < 190 else 2)  # 62% click, 12% engagement, 26% view
         # Most conversions follow the action within days; a tail arrives weeks later (beyond 30 days: 60-day windows).
-        if lag_draw < 0.45:
-            lag = 0
-        elif lag_draw < 0.72:
-            lag = 1 + int(rand() * 3)
-        elif lag_draw < 0.9:
-            lag = 4 + int(rand() * 11)
-        elif lag_draw < 0.98:
-            lag = 15 + int(rand() * 16)
-        else:
-            lag = 31 + int(rand() * 30)
-        count = 1 + int(rand() * rand() * 3)
+        for below, first_lag, span in _LAG_STEPS:
+            if lag_draw < below:
+                lag = first_lag + lag_pos % span
+                break
+        count = (1 if count_draw < 180 else (2 if count_draw < 235 else 3)) * scale
         value, quantity = 0, count
         if type_index in _VALUED:
-            value = int(count * p.value_mean * (0.4 + 1.2 * rand()) * 100) * 10_000
-            quantity = count * (1 + int(rand() * 3))
-        channel_draw = rand()
-        channel = 0 if channel_draw < 0.8 else (1 if channel_draw < 0.95 else 2)
-        if type_index == CT["APP_INSTALL"]:
+            value = int(count * p.value_mean * (0.4 + 1.2 * rng.random()) * 100) * 10_000
+            quantity = count * (1 + lag_pos % 3)
+        channel = 0 if channel_draw < 205 else (1 if channel_draw < 243 else 2)  # 80% web, 15% in-app, 5% offline
+        if type_index == _APP_INSTALL:
             channel = 1
         events.append((type_index, kind, channel, lag, count, value, quantity))
     return tuple(events)
+
+
+def _check_layout() -> None:
+    """The positional layout of ad_day must follow BASE_FIELDS."""
+    expected = ["IMP1", "IMP1_GROSS", "IMP2", "CLK1", "CLK1_GROSS", "CLK2", "OUT1", "OUT2", "SAVE1", "SAVE2"]
+    expected += ["ENG1", "ENG2", "SPEND", "USERS", "SESS1", "SESS2", "V3S1", "V3S2", "V15U1", "V15U2", "VMRC1", "VMRC2"]
+    expected += [f"VP{q}_{s}" for s in "12" for q in ("0", "25", "50", "75", "95", "100")] + ["VWATCH", "VSPEND"]
+    expected += ["IDEA1", "IDEA2", "LEADS", "QUIZ_DONE", "QUIZ_OPEN"]
+    assert list(BASE_FIELDS[: len(expected)]) == expected
+    assert len(_SHOWCASE_SHARES) == len(_NO_SHOWCASE) == 15 and len(_NO_VIDEO) == 20
+    assert BASE_FIELDS[len(expected) + 15 :] == ("N_VIDEO", "N_IDEA", "N_LEAD", "N_QUIZ", "N_SHOWCASE")
+
+
+_check_layout()
 
 
 def _hour_plan(profile: AdProfile, ordinal: int) -> tuple[list[int], list[int], int]:
@@ -229,7 +237,7 @@ def _split(x: int, weights: list[int], order: list[int], total: int) -> list[int
     return parts
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4_096)  # 24 vectors each
 def ad_hours(profile: AdProfile, ordinal: int) -> tuple[tuple[int, ...], ...] | None:
     """The day's counters split into 24 hourly vectors that add up to the day exactly (flags are copied)."""
     day = ad_day(profile, ordinal)

@@ -91,14 +91,12 @@ def pin_day(p: PinProfile, ordinal: int) -> tuple[Counters, Counters, Counters] 
     else:
         v[P["USER_FOLLOW"]] = int(imp * 0.0008 * r())
         v[P["PROFILE_VISIT"]] = int(imp * 0.003 * r())
+    _, tablet_weight, web_weight = p.app_weights
     total = sum(p.app_weights)
-    per_app: list[list[int]] = [[0] * len(v) for _ in APPS]
-    for i, x in enumerate(v):
-        parts = [x * w // total for w in p.app_weights]
-        parts[0] += x - sum(parts)  # the remainder goes to MOBILE
-        for a in range(len(APPS)):
-            per_app[a][i] = parts[a]
-    return tuple(per_app[0]), tuple(per_app[1]), tuple(per_app[2])
+    tablet = tuple(x * tablet_weight // total for x in v)
+    web = tuple(x * web_weight // total for x in v)
+    mobile = tuple(x - t - w for x, t, w in zip(v, tablet, web, strict=True))  # MOBILE takes the remainder
+    return mobile, tablet, web
 
 
 def data_status(ordinal: int, today: int) -> str:

@@ -129,16 +129,11 @@ def run_targeting(world: World, q: Query, targeting_types: Sequence[str]) -> lis
                         add_event(
                             conv.setdefault((bucket_entity, value, period_of(when, q.granularity)), [0] * NC), event
                         )
+        attrs: dict[str, dict[str, Any]] = {}
         for key in sorted(set(base) | set(conv), key=lambda k: (int(k[0] or 0), str(k[1]), k[2] or 0)):
             entity, value, period = key
-            row = build_row(
-                world,
-                q,
-                columns,
-                (entity, period),
-                base.get(key, list(ZERO)),
-                conv.get(key) if with_conversions else None,
-            )
+            v, c = base.get(key, ZERO), conv.get(key) if with_conversions else None
+            row = build_row(world, q, columns, (entity, period), v, c, attrs)
             if row is not None:
                 out.append({"targeting_type": targeting_type, "targeting_value": value, "metrics": row})
     return out
