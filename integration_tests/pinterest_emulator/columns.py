@@ -48,7 +48,7 @@ class Column:
         return self.fn(v, c) if self.fn else None
 
 
-class _Field:
+class FieldColumn:
     """A column that is one counter: callable like any metric, and exposing `index` so hot loops can skip the call."""
 
     __slots__ = ("index",)
@@ -61,7 +61,7 @@ class _Field:
 
 
 def _f(name: str) -> MetricFn:
-    return _Field(F[name])
+    return FieldColumn(F[name])
 
 
 def _add(*names: str) -> MetricFn:
@@ -70,7 +70,7 @@ def _add(*names: str) -> MetricFn:
 
 
 def _ratio(num: MetricFn, den: MetricFn, scale: float = 1.0) -> MetricFn:
-    if isinstance(num, _Field) and isinstance(den, _Field):  # the common case, in one call
+    if isinstance(num, FieldColumn) and isinstance(den, FieldColumn):  # the common case, in one call
         i, j = num.index, den.index
         return lambda v, c: v[i] * scale / v[j] if v[j] else None
 
@@ -84,14 +84,14 @@ def _ratio(num: MetricFn, den: MetricFn, scale: float = 1.0) -> MetricFn:
 
 def _family(flag: str, fn: MetricFn) -> MetricFn:
     i = F["N_" + flag]
-    if isinstance(fn, _Field):
+    if isinstance(fn, FieldColumn):
         j = fn.index
         return lambda v, c: v[j] if v[i] else None
     return lambda v, c: fn(v, c) if v[i] else None
 
 
 def _dollars(fn: MetricFn) -> MetricFn:
-    if isinstance(fn, _Field):
+    if isinstance(fn, FieldColumn):
         i = fn.index
         return lambda v, c: v[i] / 1_000_000
 
@@ -282,7 +282,7 @@ def _picker(indexes: tuple[int, ...]) -> Callable[[Vec], int]:
     return lambda c: sum(get(c))
 
 
-class _Gated:
+class ConversionColumn:
     """A conversion column: no value when the row holds no matching conversion; `inner(v, c, count)` otherwise.
 
     The count selection is exposed so compiled row builders compute each distinct count once per row."""
@@ -302,7 +302,7 @@ class _Gated:
 
 
 def _gated(count_idx: tuple[int, ...], fn: Callable[[Vec, Vec, int], Value]) -> MetricFn:
-    return _Gated(count_idx, fn)
+    return ConversionColumn(count_idx, fn)
 
 
 @lru_cache(maxsize=2048)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .columns import _Field, _Gated, column
+from .columns import ConversionColumn, FieldColumn, column
 
 Fill = Callable[[dict[str, Any], Sequence[int], Sequence[int] | None, dict[str, Any]], bool]
 
@@ -36,9 +36,9 @@ def row_builder(names: tuple[str, ...]) -> RowBuilder:
         elif fn is None:
             has_metrics = True
             continue  # valid but never has a value
-        elif isinstance(fn, _Field):
+        elif isinstance(fn, FieldColumn):
             expr = f"v[{fn.index}]"
-        elif isinstance(fn, _Gated):
+        elif isinstance(fn, ConversionColumn):
             count = counts.setdefault(fn.count_idx, f"n{len(counts)}")
             env[f"count_{count}"], env[f"g{k}"] = fn.count, fn.inner
             expr = f"(g{k}(v, c, {count}) if {count} else None)"
