@@ -114,3 +114,18 @@ def test_incremental_read_after_the_clock_moves_brings_changed_and_new_entities(
             assert len(got) < len(now), f"{stream}: the incremental read re-emitted everything"
         new_pins = set(r["id"] for r in emulator.truth.entities("pins")) - set(before["pins"])
         assert new_pins <= {r["id"] for r in second.records.get("pins", [])}
+
+
+@pytest.mark.parametrize(("fault", "count"), [("429", 3), ("503", 2), ("drop", 1), ("expire_token", 1)])
+def test_faults_mid_sync_lose_and_duplicate_nothing(fault: str, count: int, tmp_path: Path) -> None:
+    with Emulator(scenario="small") as emulator:
+        config = emulator.connector_config()
+        streams = ["campaigns", "ads", "boards", "board_pins"]
+        catalog = catalog_for(_discover(tmp_path, config), streams)
+        emulator.inject(fault, path=r"/(campaigns|ads|boards)$", count=count)
+
+        run = run_cli(tmp_path, "read", config, catalog)
+
+        assert run.returncode == 0 and not run.errors, run.errors
+        for stream in streams:
+            _assert_equal_to_truth(run, emulator, stream)
