@@ -1,0 +1,417 @@
+"""Generate the connector's JSON schemas and analytics catalogue from the vendored Pinterest OpenAPI description.
+
+    python tools/generate_schemas.py          # (re)write source_pinterest/schemas/*.json
+    python tools/generate_schemas.py --check  # exit 1 listing the files that differ from what would be written
+
+Typing rules (one place, so every stream follows them):
+- `$ref`s are inlined and `allOf` parts merged; `oneOf`/`anyOf` variants (CatalogsFeed, CatalogsVerticalProductGroup,
+  PinMedia, product group filters) merge into one schema whose types and properties are the union of the variants'.
+- Every node accepts null except the primary key: Pinterest omits and nulls fields freely, so the spec's `required`
+  and `nullable` (and "absent from some variant") are all subsumed by "nullable everywhere".
+- Enums are dropped: Pinterest adds enum values faster than it publishes specs, and a new value must not fail a sync.
+- `integer` stays integer (Unix seconds), `number` stays number, `format: date-time`/`date` is kept for ISO strings;
+  other formats (double, password) say nothing a destination can use and are dropped, as are descriptions.
+- Objects accept unknown keys (`additionalProperties: true`).
+- A node the spec leaves untyped (AdGroupResponse.dca_assets) or an object with no declared properties becomes `{}`:
+  draft-07's canonical "anything" (null included). It is equivalent to listing every JSON type, but destinations map
+  it to a plain JSON column rather than a union type, and a scalar where the spec promised a free-form object cannot
+  fail a sync.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+OPENAPI = ROOT / "tools" / "openapi" / "pinterest-api-v5-openapi.yaml"
+SCHEMAS = ROOT / "source_pinterest" / "schemas"
+CATALOGUE = SCHEMAS / "analytics_catalogue.json"
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+PRIMARY_KEY = "id"
+ANY: dict[str, Any] = {}
+KEPT_FORMATS = frozenset({"date-time", "date"})
+
+Node = dict[str, Any]
+
+
+class Stream(NamedTuple):
+    path: str  # GET operation in the spec
+    envelope: bool = True  # records are the `items` array of a (paginated) envelope, else the body itself
+    add: Mapping[str, Node] = {}  # fields the connector injects; a field the spec already has keeps the spec's type
+    drop: tuple[str, ...] = ()  # fields the connector strips
+
+
+_STR: Node = {"type": "string"}
+STREAMS: dict[str, Stream] = {
+    "ad_accounts": Stream("/ad_accounts"),
+    "campaigns": Stream("/ad_accounts/{ad_account_id}/campaigns"),
+    "ad_groups": Stream("/ad_accounts/{ad_account_id}/ad_groups"),
+    "ads": Stream("/ad_accounts/{ad_account_id}/ads"),
+    "user_account": Stream("/user_account", envelope=False),
+    "boards": Stream("/boards"),
+    "board_sections": Stream("/boards/{board_id}/sections", add={"board_id": _STR}),
+    # board_pins_modified_at: the parent board's change time, copied onto each pin as the stream's cursor.
+    "board_pins": Stream(
+        "/boards/{board_id}/pins",
+        add={"board_id": _STR, "board_pins_modified_at": {"type": "string", "format": "date-time"}},
+    ),
+    "board_section_pins": Stream(
+        "/boards/{board_id}/sections/{section_id}/pins", add={"board_id": _STR, "section_id": _STR}
+    ),
+    "pins": Stream("/pins"),
+    # ownership_type: OWNED or RECEIVED, the listing the audience came from (the connector lists both).
+    "audiences": Stream("/ad_accounts/{ad_account_id}/audiences", add={"ownership_type": _STR}),
+    "conversion_tags": Stream("/ad_accounts/{ad_account_id}/conversion_tags"),
+    "customer_lists": Stream("/ad_accounts/{ad_account_id}/customer_lists"),
+    "keywords": Stream("/ad_accounts/{ad_account_id}/keywords", add={"ad_account_id": _STR, "ad_group_id": _STR}),
+    "catalogs": Stream("/catalogs"),
+    # credentials holds the merchant's feed username and password: the connector strips it, so it is never declared.
+    "catalogs_feeds": Stream("/catalogs/feeds", drop=("credentials",)),
+    "catalogs_product_groups": Stream("/catalogs/product_groups"),
+}
+
+
+def load_spec(path: Path = OPENAPI) -> Node:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader parses the 1.5 MB spec ~10x faster
+    with path.open() as f:
+        return yaml.load(f, Loader=loader)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# OpenAPI -> JSON schema
+
+
+def _nullable_types(types: Iterable[str]) -> list[str]:
+    return ["null", *sorted(set(types) - {"null"})]
+
+
+class Converter:
+    def __init__(self, spec: Node) -> None:
+        self.spec = spec
+
+    def deref(self, node: Node) -> Node:
+        while "$ref" in node:
+            target: Any = self.spec
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}  # siblings (nullable, type) win
+        return node
+
+    def flatten(self, node: Node) -> Node:
+        """The node with `$ref`s inlined and `allOf` parts merged, at its top level only."""
+        node = self.deref(node)
+        if "allOf" not in node:
+            return node
+        merged = {k: v for k, v in node.items() if k != "allOf"}
+        for part in node["allOf"]:
+            merged = self._meet(merged, self.flatten(part))
+        return merged
+
+    @staticmethod
+    def _meet(a: Node, b: Node) -> Node:
+        """Both `a` and `b` apply: shared properties and array items are themselves merged (lazily, via allOf)."""
+        if a.get("type") and b.get("type") and a["type"] != b["type"]:
+            raise ValueError(f"allOf parts disagree on type: {a['type']} vs {b['type']}")
+        if ({"oneOf", "anyOf"} & a.keys()) and ({"oneOf", "anyOf"} & b.keys()):
+            raise ValueError("allOf of two oneOf/anyOf parts is not supported")
+        merged = {**a, **b}  # scalar keys: the later part wins (`nullable` is moot: the output is nullable throughout)
+        if "items" in a and "items" in b:
+            merged["items"] = {"allOf": [a["items"], b["items"]]}
+        if "properties" in a and "properties" in b:
+            props = dict(a["properties"])
+            for name, prop in b["properties"].items():
+                props[name] = {"allOf": [props[name], prop]} if name in props else prop
+            merged["properties"] = props
+        return merged
+
+    def convert(self, node: Node) -> Node:
+        node = self.flatten(node)
+        variants = node.get("oneOf") or node.get("anyOf")
+        if variants:
+            # The node's own keys (e.g. `type: object`) apply to every variant.
+            own = {k: v for k, v in node.items() if k not in ("oneOf", "anyOf", "discriminator")}
+            return union([self.convert({"allOf": [own, variant]}) for variant in variants])
+        kind = node.get("type") or ("object" if "properties" in node else None)
+        if kind is None or (kind == "object" and not node.get("properties")):
+            return dict(ANY)
+        schema: Node = {"type": _nullable_types([kind])}
+        if kind == "object":
+            schema["additionalProperties"] = True
+            schema["properties"] = {name: self.convert(prop) for name, prop in node["properties"].items()}
+        elif kind == "array":
+            schema["items"] = self.convert(node.get("items", {}))
+        elif node.get("format") in KEPT_FORMATS:
+            schema["format"] = node["format"]
+        return schema
+
+    def operation(self, path: str, method: str = "get") -> Node:
+        return self.spec["paths"][path][method]
+
+    def response(self, path: str) -> Node:
+        return self.operation(path)["responses"]["200"]["content"]["application/json"]["schema"]
+
+    def record(self, stream: Stream) -> Node:
+        """The converted schema of one record of `stream`, as the API returns it."""
+        body = self.response(stream.path)
+        if stream.envelope:
+            body = self.flatten(self.flatten(body)["properties"]["items"])["items"]
+        return self.convert(body)
+
+
+def union(schemas: list[Node]) -> Node:
+    """One schema accepting what any of `schemas` accepts (a field absent from a variant is nullable anyway)."""
+    if any(s == ANY for s in schemas):
+        return dict(ANY)
+    merged: Node = {"type": _nullable_types(t for s in schemas for t in s["type"])}
+    formats = {s.get("format") for s in schemas if "string" in s["type"]}
+    if len(formats) == 1 and None not in formats:
+        merged["format"] = formats.pop()
+    objects = [s for s in schemas if "properties" in s]
+    if objects:
+        names = sorted({name for s in objects for name in s["properties"]})
+        merged["additionalProperties"] = True
+        merged["properties"] = {
+            name: union([s["properties"][name] for s in objects if name in s["properties"]]) for name in names
+        }
+    arrays = [s["items"] for s in schemas if "items" in s]
+    if arrays:
+        merged["items"] = union(arrays)
+    return merged
+
+
+def stream_schema(converter: Converter, name: str) -> Node:
+    stream = STREAMS[name]
+    record = converter.record(stream)
+    props = dict(record["properties"])
+    for field in stream.drop:
+        if props.pop(field, None) is None:
+            raise ValueError(f"{name}: {field} is no longer in the spec; update STREAMS")
+    for field, fragment in stream.add.items():
+        if field not in props:
+            props[field] = {**fragment, "type": _nullable_types([fragment["type"]])}
+        elif fragment["type"] not in props[field].get("type", [fragment["type"]]):
+            raise ValueError(f"{name}: the spec types {field} as {props[field]}, the connector adds a {fragment}")
+    if PRIMARY_KEY not in props:
+        raise ValueError(f"{name}: the spec has no {PRIMARY_KEY}")
+    # The primary key is the one field always present and never null.
+    (key_type,) = [t for t in props[PRIMARY_KEY]["type"] if t != "null"]
+    props[PRIMARY_KEY] = {**props[PRIMARY_KEY], "type": key_type}
+    return {"$schema": DRAFT_07, "type": "object", "additionalProperties": True, "properties": props}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Analytics catalogue
+
+SYNC_ANALYTICS = {  # level -> (analytics, targeting analytics) endpoints
+    "ad_account": ("/ad_accounts/{ad_account_id}/analytics", "/ad_accounts/{ad_account_id}/targeting_analytics"),
+    "campaign": (
+        "/ad_accounts/{ad_account_id}/campaigns/analytics",
+        "/ad_accounts/{ad_account_id}/campaigns/targeting_analytics",
+    ),
+    "ad_group": (
+        "/ad_accounts/{ad_account_id}/ad_groups/analytics",
+        "/ad_accounts/{ad_account_id}/ad_groups/targeting_analytics",
+    ),
+    "ad": ("/ad_accounts/{ad_account_id}/ads/analytics", "/ad_accounts/{ad_account_id}/ads/targeting_analytics"),
+}
+# Sync endpoints outside the four entity levels that still take the same `columns`.
+OTHER_SYNC_ANALYTICS = (
+    "/ad_accounts/{ad_account_id}/pins/analytics",
+    "/ad_accounts/{ad_account_id}/product_groups/analytics",
+)
+COLUMNS_SOURCE = "/ad_accounts/{ad_account_id}/campaigns/analytics"
+REPORTS = "/ad_accounts/{ad_account_id}/reports"
+PIN_ANALYTICS = "/pins/{pin_id}/analytics"
+USER_ACCOUNT_ANALYTICS = "/user_account/analytics"
+
+# Column types. The spec types only the row-id columns (string, pattern ^\d+$, in the sync *AnalyticsResponse item
+# schemas); those are read from the spec and must agree with these lists. Every other column is typed by these
+# explicit lists, checked by hand against the column's meaning; the rest are metrics (counts, money, rates): "number".
+STRING_COLUMNS = frozenset(
+    {
+        # ids: returned as digit strings, like the entities' ids
+        "ADVERTISER_ID", "AD_ACCOUNT_ID", "AD_GROUP_ID", "AD_ID", "CAMPAIGN_ID", "ORDER_LINE_ID", "PIN_ID",
+        "PIN_PROMOTION_ID", "PRODUCT_GROUP_ID", "PROMO_ID", "STANDARD_AD_FEED_ITEM_ID",
+        # names
+        "AD_GROUP_NAME", "AD_NAME", "CAMPAIGN_NAME", "ORDER_LINE_NAME", "PIN_PROMOTION_NAME", "PROMO_NAME",
+        "PRODUCT_ITEM_NAME",
+        # statuses, types, labels, tags: enum-like strings
+        "AD_GROUP_ENTITY_STATUS", "AD_GROUP_STATUS", "AD_STATUS", "CAMPAIGN_ENTITY_STATUS", "CAMPAIGN_MANAGED_STATUS",
+        "CAMPAIGN_STATUS", "PIN_PROMOTION_STATUS", "PRODUCT_GROUP_STATUS", "AD_GROUP_BUDGET_TYPE",
+        "CAMPAIGN_OBJECTIVE_TYPE", "PRODUCT_ITEM_PRODUCT_TYPE", "CAMPAIGN_BRAND_LABEL", "CAMPAIGN_CUSTOM_LABELS",
+        "PRODUCT_GROUP_AD_IMAGE_TAG", "PRODUCT_GROUP_AD_VIDEO_TAG",
+        # the ad group's optimisation goal (an enum like the entity's billable_event), not a measurement
+        "AD_GROUP_OPTIMIZATION",
+        # catalogue product attributes
+        "PRODUCT_ITEM_BRAND", "PRODUCT_ITEM_CURRENCY", "PRODUCT_ITEM_DESCRIPTION", "PRODUCT_ITEM_IMAGE_URL",
+        "PRODUCT_ITEM_PIN_URL", "PRODUCT_ITEM_PRODUCT_CATEGORY", "PRODUCT_ITEM_PRODUCT_URL",
+    }
+)  # fmt: skip
+# Flags: CAMPAIGN_BUDGET_OPTIMIZATION mirrors CampaignResponse.is_campaign_budget_optimization (boolean in the spec).
+BOOLEAN_COLUMNS = frozenset({"CAMPAIGN_BUDGET_OPTIMIZATION", "IS_PREMIERE_CAMPAIGN"})
+# Attribute-looking names that are numbers: prices in the product's currency.
+NUMERIC_ATTRIBUTES = frozenset({"PRODUCT_ITEM_PRICE", "PRODUCT_ITEM_SALE_PRICE"})
+# A name matching this looks like an attribute, not a metric: a new one must be classified above before the
+# catalogue regenerates, so Pinterest adding e.g. CAMPAIGN_FOO_ID cannot silently become a "number".
+_ATTRIBUTE_NAME = re.compile(r"_(ID|NAME|STATUS|TYPE|LABELS?|TAG|OPTIMIZATION)$|^IS_|^PRODUCT_ITEM_")
+
+# Date limits, read from the operations' descriptions (a reworded sentence fails generation rather than going stale):
+# GET campaigns/analytics: "If granularity is not HOUR, you can pull data from up to 90 days before the current date
+#   in UTC time, with a maximum time range of 90 days." and "If granularity is HOUR, you can pull data from up to
+#   8 days before the current date in UTC time, with a maximum time range of 3 days."
+# POST reports: "If granularity is not HOUR, you can pull data from up to 914 days before the current date in UTC
+#   time, with a maximum time range of 186 days." / the same HOUR sentence (8 / 3) / "If level is PRODUCT_ITEM, you can
+#   pull data from up to 92 days before the current date in UTC time, with a maximum time range of 31 days."
+_LIMIT = (
+    r"you can pull data from up to (\d+) days before the current date in UTC time, "
+    r"with a maximum time range of (\d+) days"
+)
+DATE_LIMITS = {  # key -> (path, method, condition sentence prefix)
+    "sync": (COLUMNS_SOURCE, "get", "If granularity is not HOUR, "),
+    "sync_hour": (COLUMNS_SOURCE, "get", "If granularity is HOUR, "),
+    "async": (REPORTS, "post", "If granularity is not HOUR, "),
+    "async_hour": (REPORTS, "post", "If granularity is HOUR, "),
+    "async_product_item": (REPORTS, "post", "If level is PRODUCT_ITEM, "),
+}
+
+
+def _enum(values: Iterable[Any]) -> list[Any]:
+    # Sorted so a spec release that only reorders an enum leaves the catalogue unchanged; None is dropped because
+    # OpenAPI 3.0 spells "nullable enum" with a null member.
+    return sorted(v for v in values if v is not None)
+
+
+def _params(converter: Converter, path: str) -> dict[str, Node]:
+    return {p["name"]: p for p in map(converter.deref, converter.operation(path).get("parameters", []))}
+
+
+def _param_items(converter: Converter, path: str, name: str) -> Node:
+    """The item schema of an array query parameter, e.g. `columns`."""
+    return converter.flatten(converter.flatten(_params(converter, path)[name]["schema"])["items"])
+
+
+def sync_column_enums(converter: Converter) -> dict[str, list[str]]:
+    """The `columns` enum of every sync ads analytics endpoint (they should all be the same list)."""
+    paths = [p for pair in SYNC_ANALYTICS.values() for p in pair] + list(OTHER_SYNC_ANALYTICS)
+    return {path: _enum(_param_items(converter, path, "columns")["enum"]) for path in paths}
+
+
+def spec_column_types(converter: Converter) -> dict[str, str]:
+    """Columns the sync analytics response schemas declare (the row ids), with their JSON type."""
+    columns = set(_enum(_param_items(converter, COLUMNS_SOURCE, "columns")["enum"]))
+    typed: dict[str, str] = {}
+    for path in [p for p, _ in SYNC_ANALYTICS.values()] + list(OTHER_SYNC_ANALYTICS):
+        row = converter.flatten(converter.flatten(converter.response(path))["items"])
+        for name, prop in row.get("properties", {}).items():
+            if name in columns:
+                typed[name] = converter.flatten(prop)["type"]
+    return typed
+
+
+def column_type(name: str, spec_types: Mapping[str, str]) -> str:
+    listed = (
+        "string" if name in STRING_COLUMNS else "boolean" if name in BOOLEAN_COLUMNS else "number"
+    )  # fmt: skip
+    if name in spec_types and spec_types[name] != listed:
+        raise ValueError(f"{name}: the spec says {spec_types[name]}, the lists say {listed}")
+    if listed == "number" and _ATTRIBUTE_NAME.search(name) and name not in NUMERIC_ATTRIBUTES:
+        raise ValueError(f"{name} looks like an attribute: classify it in STRING/BOOLEAN_COLUMNS/NUMERIC_ATTRIBUTES")
+    return listed
+
+
+def _date_limits(converter: Converter) -> dict[str, dict[str, int]]:
+    limits = {}
+    for key, (path, method, condition) in DATE_LIMITS.items():
+        found = re.search(re.escape(condition) + _LIMIT, converter.operation(path, method)["description"])
+        if not found:
+            raise ValueError(f"{method.upper()} {path}: the sentence behind date limit {key!r} changed")
+        limits[key] = {"max_days_back": int(found[1]), "max_range_days": int(found[2])}
+    return limits
+
+
+def _default_and_values(converter: Converter, path: str, name: str) -> Node:
+    schema = converter.flatten(_params(converter, path)[name]["schema"])
+    return {"default": schema.get("default"), "values": _enum(schema["enum"])}
+
+
+def analytics_catalogue(converter: Converter) -> Node:
+    enums = sync_column_enums(converter)
+    spec_types = spec_column_types(converter)
+    report = converter.flatten(
+        converter.operation(REPORTS, "post")["requestBody"]["content"]["application/json"]["schema"]
+    )
+    async_columns = _enum(converter.flatten(converter.flatten(report["properties"]["columns"])["items"])["enum"])
+    known = set(enums[COLUMNS_SOURCE]) | set(async_columns)
+    stale = (STRING_COLUMNS | BOOLEAN_COLUMNS | NUMERIC_ATTRIBUTES) - known
+    if stale:
+        raise ValueError(f"columns listed here but gone from the spec: {sorted(stale)}")
+    pin_metrics = _param_items(converter, PIN_ANALYTICS, "metric_types")["oneOf"]
+    return {
+        "sync_columns": {c: column_type(c, spec_types) for c in enums[COLUMNS_SOURCE]},
+        "async_columns": {c: column_type(c, spec_types) for c in async_columns},
+        "async_levels": _enum(converter.flatten(report["properties"]["level"])["enum"]),
+        "granularities": _enum(converter.flatten(_params(converter, COLUMNS_SOURCE)["granularity"]["schema"])["enum"]),
+        "attribution_windows": {
+            name: _default_and_values(converter, COLUMNS_SOURCE, name)
+            for name in ("click_window_days", "engagement_window_days", "view_window_days")
+        },
+        "conversion_report_time": _default_and_values(converter, COLUMNS_SOURCE, "conversion_report_time"),
+        "targeting_types": {
+            level: _enum(_param_items(converter, targeting, "targeting_types")["enum"])
+            for level, (_, targeting) in SYNC_ANALYTICS.items()
+        },
+        # The pin endpoint's metric_types is a oneOf of two lists, told apart only by their descriptions.
+        "pin_metric_types": {
+            ("video" if "Video" in v["description"] else "standard"): _enum(v["enum"]) for v in pin_metrics
+        },
+        "user_account_metric_types": _enum(_param_items(converter, USER_ACCOUNT_ANALYTICS, "metric_types")["enum"]),
+        "date_limits": _date_limits(converter),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files
+
+
+def render(document: Node) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def generate(spec: Node) -> dict[Path, str]:
+    """Every generated file's path and text."""
+    converter = Converter(spec)
+    files = {SCHEMAS / f"{name}.json": render(stream_schema(converter, name)) for name in STREAMS}
+    files[CATALOGUE] = render(analytics_catalogue(converter))
+    return files
+
+
+def stale_files(files: Mapping[Path, str]) -> list[Path]:
+    return [path for path, text in files.items() if not path.exists() or path.read_text() != text]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="list the files that differ instead of writing them")
+    args = parser.parse_args(argv)
+    files = generate(load_spec())
+    if args.check:
+        stale = stale_files(files)
+        for path in stale:
+            print(path.relative_to(ROOT))
+        return 1 if stale else 0
+    SCHEMAS.mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        path.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
