@@ -16,7 +16,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import requests
+from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
+from airbyte_cdk.sources.declarative.requesters.request_options import RequestOptionsProvider
 from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
@@ -87,16 +91,17 @@ def batched(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 @dataclass
-class AdAccountEntitiesRouter(PartitionRouter):
-    """One partition per ad account, carrying (in `extra_fields["entities"]`) the account's entities, if any.
+class EntitiesRouter(PartitionRouter):
+    """One partition per ad account (or a single one without `accounts_partition_router`), carrying in
+    `extra_fields["entities"]` the entities analytics are asked for, if any.
 
-    `entities_partition_router` is a SubstreamPartitionRouter over an entity stream that is itself partitioned by
-    ad account and copies `created_time`, `updated_time` and `status` into each child's extra fields.
+    `entities_partition_router` is a SubstreamPartitionRouter over an entity stream that copies its timestamps and
+    `status` into each child's extra fields (`created_time`/`updated_time` or, for pins, `created_at`).
     """
 
-    accounts_partition_router: PartitionRouter
     config: Config
     parameters: InitVar[Mapping[str, Any]]
+    accounts_partition_router: PartitionRouter | None = None
     entities_partition_router: PartitionRouter | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -107,15 +112,19 @@ class AdAccountEntitiesRouter(PartitionRouter):
         if self.entities_partition_router:
             for child in self.entities_partition_router.stream_slices():
                 extra = child.extra_fields
-                account = str(child.partition["parent_slice"]["ad_account_id"])
+                account = str(child.partition["parent_slice"].get("ad_account_id", ""))
                 entities.setdefault(account, []).append(
                     Entity(
                         str(child.partition["id"]),
-                        _day(extra.get("created_time")),
+                        _day(extra.get("created_time") or extra.get("created_at")),
                         extra.get("status"),
                         _day(extra.get("updated_time")),
                     )
                 )
+        if not self.accounts_partition_router:
+            everything = tuple(e for group in entities.values() for e in group)
+            yield StreamSlice(partition={}, cursor_slice={}, extra_fields={"entities": everything})
+            return
         for account_slice in self.accounts_partition_router.stream_slices():
             account = str(account_slice.partition["ad_account_id"])
             extra = {"entities": tuple(entities.get(account, ()))} if self.entities_partition_router else {}
@@ -147,8 +156,13 @@ class AnalyticsRetriever(SimpleRetriever):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
-        self.level: str = parameters["level"]
+        self.level: str = parameters.get("level", "")
         self.targeting = bool(parameters.get("targeting"))
+        self.batch_size = int(parameters.get("batch_size", MAX_IDS_PER_REQUEST))
+        self.daily = bool(parameters.get("daily"))  # organic analytics: days only, whatever `granularity` says
+        self.ids_parameter: str = parameters.get("ids_parameter", "")
+        # The per-request values (dates, ids, targeting types) come from the sub-slice; the requester adds the rest.
+        self.request_option_provider = SliceParameters()
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Iterable[Any]:
         assert stream_slice is not None
@@ -157,7 +171,8 @@ class AnalyticsRetriever(SimpleRetriever):
         end = _day(stream_slice.cursor_slice["end_time"])
         assert start and end
         entities: tuple[Entity, ...] | None = stream_slice.extra_fields.get("entities")
-        for window_start, window_end in request_windows(start, end, settings.granularity, settings.today):
+        granularity = "DAY" if self.daily else settings.granularity
+        for window_start, window_end in request_windows(start, end, granularity, settings.today):
             for extra in self._requests(settings, window_start, window_end, entities):
                 sub_slice = StreamSlice(
                     partition=stream_slice.partition, cursor_slice=stream_slice.cursor_slice, extra_fields=extra
@@ -169,18 +184,45 @@ class AnalyticsRetriever(SimpleRetriever):
     ) -> Iterator[dict[str, Any]]:
         window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
         if entities is None:
-            id_batches: list[str] = [""]
+            id_batches: list[str | None] = [None]
         else:
             live = sorted(e.id for e in entities if e.may_have_data(start, end, settings.late_days))
-            id_batches = [",".join(batch) for batch in batched(live, MAX_IDS_PER_REQUEST)]
-        type_chunks = [""]
+            id_batches = [",".join(batch) for batch in batched(live, self.batch_size)]
+        type_chunks: list[str | None] = [None]
         if self.targeting:
             types = catalogue()["targeting_types"][LEVELS[self.level].targeting_key]
             size = MAX_TARGETING_TYPES.get(self.level, DEFAULT_MAX_TARGETING_TYPES)
             type_chunks = [",".join(chunk) for chunk in batched(types, size)]
         for ids in id_batches:
             for types in type_chunks:
-                yield {**window, "ids": ids, "targeting_types": types}
+                params = dict(window)
+                if ids is not None:
+                    params[self.ids_parameter] = ids
+                if types is not None:
+                    params["targeting_types"] = types
+                yield {"params": params, "start_date": window["start_date"]}
+
+
+class SliceParameters(RequestOptionsProvider):
+    """Query parameters carried by the slice (`extra_fields["params"]`)."""
+
+    def get_request_params(
+        self,
+        *,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any]:
+        return dict(stream_slice.extra_fields.get("params", {})) if stream_slice else {}
+
+    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -265,6 +307,65 @@ class AnalyticsSchemaLoader(SchemaLoader):
         for column in self.config.get("analytics_columns") or ():
             if column not in properties:
                 properties[column] = {"type": [self._types.get(column, "string"), "null"]}
+        return {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "additionalProperties": True,
+            "properties": properties,
+        }
+
+
+@dataclass
+class DailyMetricsExtractor(RecordExtractor):
+    """Rows of the organic analytics answers: `{"all": {"daily_metrics": [...]}}`, or one such map per pin id for
+    the multi-pin endpoint. A row is `{date, data_status, metrics}`; days without any metric (before the pin
+    existed, before the account was claimed) carry no data and are skipped."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    decoder: Decoder | None = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.by_pin = bool(parameters.get("by_pin"))
+        self.decoder = self.decoder or JsonDecoder(parameters={})
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        assert self.decoder is not None
+        for body in self.decoder.decode(response):
+            groups = body.items() if self.by_pin else [(None, body)]
+            for pin_id, group in groups:
+                for day in (group.get("all") or {}).get("daily_metrics") or ():
+                    metrics = day.get("metrics") or {}
+                    if not metrics:
+                        continue
+                    row = {"DATE": day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
+                    if pin_id is not None:
+                        row["PIN_ID"] = str(pin_id)
+                    yield row
+
+
+@dataclass
+class OrganicSchemaLoader(SchemaLoader):
+    """pin_analytics / user_account_analytics: one row per (pin,) day with the requested metrics."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.by_pin = bool(parameters.get("by_pin"))
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        properties: dict[str, Any] = {
+            "DATE": {"type": "string", "format": "date"},
+            "DATA_STATUS": {"type": ["string", "null"]},
+        }
+        if self.by_pin:
+            properties["PIN_ID"] = {"type": "string"}
+            metrics = self.config.get("pin_metric_types") or ()
+        else:
+            metrics = catalogue()["user_account_metric_types"]
+        for metric in metrics:
+            properties[metric] = {"type": ["number", "null"]}
         return {
             "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",
