@@ -38,35 +38,44 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=day.year + years, month=month + 1, day=1)
 
 
+def _next_period(start: dt.date, granularity: str) -> dt.date:
+    return start + dt.timedelta(days=7) if granularity == "WEEK" else _add_months(start, 1)
+
+
+def _period_start(day: dt.date, granularity: str) -> dt.date:
+    return _week_start(day) if granularity == "WEEK" else _month_start(day)
+
+
 def request_windows(
     start: dt.date, end: dt.date, granularity: str, today: dt.date
 ) -> Iterator[tuple[dt.date, dt.date]]:
     """Inclusive (start, end) date pairs covering [start, end] in the fewest requests the API accepts.
 
-    WEEK and MONTH rows total a whole calendar period (Monday-based weeks, months), so windows are widened to whole
-    periods: a period cut by a window edge would come back as a partial row under the same primary key. A period
-    starting before the oldest day the API serves is skipped rather than returned partial. The current period ends
-    today (it is re-read by the next sync's lookback).
+    WEEK and MONTH rows total a whole calendar period (Monday-based weeks, months), so whole periods are requested:
+    a period cut by a window edge would come back as a partial row under the same primary key. A slice takes the
+    periods that end inside it (the one holding its start included), and the last slice also the running period,
+    so consecutive slices never request a period twice. A period starting before the oldest day the API serves is
+    skipped rather than returned partial.
     """
     oldest = oldest_sync_day(granularity, today)
     end = min(end, today)
-    if granularity == "WEEK":
-        start = _week_start(start)
-        if start < oldest:
-            start = _week_start(oldest) + (dt.timedelta(days=7) if _week_start(oldest) < oldest else dt.timedelta())
-        while start <= end:
-            stop = start + dt.timedelta(days=7 * WEEKS_PER_REQUEST) - DAY
-            yield start, min(stop, today)
-            start = stop + DAY
-        return
-    if granularity == "MONTH":
-        start = _month_start(start)
-        if start < oldest:
-            start = _month_start(oldest) if _month_start(oldest) == oldest else _add_months(oldest, 1)
-        while start <= end:
-            stop = _add_months(start, MONTHS_PER_REQUEST) - DAY
-            yield start, min(stop, today)
-            start = stop + DAY
+    if granularity in ("WEEK", "MONTH"):
+        periods = []
+        period = _period_start(start, granularity)
+        if period < oldest:
+            period = _next_period(_period_start(oldest, granularity), granularity)
+            if _period_start(oldest, granularity) == oldest:
+                period = oldest
+        while period <= end:
+            following = _next_period(period, granularity)
+            if following - DAY > end and end < today:
+                break  # ends after this slice: the next slice takes it
+            periods.append((period, min(following - DAY, today)))
+            period = following
+        per_request = WEEKS_PER_REQUEST if granularity == "WEEK" else MONTHS_PER_REQUEST
+        for i in range(0, len(periods), per_request):
+            group = periods[i : i + per_request]
+            yield group[0][0], group[-1][1]
         return
     start = max(start, oldest)
     span = dt.timedelta(days=SYNC_MAX_RANGE_DAYS.get(granularity, SYNC_DEFAULT_RANGE_DAYS))
