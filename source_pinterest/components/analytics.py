@@ -95,22 +95,23 @@ class EntitiesRouter(PartitionRouter):
     """One partition per ad account (or a single one without `accounts_partition_router`), carrying in
     `extra_fields["entities"]` the entities analytics are asked for, if any.
 
-    `entities_partition_router` is a SubstreamPartitionRouter over an entity stream that copies its timestamps and
+    `underlying_partition_router` (the name the CDK looks for when it caches and pre-lists parents) is a
+    SubstreamPartitionRouter over an entity stream that copies its timestamps and
     `status` into each child's extra fields (`created_time`/`updated_time` or, for pins, `created_at`).
     """
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
     accounts_partition_router: PartitionRouter | None = None
-    entities_partition_router: PartitionRouter | None = None
+    underlying_partition_router: PartitionRouter | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         pass
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         entities: dict[str, list[Entity]] = {}
-        if self.entities_partition_router:
-            for child in self.entities_partition_router.stream_slices():
+        if self.underlying_partition_router:
+            for child in self.underlying_partition_router.stream_slices():
                 extra = child.extra_fields
                 account = str(child.partition["parent_slice"].get("ad_account_id", ""))
                 entities.setdefault(account, []).append(
@@ -127,7 +128,7 @@ class EntitiesRouter(PartitionRouter):
             return
         for account_slice in self.accounts_partition_router.stream_slices():
             account = str(account_slice.partition["ad_account_id"])
-            extra = {"entities": tuple(entities.get(account, ()))} if self.entities_partition_router else {}
+            extra = {"entities": tuple(entities.get(account, ()))} if self.underlying_partition_router else {}
             yield StreamSlice(partition={"ad_account_id": account}, cursor_slice={}, extra_fields=extra)
 
     def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
