@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components.check import check_connection
+from source_pinterest.components.windows import oldest_sync_day
 
 
 class SourcePinterest(YamlDeclarativeSource):
@@ -45,8 +47,22 @@ class SourcePinterest(YamlDeclarativeSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
+        self._warn_about_clamped_start(logger, catalog)
         self._warm_shared_parents(logger, catalog)
         yield from super().read(logger, config, catalog, state)
+
+    def _warn_about_clamped_start(self, logger: logging.Logger, catalog: ConfiguredAirbyteCatalog) -> None:
+        start = self._config.get("start_date")
+        analytics = sorted(s.stream.name for s in catalog.streams if s.stream.name.endswith("_analytics"))
+        if not start or not analytics:
+            return
+        today = dt.datetime.now(dt.timezone.utc).date()
+        oldest = oldest_sync_day(str(self._config.get("granularity", "DAY")), today)
+        if dt.date.fromisoformat(str(start)) < oldest:
+            logger.warning(
+                f"start_date {start} is older than the {(today - oldest).days + 1} days Pinterest's analytics "
+                f"endpoints serve: {', '.join(analytics)} start at {oldest.isoformat()}."
+            )
 
     def _warm_shared_parents(self, logger: logging.Logger, catalog: ConfiguredAirbyteCatalog) -> None:
         """List each parent that several selected streams partition by once, before the concurrent read.

@@ -136,3 +136,15 @@ def test_a_state_from_older_connectors_is_continued_from_its_earliest_date(reque
     assert not output.errors
     (call,) = _analytics_calls(requests_mock)
     assert call["start_date"] == [(early - dt.timedelta(days=2)).isoformat()]
+
+
+def test_a_start_date_beyond_the_api_reach_is_clamped_with_a_warning(requests_mock) -> None:
+    requests_mock.get(API + "user_account/analytics", json={"all": {"daily_metrics": []}})
+    start = TODAY - dt.timedelta(days=200)
+
+    output = read_streams(oauth_config(start_date=start.isoformat()), ["user_account_analytics"])
+
+    (call,) = [query(r) for r in requests_mock.request_history if r.path.endswith("/analytics")]
+    assert call["start_date"] == [(TODAY - dt.timedelta(days=89)).isoformat()]
+    warnings = [m.log.message for m in output.logs if m.log.level.name == "WARN" and "start_date" in m.log.message]
+    assert warnings and "user_account_analytics start at" in warnings[0]
