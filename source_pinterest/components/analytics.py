@@ -280,7 +280,7 @@ class AnalyticsRow(RecordTransformation):
         id_column = LEVELS[self.level].id_column
         if record.get(id_column) is not None:
             record[id_column] = str(record[id_column])
-        if "DATE" not in record and stream_slice is not None:
+        if not record.get("DATE") and stream_slice is not None:
             record["DATE"] = stream_slice.extra_fields.get("start_date")
         for column in self.config.get("analytics_columns") or ():
             record.setdefault(column, None)
