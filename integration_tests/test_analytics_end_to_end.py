@@ -14,7 +14,7 @@ import pytest
 
 from integration_tests.cli import catalog_for, run_cli
 from integration_tests.pinterest_emulator import Emulator
-from source_pinterest.components.analytics import LEVELS, catalogue
+from source_pinterest.components.analytics import APP_TYPES, LEVELS, catalogue
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's "today" (it cannot be faked in a subprocess)
@@ -48,7 +48,7 @@ def _key(stream: str, row: dict[str, Any]) -> tuple[Any, ...]:
         id_column = LEVELS[TARGETING_STREAMS[stream]].id_column
         return (str(row[id_column]), row["DATE"], row["TARGETING_TYPE"], str(row["TARGETING_VALUE"]))
     if stream == "pin_analytics":
-        return (row["PIN_ID"], row["DATE"])
+        return (row["PIN_ID"], row["DATE"], row["APP_TYPE"])
     return (row["DATE"],)
 
 
@@ -78,8 +78,11 @@ def truth_rows(emulator: Emulator, stream: str, start: dt.date, end: dt.date) ->
         rows = [
             row
             for pin in truth.entities("pins")
+            for app in APP_TYPES
             for row in _daily_rows(
-                truth.pin_analytics(pin["id"], start, end, DEFAULT_PIN_METRIC_TYPES), PIN_ID=pin["id"]
+                truth.pin_analytics(pin["id"], start, end, DEFAULT_PIN_METRIC_TYPES, app_types=app),
+                PIN_ID=pin["id"],
+                APP_TYPE=app,
             )
         ]
     else:
@@ -139,8 +142,9 @@ def test_full_sync_equals_truth_at_the_fewest_requests(tmp_path: Path) -> None:
             fewest = sum(math.ceil(n / 250) for n in per_account.values()) * windows
             most = sum(math.ceil(n / 250) for n in listed.values()) * windows
             assert fewest <= counts[ENDPOINTS[level]] <= most, (level, counts[ENDPOINTS[level]], fewest, most)
-        # Organic analytics: 100 pins per multi-pin request; the user account in one request per window.
-        assert counts["GET /pins/analytics"] == math.ceil(len(emulator.truth.entities("pins")) / 100) * windows
+        # Organic analytics: 100 pins per multi-pin request, once per app type; the user account once per window.
+        pins = len(emulator.truth.entities("pins"))
+        assert counts["GET /pins/analytics"] == math.ceil(pins / 100) * len(APP_TYPES) * windows
         assert counts["GET /user_account/analytics"] == windows
 
 

@@ -30,6 +30,7 @@ from source_pinterest.components.windows import request_windows
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "schemas" / "analytics_catalogue.json"
 MAX_IDS_PER_REQUEST = 250
+APP_TYPES = ("MOBILE", "TABLET", "WEB")
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
 
 
@@ -149,10 +150,10 @@ class EntitiesRouter(PartitionRouter):
 
 @dataclass
 class AnalyticsRetriever(SimpleRetriever):
-    """Reads one (ad account, date window) slice as windows × id batches × targeting-type chunks.
+    """Reads one (ad account, date window) slice as windows × id batches × targeting-type chunks (or app types).
 
-    Each request's parameters reach the requester through the sub-slice's `extra_fields`: `start_date`,
-    `end_date`, `ids` (comma-joined) and `targeting_types`.
+    Each request's own parameters (`start_date`, `end_date`, the comma-joined ids, `targeting_types` or
+    `app_types`) reach the requester through the sub-slice's `extra_fields["params"]`.
     """
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -162,6 +163,7 @@ class AnalyticsRetriever(SimpleRetriever):
         self.batch_size = int(parameters.get("batch_size", MAX_IDS_PER_REQUEST))
         self.daily = bool(parameters.get("daily"))  # organic analytics: days only, whatever `granularity` says
         self.ids_parameter: str = parameters.get("ids_parameter", "")
+        self.per_app_type = bool(parameters.get("per_app_type"))
         # The per-request values (dates, ids, targeting types) come from the sub-slice; the requester adds the rest.
         self.request_option_provider = SliceParameters()
 
@@ -189,18 +191,18 @@ class AnalyticsRetriever(SimpleRetriever):
         else:
             live = sorted(e.id for e in entities if e.may_have_data(start, end, settings.late_days))
             id_batches = [",".join(batch) for batch in batched(live, self.batch_size)]
-        type_chunks: list[str | None] = [None]
+        splits: list[dict[str, str]] = [{}]
         if self.targeting:
             types = catalogue()["targeting_types"][LEVELS[self.level].targeting_key]
             size = MAX_TARGETING_TYPES.get(self.level, DEFAULT_MAX_TARGETING_TYPES)
-            type_chunks = [",".join(chunk) for chunk in batched(types, size)]
+            splits = [{"targeting_types": ",".join(chunk)} for chunk in batched(types, size)]
+        elif self.per_app_type:  # the multi-pin endpoint cannot split by app type: one request per app type
+            splits = [{"app_types": app} for app in APP_TYPES]
         for ids in id_batches:
-            for types in type_chunks:
-                params = dict(window)
+            for split in splits:
+                params = {**window, **split}
                 if ids is not None:
                     params[self.ids_parameter] = ids
-                if types is not None:
-                    params["targeting_types"] = types
                 yield {"params": params, "start_date": window["start_date"]}
 
 
@@ -362,6 +364,7 @@ class OrganicSchemaLoader(SchemaLoader):
         }
         if self.by_pin:
             properties["PIN_ID"] = {"type": "string"}
+            properties["APP_TYPE"] = {"type": "string"}
             metrics = self.config.get("pin_metric_types") or ()
         else:
             metrics = catalogue()["user_account_metric_types"]
