@@ -3,12 +3,14 @@
     python -m benchmarks.sync_benchmark --scenario large --latency-ms 0 50 --out benchmarks/report.md
 
 For every run: records per stream, HTTP requests per endpoint next to the fewest the API allows for those records
-(pages of 250 per listed parent), wall time, records/s and the connector's peak memory. Not a test: it reports.
+(pages of 250 per listed parent; 250 ids x 90 days per ads analytics call, 100 pins per organic call), wall time,
+records/s and the connector's peak memory. Not a test: it reports.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import resource
 import sys
@@ -28,6 +30,19 @@ STREAMS = [
     "board_section_pins", "pins", "audiences", "conversion_tags", "customer_lists", "keywords", "catalogs",
     "catalogs_feeds", "catalogs_product_groups",
 ]  # fmt: skip
+ANALYTICS = {  # stream: (level, entity stream, endpoint)
+    "ad_account_analytics": ("AD_ACCOUNT", None, "analytics"),
+    "campaign_analytics": ("CAMPAIGN", "campaigns", "campaigns/analytics"),
+    "ad_group_analytics": ("AD_GROUP", "ad_groups", "ad_groups/analytics"),
+    "ad_analytics": ("AD", "ads", "ads/analytics"),
+    "ad_account_targeting_analytics": ("AD_ACCOUNT", None, "targeting_analytics"),
+    "campaign_targeting_analytics": ("CAMPAIGN", "campaigns", "campaigns/targeting_analytics"),
+    "ad_group_targeting_analytics": ("AD_GROUP", "ad_groups", "ad_groups/targeting_analytics"),
+}
+ORGANIC = ["user_account_analytics", "pin_analytics"]
+ALL_STREAMS = STREAMS + list(ANALYTICS) + ORGANIC
+DAYS = 90  # start_date = today - 89: the whole range the sync analytics endpoints serve
+TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's clock; the emulator is set to it
 
 
 @dataclass
@@ -76,7 +91,7 @@ def _minimum_requests(emu: Emulator) -> dict[str, int]:
     boards = truth["boards"]
     by_board = Counter(r["board_id"] for r in truth["board_pins"])
     sections_by_board = Counter(r["board_id"] for r in truth["board_sections"])
-    return {
+    minimum = {
         "GET /ad_accounts": pages(accounts),
         "GET /ad_accounts/{ad_account_id}/campaigns": per_account["campaigns"],
         "GET /ad_accounts/{ad_account_id}/ad_groups": per_account["ad_groups"],
@@ -89,6 +104,33 @@ def _minimum_requests(emu: Emulator) -> dict[str, int]:
         "GET /pins": pages(len(truth["pins"])),
         "GET /user_account": 1,
     }
+    minimum.update(_minimum_analytics_requests(emu, truth))
+    return minimum
+
+
+def _minimum_analytics_requests(emu: Emulator, truth: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """ceil(N/250) x ceil(D/90) per account and level, N = entities that have rows; targeting x type chunks."""
+    from source_pinterest.components.analytics import LEVELS, MAX_TARGETING_TYPES, catalogue
+
+    windows = math.ceil(DAYS / 90)
+    start = TODAY - dt.timedelta(days=DAYS - 1)
+    minimum = {}
+    for stream, (level, entities, endpoint) in ANALYTICS.items():
+        if entities is None:
+            calls = len(truth["ad_accounts"])
+        else:
+            with_rows = {
+                r[LEVELS[level].id_column] for r in emu.truth.analytics(level, start, TODAY, ["SPEND_IN_DOLLAR"])
+            }
+            per_account = Counter(e["ad_account_id"] for e in truth[entities] if e["id"] in with_rows)
+            calls = sum(math.ceil(n / 250) for n in per_account.values())
+        if "targeting" in stream:
+            types = len(catalogue()["targeting_types"][LEVELS[level].targeting_key])
+            calls *= math.ceil(types / MAX_TARGETING_TYPES.get(level, 14))
+        minimum[f"GET /ad_accounts/{{ad_account_id}}/{endpoint}"] = calls * windows
+    minimum["GET /pins/analytics"] = math.ceil(len(truth["pins"]) / 100) * 3 * windows  # 3 app types
+    minimum["GET /user_account/analytics"] = windows
+    return minimum
 
 
 def _report(scenario: str, results: list[Result], minimum: dict[str, int]) -> str:
@@ -105,7 +147,7 @@ def _report(scenario: str, results: list[Result], minimum: dict[str, int]) -> st
         )
     first = results[0]
     lines += ["", f"## Records per stream ({first.label})", "", "| stream | records |", "|---|---|"]
-    lines += [f"| {s} | {first.records.get(s, 0)} |" for s in STREAMS]
+    lines += [f"| {s} | {first.records.get(s, 0)} |" for s in ALL_STREAMS]
     lines += [
         "",
         f"## Requests per endpoint ({first.label})",
@@ -128,11 +170,12 @@ def main() -> None:
     results: list[Result] = []
     minimum: dict[str, int] = {}
     for latency in args.latency_ms:
-        with Emulator(scenario=args.scenario, latency_ms=latency) as emu, tempfile.TemporaryDirectory() as tmp:
-            config = emu.connector_config()
+        emulator = Emulator(scenario=args.scenario, latency_ms=latency, today=TODAY - dt.timedelta(days=1))
+        with emulator as emu, tempfile.TemporaryDirectory() as tmp:
+            config = emu.connector_config(start_date=(TODAY - dt.timedelta(days=DAYS - 1)).isoformat())
             discovered = run_cli(Path(tmp), "discover", config).messages
             streams = next(m["catalog"]["streams"] for m in discovered if m["type"] == "CATALOG")
-            catalog = catalog_for(streams, STREAMS)
+            catalog = catalog_for(streams, ALL_STREAMS)
             minimum = minimum or _minimum_requests(emu)
             full, run = _sync(emu, Path(tmp), config, catalog, f"full, {latency:.0f} ms latency")
             emu.advance(days=1)

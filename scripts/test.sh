@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e ".[test]"
-.venv/bin/ruff check source_pinterest unit_tests integration_tests tools scripts
+.venv/bin/ruff check source_pinterest unit_tests integration_tests tools scripts benchmarks
 .venv/bin/python -m pytest "$@"
