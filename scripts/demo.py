@@ -51,7 +51,8 @@ def _config(workdir: Path, scenario: str) -> Iterator[tuple[str, str]]:
         return
     from integration_tests.pinterest_emulator import Emulator
 
-    with Emulator(scenario=scenario) as emulator:
+    # The emulator runs on the connector's clock, so analytics land on today's dates.
+    with Emulator(scenario=scenario, today=dt.datetime.now(dt.timezone.utc).date()) as emulator:
         config = {
             "credentials": {
                 "auth_method": "oauth2.0",
