@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from source_pinterest.components.analytics import Entity, batched
+from source_pinterest.components.analytics import Entity
+from source_pinterest.components.partitions import batched
 from source_pinterest.components.windows import request_windows
 
 TODAY = dt.date(2026, 11, 29)  # a Sunday

@@ -26,6 +26,7 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
+from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.windows import request_windows
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "schemas" / "analytics_catalogue.json"
@@ -86,13 +87,8 @@ class Entity(NamedTuple):
         return True
 
 
-def batched(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 @dataclass
-class EntitiesRouter(PartitionRouter):
+class EntitiesRouter(NoRequestOptions, PartitionRouter):
     """One partition per ad account (or a single one without `accounts_partition_router`), carrying in
     `extra_fields["entities"]` the entities analytics are asked for, if any.
 
@@ -131,18 +127,6 @@ class EntitiesRouter(PartitionRouter):
             account = str(account_slice.partition["ad_account_id"])
             extra = {"entities": tuple(entities.get(account, ()))} if self.underlying_partition_router else {}
             yield StreamSlice(partition={"ad_account_id": account}, cursor_slice={}, extra_fields=extra)
-
-    def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
 
     def get_stream_state(self) -> StreamState | None:
         return None
@@ -206,7 +190,7 @@ class AnalyticsRetriever(SimpleRetriever):
                 yield {"params": params, "start_date": window["start_date"]}
 
 
-class SliceParameters(RequestOptionsProvider):
+class SliceParameters(NoRequestOptions, RequestOptionsProvider):
     """Query parameters carried by the slice (`extra_fields["params"]`)."""
 
     def get_request_params(
@@ -217,15 +201,6 @@ class SliceParameters(RequestOptionsProvider):
         next_page_token: Mapping[str, Any] | None = None,
     ) -> Mapping[str, Any]:
         return dict(stream_slice.extra_fields.get("params", {})) if stream_slice else {}
-
-    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,25 @@ def batched(ids: list[str], size: int) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+class NoRequestOptions:
+    """For routers (and option providers) that put nothing in the request themselves: ids reach it via the URL or a
+    template, or through one method a subclass overrides."""
+
+    def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+
 @dataclass
-class AdAccountIdBatchRouter(PartitionRouter):
+class AdAccountIdBatchRouter(NoRequestOptions, PartitionRouter):
     """One slice per ad account and batch of at most `batch_size` child ids (the API's per-request maximum).
 
     The CDK's GroupingPartitionRouter mixes ad accounts in one batch, which breaks `/ad_accounts/{id}/...` URLs,
@@ -48,18 +65,6 @@ class AdAccountIdBatchRouter(PartitionRouter):
         for account, ids in ids_by_account.items():
             for batch in batched(sorted(set(ids)), self._batch_size):
                 yield StreamSlice(partition={"ad_account_id": account, "ids": ",".join(batch)}, cursor_slice={})
-
-    def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
-
-    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
 
     def get_stream_state(self) -> StreamState | None:
         return self.underlying_partition_router.get_stream_state()
