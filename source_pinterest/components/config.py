@@ -25,6 +25,10 @@ _ALLOWED_BASE_URL = re.compile(
 )
 MAX_WORKERS = 20
 DEFAULT_WORKERS = 4
+DEFAULT_LOOKBACK_DAYS = 30  # days re-read before the state's cursor each incremental sync (late conversions)
+MAX_LOOKBACK_DAYS = 89
+DEFAULT_MAX_CONCURRENT_REPORTS = 4
+MAX_CONCURRENT_REPORTS = 10
 
 
 def config_error(field: str, problem: str, fix: str) -> AirbyteTracedException:
@@ -53,6 +57,8 @@ def apply_defaults(config: MutableMapping[str, Any]) -> None:
     config["account_ids"] = [str(a) for a in account_ids] if isinstance(account_ids, list) else [str(account_ids)]
     config["entity_statuses"] = list(config.get("entity_statuses") or ENTITY_STATUSES)
     config.setdefault("num_workers", DEFAULT_WORKERS)
+    config.setdefault("lookback_window_days", DEFAULT_LOOKBACK_DAYS)
+    config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
 
 
 def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
@@ -95,6 +101,32 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
         raise config_error(
             "num_workers", f"{workers!r} is out of range.", f"use a whole number from 1 to {MAX_WORKERS}."
         )
+
+    lookback = config.get("lookback_window_days", DEFAULT_LOOKBACK_DAYS)
+    _validate_whole_number("lookback_window_days", lookback, 0, MAX_LOOKBACK_DAYS)
+    reports = config.get("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
+    _validate_whole_number("max_concurrent_reports", reports, 1, MAX_CONCURRENT_REPORTS)
+    _validate_custom_reports(config.get("custom_reports"), today)
+
+
+def _validate_whole_number(field: str, value: Any, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise config_error(field, f"{value!r} is out of range.", f"use a whole number from {low} to {high}.")
+
+
+def _validate_custom_reports(reports: Any, today: dt.date) -> None:
+    # Imported here: the reports package reads the catalogue, which plain config handling does not need.
+    from source_pinterest.components.reports import custom
+
+    if reports is None:
+        return
+    defaulted = []
+    for report in reports if isinstance(reports, list) else []:
+        report = dict(report) if isinstance(report, Mapping) else report
+        if isinstance(report, dict):
+            custom.apply_defaults(report)
+        defaulted.append(report)
+    custom.validate(defaulted if isinstance(reports, list) else reports, today)
 
 
 def _validate_credentials(credentials: Any) -> None:
