@@ -25,10 +25,75 @@ _ALLOWED_BASE_URL = re.compile(
 )
 MAX_WORKERS = 20
 DEFAULT_WORKERS = 4
-DEFAULT_LOOKBACK_DAYS = 30  # days re-read before the state's cursor each incremental sync (late conversions)
-MAX_LOOKBACK_DAYS = 89
 DEFAULT_MAX_CONCURRENT_REPORTS = 4
 MAX_CONCURRENT_REPORTS = 10
+
+# Spend, delivery, engagement, conversions and their values: what most ads dashboards start from.
+DEFAULT_ANALYTICS_COLUMNS = [
+    "SPEND_IN_DOLLAR",
+    "SPEND_IN_MICRO_DOLLAR",
+    "PAID_IMPRESSION",
+    "TOTAL_IMPRESSION",
+    "IMPRESSION_1",
+    "IMPRESSION_2",
+    "CLICKTHROUGH_1",
+    "CLICKTHROUGH_2",
+    "TOTAL_CLICKTHROUGH",
+    "OUTBOUND_CLICK_1",
+    "OUTBOUND_CLICK_2",
+    "TOTAL_ENGAGEMENT",
+    "ENGAGEMENT_1",
+    "ENGAGEMENT_2",
+    "CTR",
+    "ECTR",
+    "CPC_IN_MICRO_DOLLAR",
+    "ECPC_IN_DOLLAR",
+    "CPM_IN_DOLLAR",
+    "ECPM_IN_MICRO_DOLLAR",
+    "REPIN_1",
+    "REPIN_2",
+    "TOTAL_CONVERSIONS",
+    "TOTAL_CHECKOUT",
+    "TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
+    "TOTAL_SIGNUP",
+    "TOTAL_SIGNUP_VALUE_IN_MICRO_DOLLAR",
+    "TOTAL_LEAD",
+    "TOTAL_PAGE_VISIT",
+    "TOTAL_CUSTOM",
+    "TOTAL_CUSTOM_VALUE_IN_MICRO_DOLLAR",
+    "TOTAL_CLICK_CHECKOUT",
+    "TOTAL_CLICK_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
+    "TOTAL_VIEW_CHECKOUT",
+    "TOTAL_VIEW_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
+    "TOTAL_ENGAGEMENT_CHECKOUT",
+    "TOTAL_ENGAGEMENT_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
+    "TOTAL_WEB_SESSIONS",
+    "TOTAL_VIDEO_3SEC_VIEWS",
+    "TOTAL_VIDEO_MRC_VIEWS",
+    "TOTAL_VIDEO_P100_COMPLETE",
+]
+GRANULARITIES = ["DAY", "HOUR", "WEEK", "MONTH", "TOTAL"]
+ATTRIBUTION_DAYS = [0, 1, 7, 14, 30, 60]
+CONVERSION_REPORT_TIMES = ["TIME_OF_AD_ACTION", "TIME_OF_CONVERSION"]
+MAX_LOOKBACK_DAYS = 89  # the sync endpoints reach 90 days back
+# Organic pin metrics every pin type reports (video-only metrics would fail for image pins).
+DEFAULT_PIN_METRIC_TYPES = [
+    "IMPRESSION",
+    "OUTBOUND_CLICK",
+    "PIN_CLICK",
+    "SAVE",
+    "SAVE_RATE",
+    "TOTAL_COMMENTS",
+    "TOTAL_REACTIONS",
+]
+ANALYTICS_DEFAULTS: dict[str, Any] = {
+    "granularity": "DAY",
+    "click_window_days": 30,
+    "engagement_window_days": 30,
+    "view_window_days": 1,
+    "conversion_report_time": "TIME_OF_AD_ACTION",
+    "lookback_window_days": 30,
+}
 
 
 def config_error(field: str, problem: str, fix: str) -> AirbyteTracedException:
@@ -57,7 +122,11 @@ def apply_defaults(config: MutableMapping[str, Any]) -> None:
     config["account_ids"] = [str(a) for a in account_ids] if isinstance(account_ids, list) else [str(account_ids)]
     config["entity_statuses"] = list(config.get("entity_statuses") or ENTITY_STATUSES)
     config.setdefault("num_workers", DEFAULT_WORKERS)
-    config.setdefault("lookback_window_days", DEFAULT_LOOKBACK_DAYS)
+    for key, value in ANALYTICS_DEFAULTS.items():
+        if config.get(key) is None:
+            config[key] = value
+    config["analytics_columns"] = list(config.get("analytics_columns") or DEFAULT_ANALYTICS_COLUMNS)
+    config["pin_metric_types"] = list(config.get("pin_metric_types") or DEFAULT_PIN_METRIC_TYPES)
     config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
 
 
@@ -96,21 +165,21 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
             f"leave it empty for {PRODUCTION_URL}, or use https://api-sandbox.pinterest.com/v5/ or a loopback URL.",
         )
 
+    _validate_analytics(config)
+
     workers = config["num_workers"]
-    if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= MAX_WORKERS:
+    if not _is_int(workers) or not 1 <= workers <= MAX_WORKERS:
         raise config_error(
             "num_workers", f"{workers!r} is out of range.", f"use a whole number from 1 to {MAX_WORKERS}."
         )
 
-    lookback = config.get("lookback_window_days", DEFAULT_LOOKBACK_DAYS)
-    _validate_whole_number("lookback_window_days", lookback, 0, MAX_LOOKBACK_DAYS)
     reports = config.get("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
     _validate_whole_number("max_concurrent_reports", reports, 1, MAX_CONCURRENT_REPORTS)
     _validate_custom_reports(config.get("custom_reports"), today)
 
 
 def _validate_whole_number(field: str, value: Any, low: int, high: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+    if not _is_int(value) or not low <= value <= high:
         raise config_error(field, f"{value!r} is out of range.", f"use a whole number from {low} to {high}.")
 
 
@@ -127,6 +196,49 @@ def _validate_custom_reports(reports: Any, today: dt.date) -> None:
             custom.apply_defaults(report)
         defaulted.append(report)
     custom.validate(defaulted if isinstance(reports, list) else reports, today)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate_analytics(config: Mapping[str, Any]) -> None:
+    from source_pinterest.components.analytics import catalogue  # the catalogue is a schema file, loaded on demand
+
+    known = catalogue()["sync_columns"]
+    unknown = [c for c in config["analytics_columns"] if c not in known]
+    if unknown:
+        raise config_error(
+            "analytics_columns",
+            f"unknown column(s) {unknown}.",
+            "use the column names of Pinterest's ads analytics API (e.g. SPEND_IN_DOLLAR, TOTAL_CLICKTHROUGH).",
+        )
+    if config["granularity"] not in GRANULARITIES:
+        raise config_error(
+            "granularity", f"'{config['granularity']}' is not supported.", f"choose one of {GRANULARITIES}."
+        )
+    for key in ("click_window_days", "engagement_window_days", "view_window_days"):
+        if config[key] not in ATTRIBUTION_DAYS:
+            raise config_error(
+                key, f"{config[key]!r} is not an attribution window.", f"choose one of {ATTRIBUTION_DAYS}."
+            )
+    if config["conversion_report_time"] not in CONVERSION_REPORT_TIMES:
+        raise config_error(
+            "conversion_report_time",
+            f"'{config['conversion_report_time']}' is not supported.",
+            f"choose one of {CONVERSION_REPORT_TIMES}.",
+        )
+    lookback = config["lookback_window_days"]
+    if not _is_int(lookback) or not 0 <= lookback <= MAX_LOOKBACK_DAYS:
+        raise config_error(
+            "lookback_window_days",
+            f"{lookback!r} is out of range.",
+            f"use a whole number of days from 0 to {MAX_LOOKBACK_DAYS} (30 covers Pinterest's usual revisions).",
+        )
+    pin_metrics = set(catalogue()["pin_metric_types"]["standard"]) | set(catalogue()["pin_metric_types"]["video"])
+    unknown = [m for m in config["pin_metric_types"] if m not in pin_metrics]
+    if unknown:
+        raise config_error("pin_metric_types", f"unknown metric(s) {unknown}.", f"choose from {sorted(pin_metrics)}.")
 
 
 def _validate_credentials(credentials: Any) -> None:

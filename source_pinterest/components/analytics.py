@@ -1,0 +1,375 @@
+"""The ads analytics streams: one partition (and state entry) per ad account, requests batched by id and date.
+
+A partition is an ad account; the ids of its campaigns / ad groups / ads travel in the slice's `extra_fields`, so
+the state stays one small entry per account. `AnalyticsRetriever` turns each (account, date window) slice into the
+fewest requests the API accepts: windows of at most 90 days (3 for HOUR, whole weeks/months for WEEK/MONTH) times
+batches of at most 250 ids, asking only for entities that can have data in the window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import InitVar, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import requests
+from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
+from airbyte_cdk.sources.declarative.requesters.request_options import RequestOptionsProvider
+from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
+from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+
+from source_pinterest.components.windows import request_windows
+
+CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "schemas" / "analytics_catalogue.json"
+MAX_IDS_PER_REQUEST = 250
+NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
+
+
+@cache
+def catalogue() -> Mapping[str, Any]:
+    """Columns, levels, windows and limits, generated from the OpenAPI description by tools/generate_schemas.py."""
+    return json.loads(CATALOGUE_PATH.read_text())  # type: ignore[no-any-return]
+
+
+class Level(NamedTuple):
+    id_column: str
+    ids_parameter: str | None  # None: the endpoint reports on the ad account itself
+    targeting_key: str  # key of analytics_catalogue.json's targeting_types
+
+
+LEVELS: Mapping[str, Level] = {
+    "AD_ACCOUNT": Level("AD_ACCOUNT_ID", None, "ad_account"),
+    "CAMPAIGN": Level("CAMPAIGN_ID", "campaign_ids", "campaign"),
+    "AD_GROUP": Level("AD_GROUP_ID", "ad_group_ids", "ad_group"),
+    "AD": Level("AD_ID", "ad_ids", "ad"),
+}
+MAX_TARGETING_TYPES = {"AD_ACCOUNT": 15}  # per request; 14 at the other levels
+DEFAULT_MAX_TARGETING_TYPES = 14
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date from Unix seconds (entity timestamps) or an ISO string (cursor slices)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) or str(value).isdigit():
+        return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+class Entity(NamedTuple):
+    """What decides whether a campaign / ad group / ad can have analytics rows on a given day."""
+
+    id: str
+    created: dt.date | None
+    status: str | None
+    updated: dt.date | None
+
+    def may_have_data(self, start: dt.date, end: dt.date, late_days: int) -> bool:
+        """False only when no row can exist in [start, end]: never-delivering drafts, objects created after the
+        window, and objects archived before it (archiving is final, and moves `updated_time`). `late_days` extends
+        an archived object's life when conversions are dated at conversion time."""
+        if self.status in NEVER_DELIVERS:
+            return False
+        if self.created and self.created > end:
+            return False
+        if self.status == "ARCHIVED" and self.updated:
+            return self.updated + dt.timedelta(days=late_days) >= start
+        return True
+
+
+def batched(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class EntitiesRouter(PartitionRouter):
+    """One partition per ad account (or a single one without `accounts_partition_router`), carrying in
+    `extra_fields["entities"]` the entities analytics are asked for, if any.
+
+    `underlying_partition_router` (the name the CDK looks for when it caches and pre-lists parents) is a
+    SubstreamPartitionRouter over an entity stream that copies its timestamps and
+    `status` into each child's extra fields (`created_time`/`updated_time` or, for pins, `created_at`).
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    accounts_partition_router: PartitionRouter | None = None
+    underlying_partition_router: PartitionRouter | None = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        pass
+
+    def stream_slices(self) -> Iterable[StreamSlice]:
+        entities: dict[str, list[Entity]] = {}
+        if self.underlying_partition_router:
+            for child in self.underlying_partition_router.stream_slices():
+                extra = child.extra_fields
+                account = str(child.partition["parent_slice"].get("ad_account_id", ""))
+                entities.setdefault(account, []).append(
+                    Entity(
+                        str(child.partition["id"]),
+                        _day(extra.get("created_time") or extra.get("created_at")),
+                        extra.get("status"),
+                        _day(extra.get("updated_time")),
+                    )
+                )
+        if not self.accounts_partition_router:
+            everything = tuple(e for group in entities.values() for e in group)
+            yield StreamSlice(partition={}, cursor_slice={}, extra_fields={"entities": everything})
+            return
+        for account_slice in self.accounts_partition_router.stream_slices():
+            account = str(account_slice.partition["ad_account_id"])
+            extra = {"entities": tuple(entities.get(account, ()))} if self.underlying_partition_router else {}
+            yield StreamSlice(partition={"ad_account_id": account}, cursor_slice={}, extra_fields=extra)
+
+    def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_stream_state(self) -> StreamState | None:
+        return None
+
+
+@dataclass
+class AnalyticsRetriever(SimpleRetriever):
+    """Reads one (ad account, date window) slice as windows × id batches × targeting-type chunks.
+
+    Each request's parameters reach the requester through the sub-slice's `extra_fields`: `start_date`,
+    `end_date`, `ids` (comma-joined) and `targeting_types`.
+    """
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self.level: str = parameters.get("level", "")
+        self.targeting = bool(parameters.get("targeting"))
+        self.batch_size = int(parameters.get("batch_size", MAX_IDS_PER_REQUEST))
+        self.daily = bool(parameters.get("daily"))  # organic analytics: days only, whatever `granularity` says
+        self.ids_parameter: str = parameters.get("ids_parameter", "")
+        # The per-request values (dates, ids, targeting types) come from the sub-slice; the requester adds the rest.
+        self.request_option_provider = SliceParameters()
+
+    def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Iterable[Any]:
+        assert stream_slice is not None
+        settings = AnalyticsSettings.from_config(self.config)
+        start = _day(stream_slice.cursor_slice["start_time"])
+        end = _day(stream_slice.cursor_slice["end_time"])
+        assert start and end
+        entities: tuple[Entity, ...] | None = stream_slice.extra_fields.get("entities")
+        granularity = "DAY" if self.daily else settings.granularity
+        for window_start, window_end in request_windows(start, end, granularity, settings.today):
+            for extra in self._requests(settings, window_start, window_end, entities):
+                sub_slice = StreamSlice(
+                    partition=stream_slice.partition, cursor_slice=stream_slice.cursor_slice, extra_fields=extra
+                )
+                yield from super().read_records(records_schema, sub_slice)
+
+    def _requests(
+        self, settings: AnalyticsSettings, start: dt.date, end: dt.date, entities: tuple[Entity, ...] | None
+    ) -> Iterator[dict[str, Any]]:
+        window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
+        if entities is None:
+            id_batches: list[str | None] = [None]
+        else:
+            live = sorted(e.id for e in entities if e.may_have_data(start, end, settings.late_days))
+            id_batches = [",".join(batch) for batch in batched(live, self.batch_size)]
+        type_chunks: list[str | None] = [None]
+        if self.targeting:
+            types = catalogue()["targeting_types"][LEVELS[self.level].targeting_key]
+            size = MAX_TARGETING_TYPES.get(self.level, DEFAULT_MAX_TARGETING_TYPES)
+            type_chunks = [",".join(chunk) for chunk in batched(types, size)]
+        for ids in id_batches:
+            for types in type_chunks:
+                params = dict(window)
+                if ids is not None:
+                    params[self.ids_parameter] = ids
+                if types is not None:
+                    params["targeting_types"] = types
+                yield {"params": params, "start_date": window["start_date"]}
+
+
+class SliceParameters(RequestOptionsProvider):
+    """Query parameters carried by the slice (`extra_fields["params"]`)."""
+
+    def get_request_params(
+        self,
+        *,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any]:
+        return dict(stream_slice.extra_fields.get("params", {})) if stream_slice else {}
+
+    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    granularity: str
+    columns: tuple[str, ...]
+    late_days: int  # how long after its last ad action an entity can still get rows
+    today: dt.date
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> AnalyticsSettings:
+        late_days = 0
+        if config.get("conversion_report_time") == "TIME_OF_CONVERSION":
+            late_days = max(
+                int(config.get(k, 0)) for k in ("click_window_days", "engagement_window_days", "view_window_days")
+            )
+        return cls(
+            granularity=config.get("granularity", "DAY"),
+            columns=tuple(config.get("analytics_columns") or ()),
+            late_days=late_days,
+            today=dt.datetime.now(dt.timezone.utc).date(),
+        )
+
+
+@dataclass
+class AnalyticsRow(RecordTransformation):
+    """Shapes a response row into the stream's schema.
+
+    Targeting rows nest their metrics and name their dimension in lower case; they are flattened and the dimension
+    becomes `TARGETING_TYPE` / `TARGETING_VALUE` (a string: LOCATION values come back as numbers). Every configured
+    column is present (null when Pinterest left it out of a sparse row), and TOTAL rows, which have no `DATE`, are
+    dated with the first day they total.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.level: str = parameters["level"]
+
+    def transform(
+        self,
+        record: MutableMapping[str, Any],
+        config: Config | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        metrics = record.pop("metrics", None)
+        if metrics is not None:
+            record["TARGETING_TYPE"] = record.pop("targeting_type", None)
+            value = record.pop("targeting_value", None)
+            record["TARGETING_VALUE"] = None if value is None else str(value)
+            record.update(metrics)
+        id_column = LEVELS[self.level].id_column
+        if record.get(id_column) is not None:
+            record[id_column] = str(record[id_column])
+        if "DATE" not in record and stream_slice is not None:
+            record["DATE"] = stream_slice.extra_fields.get("start_date")
+        for column in self.config.get("analytics_columns") or ():
+            record.setdefault(column, None)
+
+
+@dataclass
+class AnalyticsSchemaLoader(SchemaLoader):
+    """The stream's schema from the configured columns, typed by the OpenAPI column catalogue."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.level: str = parameters["level"]
+        self.targeting = bool(parameters.get("targeting"))
+        self._types: Mapping[str, str] = catalogue()["sync_columns"]
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        id_column = LEVELS[self.level].id_column
+        keys = [id_column, "DATE"] + (["TARGETING_TYPE", "TARGETING_VALUE"] if self.targeting else [])
+        properties: dict[str, Any] = {key: {"type": "string"} for key in keys}
+        properties["DATE"] = {"type": "string", "format": "date"}
+        if self.config.get("granularity") == "HOUR":
+            properties["DATE"] = {"type": "string"}  # "YYYY-MM-DDTHH:00:00", no offset
+        for column in self.config.get("analytics_columns") or ():
+            if column not in properties:
+                properties[column] = {"type": [self._types.get(column, "string"), "null"]}
+        return {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "additionalProperties": True,
+            "properties": properties,
+        }
+
+
+@dataclass
+class DailyMetricsExtractor(RecordExtractor):
+    """Rows of the organic analytics answers: `{"all": {"daily_metrics": [...]}}`, or one such map per pin id for
+    the multi-pin endpoint. A row is `{date, data_status, metrics}`; days without any metric (before the pin
+    existed, before the account was claimed) carry no data and are skipped."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    decoder: Decoder | None = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.by_pin = bool(parameters.get("by_pin"))
+        self.decoder = self.decoder or JsonDecoder(parameters={})
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        assert self.decoder is not None
+        for body in self.decoder.decode(response):
+            groups = body.items() if self.by_pin else [(None, body)]
+            for pin_id, group in groups:
+                for day in (group.get("all") or {}).get("daily_metrics") or ():
+                    metrics = day.get("metrics") or {}
+                    if not metrics:
+                        continue
+                    row = {"DATE": day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
+                    if pin_id is not None:
+                        row["PIN_ID"] = str(pin_id)
+                    yield row
+
+
+@dataclass
+class OrganicSchemaLoader(SchemaLoader):
+    """pin_analytics / user_account_analytics: one row per (pin,) day with the requested metrics."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.by_pin = bool(parameters.get("by_pin"))
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        properties: dict[str, Any] = {
+            "DATE": {"type": "string", "format": "date"},
+            "DATA_STATUS": {"type": ["string", "null"]},
+        }
+        if self.by_pin:
+            properties["PIN_ID"] = {"type": "string"}
+            metrics = self.config.get("pin_metric_types") or ()
+        else:
+            metrics = catalogue()["user_account_metric_types"]
+        for metric in metrics:
+            properties[metric] = {"type": ["number", "null"]}
+        return {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "additionalProperties": True,
+            "properties": properties,
+        }
