@@ -145,3 +145,15 @@ def test_the_custom_report_key_table_in_the_manifest_matches_the_catalogue() -> 
     text = MANIFEST.read_text()
     for level, column in catalogue.ID_COLUMNS.items():
         assert f"'{level}': '{column}'" in text
+
+
+def test_standard_reports_use_the_source_attribution_settings_and_custom_reports_their_own() -> None:
+    from source_pinterest.components.reports.streams import report_settings
+
+    config = _validated(
+        click_window_days=7, conversion_report_time="TIME_OF_CONVERSION", custom_reports=[{"name": "c"}]
+    )
+    standard = report_settings(config, level="CAMPAIGN")
+    assert (standard["click_window_days"], standard["conversion_report_time"]) == (7, "TIME_OF_CONVERSION")
+    own = report_settings(config, custom_report="c")
+    assert (own["click_window_days"], own["conversion_report_time"]) == (30, "TIME_OF_AD_ACTION")

@@ -27,7 +27,10 @@ def report_settings(config: Mapping[str, Any], level: str = "", custom_report: s
         report = dict(custom.find(config, custom_report))
         custom.apply_defaults(report)
         return report
-    return {"level": level, "granularity": "DAY", "columns": catalogue.default_columns()}
+    # The source-wide attribution settings (shared with the analytics streams) apply to the standard reports.
+    attribution = ("click_window_days", "engagement_window_days", "view_window_days", "conversion_report_time")
+    settings = {k: config[k] for k in attribution if config.get(k) is not None}
+    return {"level": level, "granularity": "DAY", "columns": catalogue.default_columns(), **settings}
 
 
 @dataclass
