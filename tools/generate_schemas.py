@@ -358,6 +358,9 @@ def analytics_catalogue(converter: Converter) -> Node:
         "sync_columns": {c: column_type(c, spec_types) for c in enums[COLUMNS_SOURCE]},
         "async_columns": {c: column_type(c, spec_types) for c in async_columns},
         "async_levels": _enum(converter.flatten(report["properties"]["level"])["enum"]),
+        "async_targeting_types": _enum(
+            converter.flatten(converter.flatten(report["properties"]["targeting_types"])["items"])["enum"]
+        ),
         "granularities": _enum(converter.flatten(_params(converter, COLUMNS_SOURCE)["granularity"]["schema"])["enum"]),
         "attribution_windows": {
             name: _default_and_values(converter, COLUMNS_SOURCE, name)

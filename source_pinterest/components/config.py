@@ -25,6 +25,8 @@ _ALLOWED_BASE_URL = re.compile(
 )
 MAX_WORKERS = 20
 DEFAULT_WORKERS = 4
+DEFAULT_MAX_CONCURRENT_REPORTS = 4
+MAX_CONCURRENT_REPORTS = 10
 
 # Spend, delivery, engagement, conversions and their values: what most ads dashboards start from.
 DEFAULT_ANALYTICS_COLUMNS = [
@@ -125,6 +127,7 @@ def apply_defaults(config: MutableMapping[str, Any]) -> None:
             config[key] = value
     config["analytics_columns"] = list(config.get("analytics_columns") or DEFAULT_ANALYTICS_COLUMNS)
     config["pin_metric_types"] = list(config.get("pin_metric_types") or DEFAULT_PIN_METRIC_TYPES)
+    config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
 
 
 def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
@@ -169,6 +172,30 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
         raise config_error(
             "num_workers", f"{workers!r} is out of range.", f"use a whole number from 1 to {MAX_WORKERS}."
         )
+
+    reports = config.get("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
+    _validate_whole_number("max_concurrent_reports", reports, 1, MAX_CONCURRENT_REPORTS)
+    _validate_custom_reports(config.get("custom_reports"), today)
+
+
+def _validate_whole_number(field: str, value: Any, low: int, high: int) -> None:
+    if not _is_int(value) or not low <= value <= high:
+        raise config_error(field, f"{value!r} is out of range.", f"use a whole number from {low} to {high}.")
+
+
+def _validate_custom_reports(reports: Any, today: dt.date) -> None:
+    # Imported here: the reports package reads the catalogue, which plain config handling does not need.
+    from source_pinterest.components.reports import custom
+
+    if reports is None:
+        return
+    defaulted = []
+    for report in reports if isinstance(reports, list) else []:
+        report = dict(report) if isinstance(report, Mapping) else report
+        if isinstance(report, dict):
+            custom.apply_defaults(report)
+        defaulted.append(report)
+    custom.validate(defaulted if isinstance(reports, list) else reports, today)
 
 
 def _is_int(value: Any) -> bool:

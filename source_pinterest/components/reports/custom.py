@@ -1,0 +1,151 @@
+"""Custom reports (`config['custom_reports']`): defaults and validation, each becoming a stream `custom_<name>`.
+
+Items keep the keys of source-pinterest 2.x (`name`, `level`, `granularity`, `columns`, `click_window_days`,
+`engagement_window_days`, `view_window_days`, `conversion_report_time`, `attribution_types`, `start_date`) and
+add optional `targeting_types`, `campaign_statuses`, `ad_group_statuses`, `ad_statuses`, `report_format`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports.requests import ATTRIBUTION_DEFAULTS
+
+STREAM_PREFIX = "custom_"
+GRANULARITIES = ["DAY", "HOUR", "WEEK", "MONTH"]  # TOTAL rows have no DATE, which the streams are incremental on
+RUN_STATUSES = [
+    "RUNNING",
+    "PAUSED",
+    "NOT_STARTED",
+    "COMPLETED",
+    "ADVERTISER_DISABLED",
+    "ARCHIVED",
+    "DRAFT",
+    "DELETED_DRAFT",
+]
+AD_STATUSES = ["APPROVED", "PAUSED", "PENDING", "REJECTED", "ADVERTISER_DISABLED", "ARCHIVED", "DRAFT", "DELETED_DRAFT"]
+STATUS_FILTERS = {"campaign_statuses": RUN_STATUSES, "ad_group_statuses": RUN_STATUSES, "ad_statuses": AD_STATUSES}
+
+
+def _error(index: int, name: str, field: str, problem: str, fix: str) -> AirbyteTracedException:
+    label = f"custom_reports[{index}]" + (f" ('{name}')" if name else "")
+    message = f"Config field '{label}.{field}': {problem} Fix: {fix}"
+    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
+def apply_defaults(report: MutableMapping[str, Any]) -> None:
+    """Fill every option a custom report leaves out (nothing time-dependent: the config is persisted)."""
+    report.setdefault("level", "ADVERTISER")
+    report.setdefault("granularity", "DAY")
+    if not report.get("columns"):
+        report["columns"] = catalogue.default_columns()
+    for name, default in ATTRIBUTION_DEFAULTS.items():
+        if report.get(name) is None:
+            report[name] = default
+    report.setdefault("conversion_report_time", "TIME_OF_AD_ACTION")
+    report.setdefault("report_format", "JSON")
+
+
+def validate(reports: Any, today: dt.date) -> None:
+    if not isinstance(reports, list):
+        raise AirbyteTracedException(
+            message="Config field 'custom_reports': must be a list of reports. Fix: remove it or add reports to it.",
+            failure_type=FailureType.config_error,
+        )
+    seen: set[str] = set()
+    for index, report in enumerate(reports):
+        if not isinstance(report, Mapping):
+            raise _error(index, "", "", "is not an object.", "give each report a name, level and columns.")
+        _validate_one(index, report, seen, today)
+
+
+def _validate_one(index: int, report: Mapping[str, Any], seen: set[str], today: dt.date) -> None:
+    name = str(report.get("name") or "").strip()
+    if not name:
+        raise _error(index, "", "name", "is empty.", "name the report; its stream is called custom_<name>.")
+    if name in seen:
+        raise _error(index, name, "name", "is used by another custom report.", "give each report its own name.")
+    seen.add(name)
+
+    level = report.get("level")
+    if level not in catalogue.levels():
+        raise _error(index, name, "level", f"'{level}' is not a report level.", f"choose one of {catalogue.levels()}.")
+    if report.get("granularity") not in GRANULARITIES:
+        raise _error(
+            index,
+            name,
+            "granularity",
+            f"'{report.get('granularity')}' is not supported.",
+            f"choose one of {GRANULARITIES} (TOTAL has no DATE for incremental syncs).",
+        )
+    columns = report.get("columns")
+    known = catalogue.column_types()
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise _error(index, name, "columns", "must be a list of column names.", "list columns such as SPEND_IN_DOLLAR.")
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        close = sorted({k for k in known for u in unknown if u.upper() in k or k in u.upper()})[:8]
+        raise _error(
+            index,
+            name,
+            "columns",
+            f"unknown column(s) {unknown[:5]}.",
+            f"use Pinterest's async report column names{', e.g. ' + ', '.join(close) if close else ''} "
+            "(the full list is the ReportingColumnAsync enum of the Pinterest API).",
+        )
+    for field, default in ATTRIBUTION_DEFAULTS.items():
+        allowed = catalogue.catalogue()["attribution_windows"][field]["values"]
+        if report.get(field, default) not in allowed:
+            raise _error(index, name, field, f"{report.get(field)!r} is not allowed.", f"choose one of {allowed}.")
+    times = catalogue.catalogue()["conversion_report_time"]["values"]
+    if report.get("conversion_report_time") not in times:
+        raise _error(index, name, "conversion_report_time", "is not supported.", f"choose one of {times}.")
+    _validate_lists(index, name, report, level)
+    start = report.get("start_date")
+    if start:
+        try:
+            start_day = dt.date.fromisoformat(str(start))
+        except ValueError:
+            raise _error(index, name, "start_date", f"'{start}' is not a date.", "write it as YYYY-MM-DD.") from None
+        if start_day > today:
+            raise _error(index, name, "start_date", f"{start} is in the future.", f"use a date up to {today}.")
+
+
+def _validate_lists(index: int, name: str, report: Mapping[str, Any], level: str) -> None:
+    choices: dict[str, list[str]] = {
+        "attribution_types": ["INDIVIDUAL", "HOUSEHOLD"],
+        "targeting_types": list(catalogue.catalogue()["async_targeting_types"]),
+        "report_format": ["JSON", "CSV"],
+        **STATUS_FILTERS,
+    }
+    for field, allowed in choices.items():
+        value = report.get(field)
+        if value in (None, []):
+            continue
+        values = [value] if field == "report_format" else value
+        bad = [v for v in values if v not in allowed] if isinstance(values, list) else [values]
+        if bad:
+            raise _error(index, name, field, f"unknown value(s) {bad}.", f"choose from {allowed}.")
+    if report.get("targeting_types") and not catalogue.is_targeting(level):
+        raise _error(
+            index,
+            name,
+            "targeting_types",
+            f"needs a *_TARGETING level, not {level}.",
+            f"set level to {level}_TARGETING or remove targeting_types.",
+        )
+    if catalogue.base_level(level) == "PRODUCT_ITEM" and report.get("ad_statuses"):
+        raise _error(index, name, "ad_statuses", "is not allowed for PRODUCT_ITEM reports.", "remove it.")
+
+
+def find(config: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    for report in config.get("custom_reports") or []:
+        if str(report.get("name")) == name:
+            return report
+    raise KeyError(f"no custom report named {name!r} in the config")

@@ -1,0 +1,108 @@
+"""Report request bodies and the date windows a range must be cut into (limits from the catalogue)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from source_pinterest.components.reports import catalogue
+
+ATTRIBUTION_DEFAULTS = {"click_window_days": 30, "engagement_window_days": 30, "view_window_days": 1}
+# Body keys a caller may pass through as they are (filters and options of AdsAnalyticsCreateAsyncRequest).
+PASS_THROUGH = (
+    "attribution_types",
+    "campaign_ids",
+    "campaign_statuses",
+    "campaign_objective_types",
+    "ad_group_ids",
+    "ad_group_statuses",
+    "ad_ids",
+    "ad_statuses",
+    "product_group_ids",
+    "product_group_statuses",
+    "product_item_ids",
+    "reporting_timezone",
+    "primary_sort",
+    "report_format",
+)
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _day(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def report_windows(
+    start: dt.date | str,
+    end: dt.date | str,
+    level: str = "ADVERTISER",
+    granularity: str = "DAY",
+    today: dt.date | None = None,
+) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive inclusive (start, end) windows covering start..end that one report each may ask for.
+
+    A start older than the API allows (914 days; 92 for PRODUCT_ITEM; 8 for HOUR) is moved up to the oldest day
+    allowed, and an end after today down to today; each window spans at most the allowed range (186, 31, 3 days).
+    """
+    today = today or utc_today()
+    days_back, max_range = catalogue.date_limits(level, granularity)
+    first = max(_day(start), today - dt.timedelta(days=days_back))
+    last = min(_day(end), today)
+    windows = []
+    while first <= last:
+        # `max_range` is the largest end - start the API accepts; stay one day under it, the way most clients
+        # read "a range of N days" (N days inclusive), so a differing interpretation cannot reject a window.
+        window_end = min(first + dt.timedelta(days=max_range - 1), last)
+        windows.append((first, window_end))
+        first = window_end + dt.timedelta(days=1)
+    return windows
+
+
+def build_report_body(
+    level: str,
+    start: dt.date | str,
+    end: dt.date | str,
+    columns: Sequence[str] | None = None,
+    granularity: str = "DAY",
+    click_window_days: int | None = None,
+    engagement_window_days: int | None = None,
+    view_window_days: int | None = None,
+    conversion_report_time: str | None = None,
+    targeting_types: Sequence[str] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """The JSON body of POST /ad_accounts/{id}/reports for one window.
+
+    `columns` defaults to the catalogue's metrics; targeting levels default to the level's targeting types.
+    `options` adds filters such as `campaign_statuses`, `ad_group_ids`, `attribution_types` (see PASS_THROUGH);
+    unknown keys raise ValueError so a typo cannot silently widen a report.
+    """
+    unknown = sorted(set(options) - set(PASS_THROUGH))
+    if unknown:
+        raise ValueError(f"unknown report option(s) {unknown}; allowed: {list(PASS_THROUGH)}")
+    windows = {
+        "click_window_days": click_window_days,
+        "engagement_window_days": engagement_window_days,
+        "view_window_days": view_window_days,
+    }
+    body: dict[str, Any] = {
+        "start_date": _day(start).isoformat(),
+        "end_date": _day(end).isoformat(),
+        "granularity": granularity,
+        "level": level,
+        "columns": list(columns or catalogue.default_columns()),
+        **{name: ATTRIBUTION_DEFAULTS[name] if value is None else int(value) for name, value in windows.items()},
+        "conversion_report_time": conversion_report_time or "TIME_OF_AD_ACTION",
+    }
+    if catalogue.is_targeting(level):
+        body["targeting_types"] = list(targeting_types or catalogue.default_targeting_types(level))
+    body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in options.items() if v not in (None, [])})
+    return body
+
+
+def body_window(body: Mapping[str, Any]) -> str:
+    return f"{body.get('level')} {body.get('start_date')}..{body.get('end_date')}"

@@ -1,0 +1,215 @@
+"""One report job from request to rows: create, poll with backoff, download before the link expires, parse.
+
+All HTTP goes through declarative requesters built from the manifest (auth with OAuth refresh, rate limits,
+retries of 429/5xx); this module adds the job lifecycle on top.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.requesters.requester import Requester
+from airbyte_cdk.sources.types import StreamSlice
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
+from source_pinterest.components.reports.requests import body_window
+
+logger = logging.getLogger("airbyte")
+
+DEFAULT_MAX_CONCURRENT_REPORTS = 4
+RETRYABLE = frozenset({"FAILED", "EXPIRED", "CANCELLED", "DOES_NOT_EXIST"})
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+def job_slots(limit: int) -> threading.BoundedSemaphore:
+    """One semaphore per process and limit: every stream and thread of a sync shares the same job budget."""
+    with _slots_lock:
+        return _slots.setdefault(limit, threading.BoundedSemaphore(limit))
+
+
+class ReportJobError(AirbyteTracedException):
+    """A report that could not be produced after every allowed attempt; carries Pinterest's own message."""
+
+
+@dataclass
+class _Attempt:
+    status: str
+    message: str
+
+
+class ReportRunner:
+    """Runs report jobs for one stream; thread-safe, so partitions may share one runner.
+
+    `creation_requester` POSTs to /ad_accounts/{ad_account_id}/reports and `polling_requester` GETs it (both with
+    `ad_account_id` read from the slice), `download_requester` GETs the `download_url` of the slice without auth.
+    """
+
+    def __init__(
+        self,
+        creation_requester: Requester,
+        polling_requester: Requester,
+        download_requester: Requester,
+        max_concurrent_reports: int = DEFAULT_MAX_CONCURRENT_REPORTS,
+        max_attempts: int = 3,
+        poll_delays: tuple[float, float] = (1.0, 30.0),
+        max_wait_seconds: float = 3 * 3600,
+        max_link_renewals: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._create, self._poll, self._download = creation_requester, polling_requester, download_requester
+        self._slots = job_slots(max(1, int(max_concurrent_reports)))
+        self.max_attempts, self.max_link_renewals = max_attempts, max_link_renewals
+        self.max_wait_seconds = max_wait_seconds
+        self._first_delay, self._max_delay = poll_delays
+        self._sleep = sleep
+
+    # ------------------------------------------------------------------ public
+    def rows(self, ad_account_id: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every row of one report (one window), as flat dicts; raises ReportJobError when it cannot be had."""
+        level = str(body["level"])
+        file = self.download(ad_account_id, body)
+        if file is None:
+            return
+        try:
+            text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+            try:
+                if str(body.get("report_format", "JSON")).upper() == "CSV":
+                    yield from iter_csv_rows(text, catalogue.column_types())
+                else:
+                    yield from iter_json_rows(text, catalogue.id_column(level))
+            except ReportFileError as error:
+                raise _fail(
+                    f"The Pinterest report for ad account {ad_account_id} ({body_window(body)}) could not be read: "
+                    f"{error}. Try again later; if it persists, switch the report format.",
+                    FailureType.system_error,
+                ) from None
+        finally:
+            file.close()
+
+    def download(self, ad_account_id: str, body: Mapping[str, Any]) -> IO[bytes] | None:
+        """Run the job to completion and return its file (a temporary file, positioned at the start).
+
+        None when Pinterest refused access (403: the error handler has already warned and skips such data).
+        """
+        attempts: list[_Attempt] = []
+        with self._slots:  # a job holds its slot from creation until its file is on disk
+            while len(attempts) < self.max_attempts:
+                file, attempt = self._one_job(ad_account_id, body)
+                if file is not None:
+                    return file
+                if attempt.status == "HTTP_403":
+                    return None
+                attempts.append(attempt)
+                logger.warning(
+                    f"Pinterest report for ad account {ad_account_id} ({body_window(body)}) ended {attempt.status}"
+                    f"{': ' + attempt.message if attempt.message else ''}; "
+                    f"attempt {len(attempts)} of {self.max_attempts}."
+                )
+        last = attempts[-1]
+        raise _fail(
+            f"Pinterest could not produce the report for ad account {ad_account_id} ({body_window(body)}): "
+            f"{last.status} {len(attempts)} times. Pinterest said: {last.message or 'nothing more'}. "
+            "Try again later; a smaller start date or fewer columns make reports lighter.",
+            FailureType.system_error,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+    def _one_job(self, ad_account_id: str, body: Mapping[str, Any]) -> tuple[IO[bytes] | None, _Attempt]:
+        account_slice = StreamSlice(partition={"ad_account_id": ad_account_id}, cursor_slice={})
+        created = _json(self._create.send_request(stream_slice=account_slice, request_body_json=dict(body)))
+        token, message = created.get("token"), _message(created)
+        if not token:
+            return None, _Attempt(str(created.get("report_status") or "NOT_CREATED"), message)
+        renewals = 0
+        deadline = time.monotonic() + self.max_wait_seconds
+        delay = self._first_delay
+        while True:
+            polled = _json(self._poll.send_request(stream_slice=account_slice, request_params={"token": token}))
+            status = str(polled.get("report_status") or "")
+            message = _message(polled) or message
+            if status == "FINISHED" and polled.get("url"):
+                file = self._fetch(str(polled["url"]), polled.get("size"))
+                if file is not None:
+                    return file, _Attempt(status, message)
+                renewals += 1  # the link expired or broke before the file was read: poll again for a fresh one
+                if renewals > self.max_link_renewals:
+                    return None, _Attempt("DOWNLOAD_FAILED", f"the file link failed {renewals} times")
+                continue
+            if status in RETRYABLE:
+                return None, _Attempt(status, message)
+            if time.monotonic() + delay > deadline:
+                return None, _Attempt(status or "TIMED_OUT", f"still {status} after {self.max_wait_seconds:.0f} s")
+            self._sleep(delay)
+            delay = min(delay * 2, self._max_delay)
+
+    def _fetch(self, url: str, size: Any) -> IO[bytes] | None:
+        """The file at `url` spooled to disk, or None if the link no longer works (expired, cut short)."""
+        link = StreamSlice(partition={"download_url": url}, cursor_slice={})
+        file = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+        try:
+            response = self._download.send_request(stream_slice=link)
+            if response is None or response.status_code != 200:
+                code = response.status_code if response is not None else "no answer"
+                logger.info(f"Report file link answered {code}; asking Pinterest for a fresh link.")
+                file.close()
+                return None
+            written = 0
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                file.write(chunk)
+                written += len(chunk)
+            if isinstance(size, (int, float)) and size and written != int(size):
+                logger.info(f"Report file has {written} bytes, Pinterest announced {size}; downloading it again.")
+                file.close()
+                return None
+        except requests.RequestException as error:
+            logger.info(f"Report file download broke off ({error}); asking Pinterest for a fresh link.")
+            file.close()
+            return None
+        file.seek(0)
+        return file
+
+
+def _json(response: requests.Response | None) -> dict[str, Any]:
+    # A response the error handler chose to ignore (e.g. 403: no access to this ad account) is no job.
+    if response is None or not response.ok:
+        code = response.status_code if response is not None else "no answer"
+        return {"report_status": f"HTTP_{code}", "message": _body_message(response)}
+    try:
+        body = response.json()
+    except ValueError:
+        return {"report_status": "INVALID_RESPONSE", "message": response.text[:200]}
+    return body if isinstance(body, dict) else {"report_status": "INVALID_RESPONSE", "message": str(body)[:200]}
+
+
+def _body_message(response: requests.Response | None) -> str:
+    if response is None:
+        return ""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    return str(body.get("message", "")) if isinstance(body, dict) else ""
+
+
+def _message(body: Mapping[str, Any]) -> str:
+    message = body.get("message")
+    if isinstance(message, list):
+        return "; ".join(str(m) for m in message if m)
+    return str(message) if message else ""
+
+
+def _fail(message: str, failure_type: FailureType) -> ReportJobError:
+    return ReportJobError(message=message, internal_message=message, failure_type=failure_type)

@@ -1,0 +1,159 @@
+"""Report windows and bodies, custom report validation, and the report streams the manifest declares."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import yaml
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest import SourcePinterest
+from source_pinterest.components.config import apply_defaults, validate
+from source_pinterest.components.reports import build_report_body, catalogue, report_windows
+from source_pinterest.components.reports.factory import MANIFEST
+from unit_tests.conftest import token_config
+
+TODAY = dt.date(2026, 11, 22)
+REPORT_STREAMS = {
+    "advertiser_report": "ADVERTISER",
+    "campaign_analytics_report": "CAMPAIGN",
+    "ad_group_report": "AD_GROUP",
+    "pin_promotion_report": "PIN_PROMOTION",
+    "keyword_report": "KEYWORD",
+    "product_group_report": "PRODUCT_GROUP",
+    "product_item_report": "PRODUCT_ITEM",
+    "advertiser_targeting_report": "ADVERTISER_TARGETING",
+    "campaign_targeting_report": "CAMPAIGN_TARGETING",
+    "ad_group_targeting_report": "AD_GROUP_TARGETING",
+    "pin_promotion_targeting_report": "PIN_PROMOTION_TARGETING",
+    "product_group_targeting_report": "PRODUCT_GROUP_TARGETING",
+}
+
+
+def _contiguous(windows: list[tuple[dt.date, dt.date]]) -> bool:
+    return all(b[0] == a[1] + dt.timedelta(days=1) for a, b in zip(windows, windows[1:], strict=False))
+
+
+def test_two_years_become_186_day_windows_without_gap_or_overlap() -> None:
+    windows = report_windows(TODAY - dt.timedelta(days=730), TODAY, "CAMPAIGN", today=TODAY)
+    assert len(windows) == 4 and _contiguous(windows)
+    assert windows[0][0] == TODAY - dt.timedelta(days=730) and windows[-1][1] == TODAY
+    assert all((end - start).days + 1 <= 186 for start, end in windows)
+
+
+def test_windows_never_reach_further_back_than_the_api_allows() -> None:
+    old = dt.date(2020, 1, 1)
+    product = report_windows(old, TODAY, "PRODUCT_ITEM", today=TODAY)
+    assert product[0][0] == TODAY - dt.timedelta(days=92) and len(product) == 3  # 93 days in 31-day windows
+    assert all((end - start).days + 1 <= 31 for start, end in product)
+    assert report_windows(old, TODAY, "ADVERTISER", today=TODAY)[0][0] == TODAY - dt.timedelta(days=914)
+    hourly = report_windows(old, TODAY, "ADVERTISER", "HOUR", today=TODAY)
+    assert hourly[0][0] == TODAY - dt.timedelta(days=8) and len(hourly) == 3 and _contiguous(hourly)
+    assert report_windows(TODAY, TODAY + dt.timedelta(days=5), today=TODAY) == [(TODAY, TODAY)]
+
+
+def test_a_body_has_defaults_for_everything_but_level_and_dates() -> None:
+    body = build_report_body("AD_GROUP_TARGETING", "2026-01-01", dt.date(2026, 1, 31), campaign_statuses=["RUNNING"])
+    assert body["columns"] == catalogue.default_columns() and "SPEND_IN_DOLLAR" in body["columns"]
+    assert (body["click_window_days"], body["engagement_window_days"], body["view_window_days"]) == (30, 30, 1)
+    assert body["conversion_report_time"] == "TIME_OF_AD_ACTION" and body["granularity"] == "DAY"
+    assert body["targeting_types"] == catalogue.default_targeting_types("AD_GROUP_TARGETING")
+    assert set(body["targeting_types"]) <= set(catalogue.catalogue()["async_targeting_types"])
+    assert (body["start_date"], body["end_date"]) == ("2026-01-01", "2026-01-31")
+    assert body["campaign_statuses"] == ["RUNNING"]
+    with pytest.raises(ValueError, match="campaign_status"):
+        build_report_body("CAMPAIGN", "2026-01-01", "2026-01-02", campaign_status=["RUNNING"])
+
+
+def _validated(**overrides: Any) -> dict[str, Any]:
+    config = token_config(**overrides)
+    apply_defaults(config)
+    validate(config, today=TODAY)
+    return config
+
+
+def test_a_2x_custom_report_is_accepted_as_is() -> None:
+    report = {
+        "name": "vendor_spend",
+        "level": "CAMPAIGN",
+        "granularity": "DAY",
+        "columns": ["SPEND_IN_DOLLAR", "TOTAL_CLICKTHROUGH"],
+        "click_window_days": 7,
+        "engagement_window_days": 1,
+        "view_window_days": 0,
+        "conversion_report_time": "TIME_OF_CONVERSION",
+        "attribution_types": ["INDIVIDUAL", "HOUSEHOLD"],
+        "start_date": "2025-01-01",
+    }
+    config = _validated(custom_reports=[report, {"name": "minimal"}])
+    assert config["custom_reports"][0] == report  # defaults are applied when read, not written into the config
+    assert config["lookback_window_days"] == 30 and config["max_concurrent_reports"] == 4
+
+
+@pytest.mark.parametrize(
+    ("report", "field", "hint"),
+    [
+        ({"name": "x", "level": "ADVERTISERS"}, "custom_reports[0] ('x').level", "ADVERTISER_TARGETING"),
+        ({"name": "x", "columns": ["SPEND_IN_DOLLARS"]}, "custom_reports[0] ('x').columns", "SPEND_IN_DOLLAR"),
+        ({"name": "x", "granularity": "TOTAL"}, "custom_reports[0] ('x').granularity", "DAY"),
+        ({"name": "x", "click_window_days": 3}, "custom_reports[0] ('x').click_window_days", "[0, 1, 7, 14, 30, 60]"),
+        ({"name": "x", "campaign_statuses": ["LIVE"]}, "custom_reports[0] ('x').campaign_statuses", "RUNNING"),
+        ({"name": "x", "targeting_types": ["GENDER"]}, "custom_reports[0] ('x').targeting_types", "_TARGETING"),
+        ({"name": "x", "start_date": "2026-13-01"}, "custom_reports[0] ('x').start_date", "YYYY-MM-DD"),
+        ({"level": "CAMPAIGN"}, "custom_reports[0].name", "custom_<name>"),
+    ],
+)
+def test_a_bad_custom_report_names_the_report_the_field_and_valid_values(report: dict, field: str, hint: str) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        _validated(custom_reports=[report])
+    assert raised.value.failure_type == FailureType.config_error
+    assert f"Config field '{field}'" in raised.value.message and hint in raised.value.message
+
+
+def test_duplicate_custom_report_names_and_bad_numbers_are_config_errors() -> None:
+    with pytest.raises(AirbyteTracedException, match="used by another custom report"):
+        _validated(custom_reports=[{"name": "a"}, {"name": "a"}])
+    with pytest.raises(AirbyteTracedException, match="'lookback_window_days'.*0 to 89"):
+        _validated(lookback_window_days=90)
+    with pytest.raises(AirbyteTracedException, match="'max_concurrent_reports'"):
+        _validated(max_concurrent_reports=0)
+
+
+def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() -> None:
+    config = token_config(custom_reports=[{"name": "by_gender", "level": "PIN_PROMOTION_TARGETING"}])
+    source = SourcePinterest(config=config)
+    streams = {s.name: s for s in source.streams(source._config)}
+    manifest = yaml.safe_load(MANIFEST.read_text())["definitions"]
+    for name, level in {**REPORT_STREAMS, "custom_by_gender": "PIN_PROMOTION_TARGETING"}.items():
+        stream = streams[name].as_airbyte_stream()
+        assert stream.source_defined_primary_key == [[k] for k in catalogue.primary_key(level)], name
+        assert stream.default_cursor_field == ["DATE"]
+        properties = stream.json_schema["properties"]
+        assert set(catalogue.primary_key(level)) | set(catalogue.default_columns()) <= set(properties)
+        assert properties["SPEND_IN_DOLLAR"]["type"] == ["null", "number"]
+        if name in REPORT_STREAMS:
+            parameters = manifest[f"{name}_stream"]["$parameters"]
+            back, span = catalogue.date_limits(level, "DAY")
+            assert parameters["level"] == level
+            assert (parameters["max_days_back"], parameters["step"]) == (back, f"P{span}D")
+
+
+def test_the_custom_report_key_table_in_the_manifest_matches_the_catalogue() -> None:
+    text = MANIFEST.read_text()
+    for level, column in catalogue.ID_COLUMNS.items():
+        assert f"'{level}': '{column}'" in text
+
+
+def test_standard_reports_use_the_source_attribution_settings_and_custom_reports_their_own() -> None:
+    from source_pinterest.components.reports.streams import report_settings
+
+    config = _validated(
+        click_window_days=7, conversion_report_time="TIME_OF_CONVERSION", custom_reports=[{"name": "c"}]
+    )
+    standard = report_settings(config, level="CAMPAIGN")
+    assert (standard["click_window_days"], standard["conversion_report_time"]) == (7, "TIME_OF_CONVERSION")
+    own = report_settings(config, custom_report="c")
+    assert (own["click_window_days"], own["conversion_report_time"]) == (30, "TIME_OF_AD_ACTION")
