@@ -14,7 +14,7 @@ import pytest
 
 from integration_tests.cli import catalog_for, run_cli
 from integration_tests.pinterest_emulator import Emulator
-from source_pinterest.components.analytics import APP_TYPES, LEVELS, catalogue
+from source_pinterest.components.analytics import APP_TYPES, LEVELS, catalogue, report_targeting_types
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's "today" (it cannot be faked in a subprocess)
@@ -198,3 +198,38 @@ def test_other_granularities_equal_truth(tmp_path: Path, granularity: str) -> No
             first_period = start
         expected = emulator.truth.analytics("CAMPAIGN", first_period, TODAY, DEFAULT_ANALYTICS_COLUMNS, granularity)
         assert_rows_equal("campaign_analytics", got, {_key("campaign_analytics", r): r for r in expected})
+
+
+def test_history_beyond_90_days_comes_from_reports_without_gap_or_overlap(tmp_path: Path) -> None:
+    days = 400  # the small scenario holds 200 days of history: older days are legitimately empty
+    start = TODAY - dt.timedelta(days=days)
+    streams = ["ad_account_analytics", "campaign_analytics", "campaign_targeting_analytics"]
+    with Emulator(scenario="small", today=TODAY) as emulator:
+        config = emulator.connector_config(start_date=start.isoformat())
+        discovered = run_cli(tmp_path, "discover", config)
+        catalog = catalog_for(
+            next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG"), streams
+        )
+        run = run_cli(tmp_path, "read", config, catalog)
+        assert run.returncode == 0 and not run.errors, run.errors
+        seam = (TODAY - dt.timedelta(days=89)).isoformat()
+        reported_types = set(report_targeting_types("CAMPAIGN"))
+        for stream in streams:  # one table: report rows before the seam, sync rows after it, equal to the truth
+            expected = {
+                key: row
+                for key, row in truth_rows(emulator, stream, start, TODAY).items()
+                if row["DATE"] >= seam or row.get("TARGETING_TYPE", "LOCATION") in reported_types
+            }
+            assert_rows_equal(stream, _by_key(run, stream), expected)
+
+        # One report job per account, stream and 186-day window of the days the sync endpoints cannot reach.
+        accounts = len(emulator.truth.entities("ad_accounts"))
+        older_days = (TODAY - dt.timedelta(days=89) - start).days
+        jobs = emulator.request_counts()["POST /ad_accounts/{ad_account_id}/reports"]
+        assert jobs == accounts * len(streams) * math.ceil(older_days / 186)
+
+        # The next sync re-reads only the lookback window, from the sync endpoints.
+        emulator.reset_counts()
+        again = run_cli(tmp_path, "read", config, catalog, state=run.final_states())
+        assert again.returncode == 0 and not again.errors
+        assert "POST /ad_accounts/{ad_account_id}/reports" not in emulator.request_counts()

@@ -147,4 +147,4 @@ def test_a_start_date_beyond_the_api_reach_is_clamped_with_a_warning(requests_mo
     (call,) = [query(r) for r in requests_mock.request_history if r.path.endswith("/analytics")]
     assert call["start_date"] == [(TODAY - dt.timedelta(days=89)).isoformat()]
     warnings = [m.log.message for m in output.logs if m.log.level.name == "WARN" and "start_date" in m.log.message]
-    assert warnings and "user_account_analytics start at" in warnings[0]
+    assert warnings and "user_account_analytics: it starts at" in warnings[0]

@@ -21,16 +21,22 @@ from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.declarative.requesters.request_options import RequestOptionsProvider
+from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.components.partitions import NoRequestOptions, batched
-from source_pinterest.components.windows import request_windows
+from source_pinterest.components.reports import ReportRunner, build_report_body
+from source_pinterest.components.reports import catalogue as report_catalogue
+from source_pinterest.components.reports.runner import DEFAULT_MAX_CONCURRENT_REPORTS
+from source_pinterest.components.windows import DAY, REPORTS, first_whole_day, request_windows
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "schemas" / "analytics_catalogue.json"
 MAX_IDS_PER_REQUEST = 250
+# The async report level that reports on the same objects as a sync analytics level.
+REPORT_LEVELS = {"AD_ACCOUNT": "ADVERTISER", "CAMPAIGN": "CAMPAIGN", "AD_GROUP": "AD_GROUP", "AD": "PIN_PROMOTION"}
 APP_TYPES = ("MOBILE", "TABLET", "WEB")
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
 
@@ -138,10 +144,27 @@ class AnalyticsRetriever(SimpleRetriever):
 
     Each request's own parameters (`start_date`, `end_date`, the comma-joined ids, `targeting_types` or
     `app_types`) reach the requester through the sub-slice's `extra_fields["params"]`.
+
+    With the report requesters (ads levels), days older than the sync endpoints reach come from async reports at
+    the same level, with the same columns, granularity and attribution, in rows of the same shape: the range is
+    cut at the first day the sync endpoints serve whole, so the two parts neither overlap nor leave a gap.
     """
+
+    creation_requester: Requester | None = None
+    polling_requester: Requester | None = None
+    download_requester: Requester | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
+        self.reports: ReportRunner | None = None
+        if self.creation_requester and self.polling_requester and self.download_requester:
+            self.download_requester.stream_response = True  # type: ignore[attr-defined] - spool, never hold whole
+            self.reports = ReportRunner(
+                self.creation_requester,
+                self.polling_requester,
+                self.download_requester,
+                max_concurrent_reports=int(self.config.get("max_concurrent_reports") or DEFAULT_MAX_CONCURRENT_REPORTS),
+            )
         self.level: str = parameters.get("level", "")
         self.targeting = bool(parameters.get("targeting"))
         self.batch_size = int(parameters.get("batch_size", MAX_IDS_PER_REQUEST))
@@ -159,12 +182,48 @@ class AnalyticsRetriever(SimpleRetriever):
         assert start and end
         entities: tuple[Entity, ...] | None = stream_slice.extra_fields.get("entities")
         granularity = "DAY" if self.daily else settings.granularity
+        seam = first_whole_day(granularity, settings.today)
+        if self.reports and start < seam:
+            yield from self._read_reports(stream_slice, start, min(end, seam - DAY), settings)
+            start = seam
         for window_start, window_end in request_windows(start, end, granularity, settings.today):
             for extra in self._requests(settings, window_start, window_end, entities):
                 sub_slice = StreamSlice(
                     partition=stream_slice.partition, cursor_slice=stream_slice.cursor_slice, extra_fields=extra
                 )
                 yield from super().read_records(records_schema, sub_slice)
+
+    def _read_reports(
+        self, stream_slice: StreamSlice, start: dt.date, end: dt.date, settings: AnalyticsSettings
+    ) -> Iterator[Mapping[str, Any]]:
+        assert self.reports is not None
+        level = REPORT_LEVELS[self.level] + ("_TARGETING" if self.targeting else "")
+        account = str(stream_slice.partition["ad_account_id"])
+        id_column = LEVELS[self.level].id_column
+        report_id_column = report_catalogue.id_column(level)
+        for window_start, window_end in request_windows(start, end, settings.granularity, settings.today, REPORTS):
+            body = build_report_body(
+                level,
+                window_start,
+                window_end,
+                columns=settings.columns,
+                granularity=settings.granularity,
+                click_window_days=self.config.get("click_window_days"),
+                engagement_window_days=self.config.get("engagement_window_days"),
+                view_window_days=self.config.get("view_window_days"),
+                conversion_report_time=self.config.get("conversion_report_time"),
+                targeting_types=report_targeting_types(self.level) if self.targeting else None,
+            )
+            request_slice = StreamSlice(
+                partition=stream_slice.partition,
+                cursor_slice=stream_slice.cursor_slice,
+                extra_fields={"start_date": window_start.isoformat()},
+            )
+            for row in self.reports.rows(account, body):
+                row[id_column] = row.pop(report_id_column, row.get(id_column))  # ADVERTISER_ID -> AD_ACCOUNT_ID...
+                for transformation in self.record_selector.transformations:
+                    transformation.transform(row, config=self.config, stream_slice=request_slice)  # type: ignore[arg-type]
+                yield row
 
     def _requests(
         self, settings: AnalyticsSettings, start: dt.date, end: dt.date, entities: tuple[Entity, ...] | None
@@ -201,6 +260,13 @@ class SliceParameters(NoRequestOptions, RequestOptionsProvider):
         next_page_token: Mapping[str, Any] | None = None,
     ) -> Mapping[str, Any]:
         return dict(stream_slice.extra_fields.get("params", {})) if stream_slice else {}
+
+
+def report_targeting_types(level: str) -> list[str]:
+    """The level's targeting breakdowns that async reports also offer (campaigns' CREATIVE_TYPE and ads'
+    QUIZ_RESULT exist only on the sync endpoints, so older days have no rows for them)."""
+    offered = set(catalogue()["async_targeting_types"])
+    return [t for t in catalogue()["targeting_types"][LEVELS[level].targeting_key] if t in offered]
 
 
 @dataclass(frozen=True)
@@ -251,9 +317,10 @@ class AnalyticsRow(RecordTransformation):
         metrics = record.pop("metrics", None)
         if metrics is not None:
             record["TARGETING_TYPE"] = record.pop("targeting_type", None)
-            value = record.pop("targeting_value", None)
-            record["TARGETING_VALUE"] = None if value is None else str(value)
+            record["TARGETING_VALUE"] = record.pop("targeting_value", None)
             record.update(metrics)
+        if record.get("TARGETING_VALUE") is not None:  # report files and LOCATION rows give numbers
+            record["TARGETING_VALUE"] = str(record["TARGETING_VALUE"])
         id_column = LEVELS[self.level].id_column
         if record.get(id_column) is not None:
             record[id_column] = str(record[id_column])
