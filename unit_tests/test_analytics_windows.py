@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from source_pinterest.components.analytics import Entity
+from source_pinterest.components.analytics import Entity, Lineage
 from source_pinterest.components.partitions import batched
 from source_pinterest.components.windows import request_windows
 
@@ -75,9 +75,19 @@ def test_an_empty_or_future_range_makes_no_request() -> None:
         (Entity("5", dt.date(2026, 1, 1), "ARCHIVED", dt.date(2026, 9, 30)), 0, False),  # archived before it
         (Entity("6", dt.date(2026, 1, 1), "ARCHIVED", dt.date(2026, 10, 1)), 0, True),  # archived on its first day
         (Entity("7", dt.date(2026, 1, 1), "ARCHIVED", dt.date(2026, 9, 1)), 30, True),  # late conversions
-        (Entity("8", dt.date(2026, 1, 1), "PAUSED", dt.date(2026, 2, 1)), 0, True),  # paused can resume
+        (Entity("8", dt.date(2026, 1, 1), "PAUSED", dt.date(2026, 2, 1)), 0, False),  # paused since before it
+        (Entity("8b", dt.date(2026, 1, 1), "PAUSED", dt.date(2026, 10, 5)), 0, True),  # paused inside it
         (Entity("9", None, None, None), 0, True),  # unknown: ask
     ],
 )
 def test_only_entities_that_can_have_rows_are_asked_for(entity: Entity, late_days: int, expected: bool) -> None:
     assert entity.may_have_data(dt.date(2026, 10, 1), dt.date(2026, 11, 29), late_days) is expected
+
+
+def test_an_ad_is_skipped_when_its_campaign_stopped_before_the_window() -> None:
+    ad = Entity("a", dt.date(2026, 1, 1), "ACTIVE", dt.date(2026, 1, 1), ("c", "g"))
+    live_group = Entity("g", dt.date(2026, 1, 1), "ACTIVE", dt.date(2026, 1, 1))
+    archived_campaign = Entity("c", dt.date(2026, 1, 1), "ARCHIVED", dt.date(2026, 8, 1))
+    window = (dt.date(2026, 10, 1), dt.date(2026, 11, 29), 0)
+    assert Lineage(ad, (live_group,)).may_have_data(*window)
+    assert not Lineage(ad, (archived_campaign, live_group)).may_have_data(*window)

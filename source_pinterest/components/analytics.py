@@ -39,6 +39,7 @@ MAX_IDS_PER_REQUEST = 250
 REPORT_LEVELS = {"AD_ACCOUNT": "ADVERTISER", "CAMPAIGN": "CAMPAIGN", "AD_GROUP": "AD_GROUP", "AD": "PIN_PROMOTION"}
 APP_TYPES = ("MOBILE", "TABLET", "WEB")
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
+STOPPED = frozenset({"PAUSED", "ARCHIVED"})
 
 
 @cache
@@ -79,18 +80,45 @@ class Entity(NamedTuple):
     created: dt.date | None
     status: str | None
     updated: dt.date | None
+    parent_ids: tuple[str, ...] = ()  # its campaign and ad group, which must be able to deliver too
 
     def may_have_data(self, start: dt.date, end: dt.date, late_days: int) -> bool:
         """False only when no row can exist in [start, end]: never-delivering drafts, objects created after the
-        window, and objects archived before it (archiving is final, and moves `updated_time`). `late_days` extends
-        an archived object's life when conversions are dated at conversion time."""
+        window, and objects paused or archived since before it (a status change moves `updated_time`, so an
+        object in such a status with an older `updated_time` has not delivered since). `late_days` extends that
+        when conversions are dated at conversion time rather than at the ad action."""
         if self.status in NEVER_DELIVERS:
             return False
         if self.created and self.created > end:
             return False
-        if self.status == "ARCHIVED" and self.updated:
+        if self.status in STOPPED and self.updated:
             return self.updated + dt.timedelta(days=late_days) >= start
         return True
+
+
+def _entity(child: StreamSlice) -> Entity:
+    extra = child.extra_fields
+    return Entity(
+        str(child.partition["id"]),
+        _day(extra.get("created_time") or extra.get("created_at")),
+        extra.get("status"),
+        _day(extra.get("updated_time")),
+        tuple(str(extra[key]) for key in ("campaign_id", "ad_group_id") if extra.get(key)),
+    )
+
+
+class Lineage(NamedTuple):
+    """An entity with its campaign and ad group: it can deliver only on days they all can."""
+
+    entity: Entity
+    ancestors: tuple[Entity, ...]
+
+    @property
+    def id(self) -> str:
+        return self.entity.id
+
+    def may_have_data(self, start: dt.date, end: dt.date, late_days: int) -> bool:
+        return all(e.may_have_data(start, end, late_days) for e in (self.entity, *self.ancestors))
 
 
 @dataclass
@@ -99,32 +127,37 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
     `extra_fields["entities"]` the entities analytics are asked for, if any.
 
     `underlying_partition_router` (the name the CDK looks for when it caches and pre-lists parents) is a
-    SubstreamPartitionRouter over an entity stream that copies its timestamps and
-    `status` into each child's extra fields (`created_time`/`updated_time` or, for pins, `created_at`).
+    SubstreamPartitionRouter over an entity stream that copies its timestamps and `status` into each child's extra
+    fields (`created_time`/`updated_time` or, for pins, `created_at`), and for ad groups and ads their
+    `campaign_id` / `ad_group_id`. `ancestors_partition_router` lists those campaigns and ad groups the same way:
+    an ad is asked for only if it, its ad group and its campaign can all have delivered in the window.
     """
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
     accounts_partition_router: PartitionRouter | None = None
     underlying_partition_router: PartitionRouter | None = None
+    ancestors_partition_router: PartitionRouter | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         pass
 
     def stream_slices(self) -> Iterable[StreamSlice]:
-        entities: dict[str, list[Entity]] = {}
+        entities: dict[str, list[Entity | Lineage]] = {}
         if self.underlying_partition_router:
             for child in self.underlying_partition_router.stream_slices():
-                extra = child.extra_fields
                 account = str(child.partition["parent_slice"].get("ad_account_id", ""))
-                entities.setdefault(account, []).append(
-                    Entity(
-                        str(child.partition["id"]),
-                        _day(extra.get("created_time") or extra.get("created_at")),
-                        extra.get("status"),
-                        _day(extra.get("updated_time")),
-                    )
-                )
+                entities.setdefault(account, []).append(_entity(child))
+        ancestors: dict[str, Entity] = {}
+        if self.ancestors_partition_router:
+            for child in self.ancestors_partition_router.stream_slices():
+                ancestor = _entity(child)
+                ancestors[ancestor.id] = ancestor
+        if ancestors:  # an entity carries its ancestors' facts, looked up once here
+            entities = {
+                account: [Lineage(e, tuple(ancestors[p] for p in e.parent_ids if p in ancestors)) for e in group]
+                for account, group in entities.items()
+            }
         if not self.accounts_partition_router:
             everything = tuple(e for group in entities.values() for e in group)
             yield StreamSlice(partition={}, cursor_slice={}, extra_fields={"entities": everything})
@@ -180,7 +213,7 @@ class AnalyticsRetriever(SimpleRetriever):
         start = _day(stream_slice.cursor_slice["start_time"])
         end = _day(stream_slice.cursor_slice["end_time"])
         assert start and end
-        entities: tuple[Entity, ...] | None = stream_slice.extra_fields.get("entities")
+        entities: tuple[Entity | Lineage, ...] | None = stream_slice.extra_fields.get("entities")
         granularity = "DAY" if self.daily else settings.granularity
         seam = first_whole_day(granularity, settings.today)
         if self.reports and start < seam:
@@ -226,7 +259,7 @@ class AnalyticsRetriever(SimpleRetriever):
                 yield row
 
     def _requests(
-        self, settings: AnalyticsSettings, start: dt.date, end: dt.date, entities: tuple[Entity, ...] | None
+        self, settings: AnalyticsSettings, start: dt.date, end: dt.date, entities: tuple[Entity | Lineage, ...] | None
     ) -> Iterator[dict[str, Any]]:
         window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
         if entities is None:
