@@ -17,7 +17,8 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components.check import check_connection
-from source_pinterest.components.windows import REPORTS, oldest_day, oldest_sync_day
+from source_pinterest.components.reports import report_windows
+from source_pinterest.components.windows import oldest_sync_day
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
 
@@ -62,7 +63,10 @@ class SourcePinterest(YamlDeclarativeSource):
         today = dt.datetime.now(dt.timezone.utc).date()
         granularity = str(self._config.get("granularity", "DAY"))
         for name in sorted(s.stream.name for s in catalog.streams if s.stream.name.endswith("_analytics")):
-            oldest = oldest_sync_day("DAY", today) if name in ORGANIC else oldest_day(granularity, today, REPORTS)
+            if name in ORGANIC:
+                oldest = oldest_sync_day("DAY", today)
+            else:  # the oldest day a report of any level reaches: ads analytics fill their history from reports
+                oldest = report_windows(dt.date.min, today, "ADVERTISER", granularity, today)[0][0]
             if dt.date.fromisoformat(str(start)) < oldest:
                 logger.warning(
                     f"start_date {start} is older than the {(today - oldest).days + 1} days Pinterest serves for "

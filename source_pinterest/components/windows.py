@@ -26,21 +26,15 @@ class Reach(NamedTuple):
 # 3-day ranges. "90 days before today" is read as today-89 (a 90-day window ending today), which the API always
 # accepts; today-90 is refused intermittently (pinterest-api-notes §3.1). 3 months can exceed 90 days; 2 never do.
 SYNC = Reach(89, 90, 12, 2)
-# Async reports: 914 days back in ranges of 186 days (26 weeks, 6 months fit); read one day inside each limit.
-REPORTS = Reach(913, 186, 26, 6)
-HOUR = Reach(7, 3, 0, 0)
+SYNC_HOUR = Reach(7, 3, 0, 0)
 
 
-def reach(api: Reach, granularity: str) -> Reach:
-    return HOUR if granularity == "HOUR" else api
-
-
-def oldest_day(granularity: str, today: dt.date, api: Reach = SYNC) -> dt.date:
-    return today - dt.timedelta(days=reach(api, granularity).days_back)
+def sync_reach(granularity: str) -> Reach:
+    return SYNC_HOUR if granularity == "HOUR" else SYNC
 
 
 def oldest_sync_day(granularity: str, today: dt.date) -> dt.date:
-    return oldest_day(granularity, today, SYNC)
+    return today - dt.timedelta(days=sync_reach(granularity).days_back)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -56,9 +50,9 @@ def _next_period(start: dt.date, granularity: str) -> dt.date:
     return start + dt.timedelta(days=7) if granularity == "WEEK" else _add_months(start, 1)
 
 
-def first_whole_day(granularity: str, today: dt.date, api: Reach = SYNC) -> dt.date:
+def first_whole_day(granularity: str, today: dt.date, api: Reach | None = None) -> dt.date:
     """The first day an API serves whole rows for: its oldest day, or for WEEK/MONTH the first period inside it."""
-    oldest = oldest_day(granularity, today, api)
+    oldest = today - dt.timedelta(days=(api or sync_reach(granularity)).days_back)
     if granularity not in ("WEEK", "MONTH"):
         return oldest
     period = _period_start(oldest, granularity)
@@ -66,9 +60,10 @@ def first_whole_day(granularity: str, today: dt.date, api: Reach = SYNC) -> dt.d
 
 
 def request_windows(
-    start: dt.date, end: dt.date, granularity: str, today: dt.date, api: Reach = SYNC
+    start: dt.date, end: dt.date, granularity: str, today: dt.date, api: Reach | None = None
 ) -> Iterator[tuple[dt.date, dt.date]]:
-    """Inclusive (start, end) date pairs covering [start, end] in the fewest requests `api` accepts.
+    """Inclusive (start, end) date pairs covering [start, end] in the fewest requests `api` (by default the sync
+    analytics endpoints) accepts.
 
     WEEK and MONTH rows total a whole calendar period (Monday-based weeks, months), so whole periods are requested:
     a period cut by a window edge would come back as a partial row under the same primary key. A slice takes the
@@ -76,11 +71,11 @@ def request_windows(
     so consecutive slices never request a period twice. A period starting before the oldest day the API serves is
     skipped rather than returned partial.
     """
-    limits = reach(api, granularity)
+    limits = api or sync_reach(granularity)
     end = min(end, today)
     if granularity in ("WEEK", "MONTH"):
         periods = []
-        period = max(_period_start(start, granularity), first_whole_day(granularity, today, api))
+        period = max(_period_start(start, granularity), first_whole_day(granularity, today, limits))
         while period <= end:
             following = _next_period(period, granularity)
             if following - DAY > end and end < today:
@@ -92,7 +87,7 @@ def request_windows(
             group = periods[i : i + per_request]
             yield group[0][0], group[-1][1]
         return
-    start = max(start, oldest_day(granularity, today, api))
+    start = max(start, today - dt.timedelta(days=limits.days_back))
     span = dt.timedelta(days=limits.range_days)
     while start <= end:
         stop = min(start + span - DAY, end)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from source_pinterest.components.reports import catalogue
+from source_pinterest.components.windows import Reach, request_windows
 
 ATTRIBUTION_DEFAULTS = {"click_window_days": 30, "engagement_window_days": 30, "view_window_days": 1}
 # Body keys a caller may pass through as they are (filters and options of AdsAnalyticsCreateAsyncRequest).
@@ -36,6 +37,12 @@ def _day(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
+def report_reach(level: str, granularity: str = "DAY") -> Reach:
+    """How far back and how wide one report of `level` may reach (the catalogue's limits)."""
+    days_back, max_range = catalogue.date_limits(level, granularity)
+    return Reach(days_back, max_range, weeks=max_range // 7, months=max_range // 31)
+
+
 def report_windows(
     start: dt.date | str,
     end: dt.date | str,
@@ -46,20 +53,12 @@ def report_windows(
     """Consecutive inclusive (start, end) windows covering start..end that one report each may ask for.
 
     A start older than the API allows (914 days; 92 for PRODUCT_ITEM; 8 for HOUR) is moved up to the oldest day
-    allowed, and an end after today down to today; each window spans at most the allowed range (186, 31, 3 days).
+    allowed, and an end after today down to today; each window spans at most the allowed range (186, 31, 3 days),
+    and WEEK / MONTH windows hold whole periods (see windows.request_windows).
     """
-    today = today or utc_today()
-    days_back, max_range = catalogue.date_limits(level, granularity)
-    first = max(_day(start), today - dt.timedelta(days=days_back))
-    last = min(_day(end), today)
-    windows = []
-    while first <= last:
-        # `max_range` is the largest end - start the API accepts; stay one day under it, the way most clients
-        # read "a range of N days" (N days inclusive), so a differing interpretation cannot reject a window.
-        window_end = min(first + dt.timedelta(days=max_range - 1), last)
-        windows.append((first, window_end))
-        first = window_end + dt.timedelta(days=1)
-    return windows
+    return list(
+        request_windows(_day(start), _day(end), granularity, today or utc_today(), report_reach(level, granularity))
+    )
 
 
 def build_report_body(
