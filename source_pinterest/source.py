@@ -15,7 +15,11 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
 from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import threadsafe_ast
 from source_pinterest.components.check import check_connection
+
+# Before any worker thread exists: concurrent reads evaluate Jinja templates (and so build ASTs) in every worker.
+threadsafe_ast.install()
 
 
 class SourcePinterest(YamlDeclarativeSource):
