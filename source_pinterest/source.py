@@ -42,6 +42,14 @@ class SourcePinterest(YamlDeclarativeSource):
             pinterest_config.validate(self._config)
         return super().streams(config)
 
+    def _prepare_for_stream_build(self) -> None:
+        # The CDK builds a new api_budget on every streams() call, and read() calls it twice (parent warm-up, then
+        # the read): keep the first so one process counts each quota once.
+        budget = self._constructor._api_budget
+        super()._prepare_for_stream_build()
+        if budget is not None:
+            self._constructor._api_budget = budget
+
     def read(
         self,
         logger: logging.Logger,
