@@ -10,9 +10,11 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
+    FailureType,
     Status,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components import threadsafe_ast
@@ -57,8 +59,22 @@ class SourcePinterest(YamlDeclarativeSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
+        self._reject_unknown_streams(catalog)
         self._warm_shared_parents(logger, catalog)
         yield from super().read(logger, config, catalog, state)
+
+    def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
+        # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
+        known = {c["name"] for c in self._stream_configs(self._source_config)}
+        unknown = sorted({s.stream.name for s in catalog.streams} - known)
+        if unknown:
+            message = (
+                f"The --catalog file names stream(s) {', '.join(unknown)} that source-pinterest does not have. "
+                f"Fix: refresh the source schema (run discover) and select streams from it: {', '.join(sorted(known))}."
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            )
 
     def _warm_shared_parents(self, logger: logging.Logger, catalog: ConfiguredAirbyteCatalog) -> None:
         """List each parent that several selected streams partition by once, before the concurrent read.
