@@ -10,7 +10,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components.errors import PinterestErrorHandler, RateLimitResetBackoff
+from source_pinterest.components.errors import PinterestBackoff, PinterestErrorHandler
 from unit_tests.conftest import ACCESS_TOKEN, API, CLIENT_SECRET, REFRESH_TOKEN, oauth_config, page, read_streams
 
 # Standard-access quotas per minute (developers.pinterest.com/docs/reference/rate-limits), in manifest order.
@@ -131,14 +131,21 @@ def test_the_daily_cap_fails_at_once_saying_when_to_retry() -> None:
 
 @pytest.mark.parametrize(
     ("status", "headers", "wait"),
-    [(429, {"x-ratelimit-reset": "7"}, 7.0), (429, {"x-ratelimit-reset": "900"}, 120.0), (429, {}, None)],
+    [
+        (429, {"x-ratelimit-reset": "7"}, 7.0),
+        (429, {"x-ratelimit-reset": "900"}, 120.0),
+        (429, {}, None),
+        (401, {"x-ratelimit-reset": "7"}, 0.01),  # refreshed token: no reason to wait
+    ],
 )
-def test_a_429_without_retry_after_waits_for_the_reset_header(status: int, headers: dict, wait: float | None) -> None:
-    assert RateLimitResetBackoff(parameters={}).backoff_time(_response(status, {}, headers), 1) == wait
+def test_429_waits_for_the_reset_header_without_retry_after_and_401_retries_at_once(
+    status: int, headers: dict, wait: float | None
+) -> None:
+    assert PinterestBackoff(parameters={}).backoff_time(_response(status, {}, headers), 1) == wait
 
 
 def test_the_reset_header_does_not_stretch_5xx_backoff() -> None:
-    assert RateLimitResetBackoff(parameters={}).backoff_time(_response(503, {}, {"x-ratelimit-reset": "50"}), 1) is None
+    assert PinterestBackoff(parameters={}).backoff_time(_response(503, {}, {"x-ratelimit-reset": "50"}), 1) is None
 
 
 def test_a_400_is_not_retried_and_names_pinterests_message_and_the_request(requests_mock) -> None:

@@ -133,20 +133,14 @@ class PinterestErrorHandler(DefaultErrorHandler):
         logger.warning(message)
         return ErrorResolution(ResponseAction.IGNORE, None, message)
 
-    def backoff_time(
-        self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int = 0
-    ) -> float | None:
-        # A fresh token needs no wait before the retry.
-        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 401:
-            return 0.01
-        return super().backoff_time(response_or_exception, attempt_count)
-
 
 @dataclass
-class RateLimitResetBackoff(BackoffStrategy):
-    """Wait out a 429 by Pinterest's `x-ratelimit-reset` (seconds until the window resets) when Retry-After is absent.
+class PinterestBackoff(BackoffStrategy):
+    """Waits the manifest's generic strategies get wrong (the HTTP client asks the strategies, not the handler).
 
-    Only for 429: the header rides on every answer, and a 5xx should keep its short exponential backoff.
+    - 401: the token has just been refreshed, so retry at once rather than after an exponential wait.
+    - 429 without Retry-After: Pinterest's `x-ratelimit-reset` (seconds until the window resets). Only for 429:
+      the header rides on every answer, and a 5xx should keep its short exponential backoff.
     """
 
     parameters: InitVar[Mapping[str, Any]]
@@ -155,7 +149,11 @@ class RateLimitResetBackoff(BackoffStrategy):
     def backoff_time(
         self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int
     ) -> float | None:
-        if not isinstance(response_or_exception, requests.Response) or response_or_exception.status_code != 429:
+        if not isinstance(response_or_exception, requests.Response):
+            return None
+        if response_or_exception.status_code == 401:
+            return 0.01
+        if response_or_exception.status_code != 429:
             return None
         seconds = _header_seconds(response_or_exception, "x-ratelimit-reset")
         return min(seconds, self.max_wait_seconds) if seconds else None
