@@ -13,7 +13,7 @@ def test_repeated_reads_with_twenty_workers_are_complete_and_never_crash(tmp_pat
     with Emulator(scenario="small") as emulator:
         config = emulator.connector_config(num_workers=20)
         catalog = catalog_for(_discover(tmp_path, config), ENTITY_STREAMS)
-        for _ in range(3):
+        for _ in range(2):
             run = run_cli(tmp_path, "read", config, catalog)
 
             assert "SystemError" not in run.stderr and "recursion depth mismatch" not in run.stderr

@@ -26,7 +26,7 @@ def _kill_plan(seed: int) -> list[KillPoint]:
 
 def test_killed_and_resumed_sync_equals_the_truth(tmp_path: Path, seed: int = 2026) -> None:
     # Latency stretches the small world's sync over a couple of seconds so the cuts land mid-stream.
-    with Emulator(scenario="small", latency_ms=25) as emulator:
+    with Emulator(scenario="small", latency_ms=12) as emulator:
         config = emulator.connector_config(num_workers=4)
         catalog = catalog_for(_discover(tmp_path, config), STREAMS)
 

@@ -12,7 +12,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from requests.utils import get_environ_proxies
 
 CONNECT_TIMEOUT_SECONDS = 10
-PROBE_AFTER_SECONDS = 3
+PROBE_AFTER_SECONDS = 2
 
 
 def unreachable(base_url: str) -> str | None:
