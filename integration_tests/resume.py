@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import subprocess
 import time
 from collections import Counter
@@ -18,7 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from integration_tests.cli import CLI
+from airbyte_cdk.models.airbyte_protocol_serializers import AirbyteStreamSerializer
+
+from integration_tests.cli import CLI, catalog_for
+
+
+def configured_catalog(config: dict[str, Any], streams: list[str]) -> dict[str, Any]:
+    """The configured catalog a platform would build from `discover` (in-process: saves a subprocess per test)."""
+    from source_pinterest import SourcePinterest
+
+    discovered = SourcePinterest(config=config).discover(logging.getLogger("airbyte"), config)
+    return catalog_for([AirbyteStreamSerializer.dump(s) for s in discovered.streams], streams)
 
 
 @dataclass(frozen=True)

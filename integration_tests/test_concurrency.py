@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from integration_tests.cli import catalog_for, run_cli
+from integration_tests.cli import run_cli
 from integration_tests.pinterest_emulator import Emulator
-from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth, _discover
+from integration_tests.resume import configured_catalog
+from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
 
 
 def test_repeated_reads_with_twenty_workers_are_complete_and_never_crash(tmp_path: Path) -> None:
     with Emulator(scenario="small") as emulator:
         config = emulator.connector_config(num_workers=20)
-        catalog = catalog_for(_discover(tmp_path, config), ENTITY_STREAMS)
+        catalog = configured_catalog(config, ENTITY_STREAMS)
         for _ in range(2):
             run = run_cli(tmp_path, "read", config, catalog)
 

@@ -9,9 +9,10 @@ import threading
 import time
 from pathlib import Path
 
-from integration_tests.cli import CLI, Run, catalog_for, run_cli
+from integration_tests.cli import CLI, Run, run_cli
 from integration_tests.pinterest_emulator import Emulator
-from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth, _discover
+from integration_tests.resume import configured_catalog
+from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
 
 
 def _ads_partitions(run: Run) -> dict[str, int]:
@@ -24,7 +25,7 @@ def _ads_partitions(run: Run) -> dict[str, int]:
 def test_the_daily_cap_fails_the_stream_within_seconds_and_the_state_keeps_only_what_was_read(tmp_path: Path) -> None:
     with Emulator(scenario="small") as emulator:
         config = emulator.connector_config()
-        catalog = catalog_for(_discover(tmp_path, config), ["ads", "campaigns"])
+        catalog = configured_catalog(config, ["ads", "campaigns"])
         first_account, capped_account = (a["id"] for a in emulator.truth.entities("ad_accounts"))
         emulator.inject("daily_cap", path=f"/ad_accounts/{capped_account}/ads$")
 
@@ -83,7 +84,7 @@ def _expire_tokens_mid_sync(emulator: Emulator, after_requests: int = 30) -> Non
 def test_a_faulty_sync_never_prints_a_secret(tmp_path: Path) -> None:
     with Emulator(scenario="small", latency_ms=15) as emulator:
         config = emulator.connector_config(num_workers=4)
-        catalog = catalog_for(_discover(tmp_path, config), ENTITY_STREAMS)
+        catalog = configured_catalog(config, ENTITY_STREAMS)
         emulator.reset_counts()
         # Concurrent streams, so the waits overlap (dropped connections are covered by test_end_to_end).
         emulator.inject("429", path=r"/(campaigns|catalogs)$", count=2)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from integration_tests.cli import catalog_for
 from integration_tests.pinterest_emulator import Emulator
-from integration_tests.resume import Attempt, KillPoint, judge, read_with_kills
-from integration_tests.test_end_to_end import ENTITY_STREAMS, _discover
+from integration_tests.resume import Attempt, KillPoint, configured_catalog, judge, read_with_kills
+from integration_tests.test_end_to_end import ENTITY_STREAMS
 
 STREAMS = ENTITY_STREAMS
 
@@ -28,7 +27,7 @@ def test_killed_and_resumed_sync_equals_the_truth(tmp_path: Path, seed: int = 20
     # Latency stretches the small world's sync over a couple of seconds so the cuts land mid-stream.
     with Emulator(scenario="small", latency_ms=12) as emulator:
         config = emulator.connector_config(num_workers=4)
-        catalog = catalog_for(_discover(tmp_path, config), STREAMS)
+        catalog = configured_catalog(config, STREAMS)
 
         attempts = read_with_kills(tmp_path, config, catalog, _kill_plan(seed))
 
