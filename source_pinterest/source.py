@@ -67,6 +67,9 @@ class SourcePinterest(YamlDeclarativeSource):
         # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
         known = {c["name"] for c in self._stream_configs(self._source_config)}
         unknown = sorted({s.stream.name for s in catalog.streams} - known)
+        if unknown:  # the built streams are the authority (dynamic ones exist only once built)
+            known = {s.name for s in self.streams(self._config)}
+            unknown = sorted(set(unknown) - known)
         if unknown:
             message = (
                 f"The --catalog file names stream(s) {', '.join(unknown)} that source-pinterest does not have. "
