@@ -2,32 +2,62 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch, logger
 from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
     AirbyteErrorTraceMessage,
     AirbyteMessage,
     AirbyteMessageSerializer,
     AirbyteTraceMessage,
     FailureType,
+    Status,
     TraceType,
     Type,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components import config as pinterest_config
 from source_pinterest.source import SourcePinterest
+
+T = TypeVar("T")
+
+
+FIXES = {
+    "--config": "pass the connector configuration as a JSON object (its fields are listed by `source-pinterest spec`).",
+    "--catalog": "pass a configured catalog built from the streams `source-pinterest discover` lists "
+    '(a JSON object {"streams": [...]}).',
+    "--state": "pass the state of the previous sync, a JSON list of Airbyte state objects such as "
+    '[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "campaigns"}, "stream_state": {...}}}], '
+    "or leave --state out to sync everything from scratch.",
+}
+
+
+def _load(flag: str, path: str | None, reader: Callable[[str], T]) -> T | None:
+    """Read one input file; any problem becomes a config_error that names the file and the fix."""
+    if not path:
+        return None
+    try:
+        return reader(path)
+    except Exception as error:
+        reason = str(error).strip().splitlines()
+        raise AirbyteTracedException(
+            message=f"The {flag} file {path} cannot be used: {' '.join(reason)[:300]} Fix: {FIXES[flag]}",
+            internal_message=repr(error),
+            failure_type=FailureType.config_error,
+        ) from error
 
 
 def _source(args: list[str]) -> SourcePinterest:
-    catalog_path = AirbyteEntrypoint.extract_catalog(args)
     config_path = AirbyteEntrypoint.extract_config(args)
-    state_path = AirbyteEntrypoint.extract_state(args)
     return SourcePinterest(
-        SourcePinterest.read_catalog(catalog_path) if catalog_path else None,
-        SourcePinterest.read_config(config_path) if config_path else None,
-        SourcePinterest.read_state(state_path) if state_path else None,
+        _load("--catalog", AirbyteEntrypoint.extract_catalog(args), SourcePinterest.read_catalog),
+        _load("--config", config_path, SourcePinterest.read_config),
+        _load("--state", AirbyteEntrypoint.extract_state(args), SourcePinterest.read_state),
         config_path=config_path,
     )
 
@@ -51,11 +81,29 @@ def _print_trace(error: Exception) -> None:
     print(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode())
 
 
+def _print_failed_check(error: AirbyteTracedException) -> None:
+    status = AirbyteMessage(
+        type=Type.CONNECTION_STATUS,
+        connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=error.message),
+    )
+    print(orjson.dumps(AirbyteMessageSerializer.dump(status)).decode())
+
+
 def run() -> None:
     init_uncaught_exception_handler(logger)
     args = sys.argv[1:]
+    command = args[0] if args else ""
     try:
         source = _source(args)
+        # Before the CDK's spec check, whose messages ("'01/02/2025' does not match '^\d{4}...'") name no field.
+        if command in ("check", "discover", "read") and source._config:
+            pinterest_config.validate(source._config)
+    except AirbyteTracedException as error:
+        if command == "check" and error.failure_type == FailureType.config_error:
+            _print_failed_check(error)  # like the CDK: a bad config is a failed check, not a crash
+            return
+        _print_trace(error)
+        sys.exit(1)
     except Exception as error:  # a bad config/catalog/state file must end in a readable trace, not a stack dump
         _print_trace(error)
         sys.exit(1)

@@ -11,16 +11,22 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
+    FailureType,
     Status,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import threadsafe_ast
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.windows import oldest_sync_day
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
+
+# Before any worker thread exists: concurrent reads evaluate Jinja templates (and so build ASTs) in every worker.
+threadsafe_ast.install()
 
 
 class SourcePinterest(YamlDeclarativeSource):
@@ -43,6 +49,14 @@ class SourcePinterest(YamlDeclarativeSource):
             pinterest_config.validate(self._config)
         return super().streams(config)
 
+    def _prepare_for_stream_build(self) -> None:
+        # The CDK builds a new api_budget on every streams() call, and read() calls it twice (parent warm-up, then
+        # the read): keep the first so one process counts each quota once.
+        budget = self._constructor._api_budget
+        super()._prepare_for_stream_build()
+        if budget is not None:
+            self._constructor._api_budget = budget
+
     def read(
         self,
         logger: logging.Logger,
@@ -50,9 +64,26 @@ class SourcePinterest(YamlDeclarativeSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
+        self._reject_unknown_streams(catalog)
         self._warn_about_clamped_start(logger, catalog)
         self._warm_shared_parents(logger, catalog)
         yield from super().read(logger, config, catalog, state)
+
+    def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
+        # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
+        known = {c["name"] for c in self._stream_configs(self._source_config)}
+        unknown = sorted({s.stream.name for s in catalog.streams} - known)
+        if unknown:  # the built streams are the authority (dynamic ones exist only once built)
+            known = {s.name for s in self.streams(self._config)}
+            unknown = sorted(set(unknown) - known)
+        if unknown:
+            message = (
+                f"The --catalog file names stream(s) {', '.join(unknown)} that source-pinterest does not have. "
+                f"Fix: refresh the source schema (run discover) and select streams from it: {', '.join(sorted(known))}."
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            )
 
     def _warn_about_clamped_start(self, logger: logging.Logger, catalog: ConfiguredAirbyteCatalog) -> None:
         """Ads analytics reach 914 days back (reports fill what the sync endpoints cannot); organic analytics and

@@ -1,0 +1,168 @@
+"""The api_budget's per-category pacing, 429/daily-cap decisions, and 400s that say which request failed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
+
+from source_pinterest import SourcePinterest
+from source_pinterest.components.errors import PinterestBackoff, PinterestErrorHandler
+from unit_tests.conftest import ACCESS_TOKEN, API, CLIENT_SECRET, REFRESH_TOKEN, oauth_config, page, read_streams
+
+# Standard-access quotas per minute (developers.pinterest.com/docs/reference/rate-limits), in manifest order.
+PINTEREST_LIMITS = {"ads_analytics": 300, "org_analytics": 60, "ads_read": 1000, "org_read": 1000, "catalogs_read": 100}
+ENDPOINTS = {
+    "ads_read": [
+        "ad_accounts",
+        "ad_accounts/549/campaigns",
+        "ad_accounts/549/ad_groups",
+        "ad_accounts/549/ads",
+        "ad_accounts/549/audiences",
+        "ad_accounts/549/conversion_tags",
+        "ad_accounts/549/customer_lists",
+        "ad_accounts/549/keywords",
+    ],
+    "ads_analytics": [
+        "ad_accounts/549/analytics",
+        "ad_accounts/549/campaigns/analytics",
+        "ad_accounts/549/ad_groups/analytics",
+        "ad_accounts/549/ads/analytics",
+        "ad_accounts/549/targeting_analytics",
+        "ad_accounts/549/campaigns/targeting_analytics",
+        "ad_accounts/549/reports",
+        "POST ad_accounts/549/reports",
+    ],
+    "org_read": [
+        "boards",
+        "boards/7/sections",
+        "boards/7/pins",
+        "boards/7/sections/8/pins",
+        "pins",
+        "pins/123",
+        "user_account",
+        "POST oauth/token",
+    ],
+    "org_analytics": [
+        "pins/123/analytics",
+        "pins/analytics",
+        "user_account/analytics",
+        "user_account/analytics/top_pins",
+    ],
+    "catalogs_read": ["catalogs", "catalogs/feeds", "catalogs/product_groups"],
+}
+
+
+@pytest.fixture
+def budget():
+    source = SourcePinterest(config=oauth_config())
+    source.streams(source._config)
+    return source._constructor._api_budget
+
+
+def _limit(policy) -> int:
+    (rate,) = policy._bucket.rates
+    assert rate.interval == 60_000  # per minute, like Pinterest's quotas
+    return rate.limit
+
+
+@pytest.mark.parametrize("base", [API, "http://127.0.0.1:8123/v5/", "http://localhost/proxy/v5/"])
+def test_every_endpoint_is_paced_a_little_under_its_pinterest_category_limit(budget, base: str) -> None:
+    policies = list(budget._policies)
+    assert len(policies) == len(PINTEREST_LIMITS)
+    for index, (category, limit) in enumerate(PINTEREST_LIMITS.items()):
+        assert 0.9 * limit <= _limit(policies[index]) < limit, category
+        for endpoint in ENDPOINTS[category]:
+            method, _, path = endpoint.rpartition(" ")
+            request = requests.Request(method or "GET", base + path, params={"page_size": 250}).prepare()
+            assert budget.get_matching_policy(request) is policies[index], f"{endpoint} is not paced as {category}"
+    report_download = requests.Request("GET", "https://pinterest-reports.s3.amazonaws.com/x.json").prepare()
+    assert budget.get_matching_policy(report_download) is None  # not an API call, no quota
+
+
+def test_one_budget_per_process_however_often_streams_are_built() -> None:
+    source = SourcePinterest(config=oauth_config())
+    source.streams(source._config)
+    first = source._constructor._api_budget
+    source.streams(source._config)  # read() builds streams a second time after warming the parent caches
+    assert source._constructor._api_budget is first
+
+
+def _response(
+    status: int, body: dict, headers: dict | None = None, url: str = API + "ad_accounts"
+) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(body).encode()
+    response.headers.update(headers or {})
+    response.request = requests.Request("GET", url, headers={"Authorization": f"Bearer {ACCESS_TOKEN}"}).prepare()
+    response.url = response.request.url
+    return response
+
+
+def _handler() -> PinterestErrorHandler:
+    source = SourcePinterest(config=oauth_config())
+    stream = next(s for s in source.streams(source._config) if s.name == "ad_accounts")
+    retriever = stream._stream_partition_generator._partition_factory._retriever
+    return retriever.requester.error_handler
+
+
+RATE_LIMITED = "This request exceeded a rate limit. This can happen if the client exceeds one of the published limits."
+DAILY_CAP = "You have exceeded your daily request limit for this app; try again tomorrow."
+
+
+def test_a_per_minute_429_waits_and_retries_the_same_request_never_ignores_it() -> None:
+    resolution = _handler().interpret_response(_response(429, {"code": 8, "message": RATE_LIMITED}))
+    assert resolution.response_action == ResponseAction.RATE_LIMITED
+
+
+def test_the_daily_cap_fails_at_once_saying_when_to_retry() -> None:
+    url = API + "ad_accounts/549/ads?page_size=250"
+    resolution = _handler().interpret_response(_response(429, {"code": 8, "message": DAILY_CAP}, url=url))
+    assert resolution.response_action == ResponseAction.FAIL
+    assert resolution.failure_type == FailureType.transient_error
+    message = resolution.error_message
+    assert "daily request limit" in message and "run the sync again tomorrow" in message
+    assert "GET /v5/ad_accounts/549/ads?page_size=250" in message and ACCESS_TOKEN not in message
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "wait"),
+    [
+        (429, {"x-ratelimit-reset": "7"}, 7.0),
+        (429, {"x-ratelimit-reset": "900"}, 120.0),
+        (429, {}, None),
+        (401, {"x-ratelimit-reset": "7"}, 0.01),  # refreshed token: no reason to wait
+    ],
+)
+def test_429_waits_for_the_reset_header_without_retry_after_and_401_retries_at_once(
+    status: int, headers: dict, wait: float | None
+) -> None:
+    assert PinterestBackoff(parameters={}).backoff_time(_response(status, {}, headers), 1) == wait
+
+
+def test_the_reset_header_does_not_stretch_5xx_backoff() -> None:
+    assert PinterestBackoff(parameters={}).backoff_time(_response(503, {}, {"x-ratelimit-reset": "50"}), 1) is None
+
+
+def test_a_400_is_not_retried_and_names_pinterests_message_and_the_request(requests_mock) -> None:
+    requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}]))
+    campaigns = requests_mock.get(
+        API + "ad_accounts/111/campaigns",
+        status_code=400,
+        json={"code": 1, "message": "Invalid parameters: 'order' must be ASCENDING or DESCENDING."},
+    )
+
+    output = read_streams(oauth_config(), ["campaigns"], expecting_exception=True)
+
+    assert campaigns.call_count == 1  # a 400 will not change on retry
+    errors = [m.trace.error for m in output.errors]
+    message = next(e.message for e in errors if "Invalid parameters" in (e.message or ""))
+    assert "'order' must be ASCENDING or DESCENDING" in message
+    assert "HTTP 400 for GET /v5/ad_accounts/111/campaigns?" in message
+    assert "entity_statuses=ACTIVE" in message and "order=ASCENDING" in message and "page_size=250" in message
+    everything = "".join(str(m) for m in output._messages)
+    assert not [s for s in (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET) if s in everything]
