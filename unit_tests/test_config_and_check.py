@@ -77,6 +77,13 @@ def test_legacy_2x_config_is_migrated() -> None:
             "credentials.client_secret",
         ),
         ({"credentials": {"auth_method": "access_token", "access_token": " "}}, "credentials.access_token"),
+        ({"analytics_columns": ["SPEND_IN_DOLLAR", "SPEND_IN_EUROS"]}, "analytics_columns"),
+        ({"granularity": "YEAR"}, "granularity"),
+        ({"lookback_window_days": -1}, "lookback_window_days"),
+        ({"lookback_window_days": 120}, "lookback_window_days"),
+        ({"click_window_days": 45}, "click_window_days"),
+        ({"conversion_report_time": "LATER"}, "conversion_report_time"),
+        ({"pin_metric_types": ["LIKES"]}, "pin_metric_types"),
     ],
 )
 def test_bad_config_names_the_field_and_the_fix(change: dict, field: str) -> None:
