@@ -126,6 +126,8 @@ class PinterestErrorHandler(DefaultErrorHandler):
                 "The token lacks the scope for this data or the user has no role on this ad account; "
                 "re-authorise with the scopes listed in the README to include it."
             )
+            if path.endswith("/pins/analytics"):  # the multi-pin endpoint is a beta not every app may call
+                message += " Pinterest also keeps /pins/analytics (multi-pin, beta) to the apps it enabled it for."
         elif response.status_code == 409 and "/catalogs" in path:
             message = f"Skipping {path}: the user has no catalog ({_pinterest_message(response)})."
         else:
