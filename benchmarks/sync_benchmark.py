@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
-import resource
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from integration_tests.cli import Run, catalog_for, run_cli
+from integration_tests.cli import CLI, catalog_for, run_cli
 from integration_tests.pinterest_emulator import Emulator
 
 PAGE = 250
@@ -55,10 +57,6 @@ class Result:
     errors: list[str]
 
 
-def _children_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 def _sync(
     emu: Emulator,
     tmp: Path,
@@ -66,14 +64,40 @@ def _sync(
     catalog: dict[str, Any],
     label: str,
     state: list[dict[str, Any]] | None = None,
-) -> tuple[Result, Run]:
+) -> tuple[Result, list[dict[str, Any]]]:
+    """One `read` as a subprocess, its output counted line by line (millions of records are never held here),
+    its own peak memory read from wait4. Returns the result and the last state of every stream."""
     emu.reset_counts()
+    paths = {"config": tmp / "config.json", "catalog": tmp / "catalog.json", "state": tmp / "state.json"}
+    paths["config"].write_text(json.dumps(config))
+    paths["catalog"].write_text(json.dumps(catalog))
+    args = [*CLI, "read", "--config", str(paths["config"]), "--catalog", str(paths["catalog"])]
+    if state is not None:
+        paths["state"].write_text(json.dumps(state))
+        args += ["--state", str(paths["state"])]
+    records: Counter[str] = Counter()
+    states: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
     started = time.monotonic()
-    run = run_cli(tmp, "read", config, catalog, state=state, timeout=3600)
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith('{"type":"RECORD"'):
+                records[line[len('{"type":"RECORD","record":{"stream":"') :].split('"', 1)[0]] += 1
+            elif line.startswith('{"type":"STATE"') or line.startswith('{"type":"CONTROL"') or '"ERROR"' in line:
+                message = json.loads(line)
+                if message["type"] == "STATE":
+                    states[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
+                elif message["type"] == "CONTROL":  # rotated refresh token: keep it for the next run
+                    config.clear()
+                    config.update(message["control"]["connectorConfig"]["config"])
+                elif message["type"] == "TRACE":
+                    errors.append(message["trace"]["error"]["message"])
+        _, _, usage = os.wait4(process.pid, 0)
+        process.returncode = 0  # reaped by wait4 above
     seconds = time.monotonic() - started
-    records = Counter({s: len(r) for s, r in run.records.items()})
-    errors = [e["message"] for e in run.errors]
-    return Result(label, seconds, records, emu.request_counts(), _children_peak_mb(), errors), run
+    peak_mb = usage.ru_maxrss / 1024
+    return Result(label, seconds, records, emu.request_counts(), peak_mb, errors), list(states.values())
 
 
 def _minimum_requests(emu: Emulator) -> dict[str, int]:
@@ -177,11 +201,9 @@ def main() -> None:
             streams = next(m["catalog"]["streams"] for m in discovered if m["type"] == "CATALOG")
             catalog = catalog_for(streams, ALL_STREAMS)
             minimum = minimum or _minimum_requests(emu)
-            full, run = _sync(emu, Path(tmp), config, catalog, f"full, {latency:.0f} ms latency")
+            full, states = _sync(emu, Path(tmp), config, catalog, f"full, {latency:.0f} ms latency")
             emu.advance(days=1)
-            incremental, _ = _sync(
-                emu, Path(tmp), config, catalog, f"incremental, {latency:.0f} ms latency", run.final_states()
-            )
+            incremental, _ = _sync(emu, Path(tmp), config, catalog, f"incremental, {latency:.0f} ms latency", states)
             results += [full, incremental]
             print(f"{full.label}: {full.seconds:.1f} s; {incremental.label}: {incremental.seconds:.1f} s", flush=True)
     report = _report(args.scenario, results, minimum)
