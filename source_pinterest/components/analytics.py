@@ -9,11 +9,8 @@ batches of at most 250 ids, asking only for entities that can have data in the w
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import requests
@@ -30,22 +27,16 @@ from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 from source_pinterest.components.reports import catalogue as report_catalogue
+from source_pinterest.components.reports.catalogue import catalogue  # the generated column catalogue, loaded once
 from source_pinterest.components.reports.runner import DEFAULT_MAX_CONCURRENT_REPORTS
 from source_pinterest.components.windows import DAY, first_whole_day, request_windows
 
-CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "schemas" / "analytics_catalogue.json"
 MAX_IDS_PER_REQUEST = 250
 # The async report level that reports on the same objects as a sync analytics level.
 REPORT_LEVELS = {"AD_ACCOUNT": "ADVERTISER", "CAMPAIGN": "CAMPAIGN", "AD_GROUP": "AD_GROUP", "AD": "PIN_PROMOTION"}
 APP_TYPES = ("MOBILE", "TABLET", "WEB")
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
 STOPPED = frozenset({"PAUSED", "ARCHIVED"})
-
-
-@cache
-def catalogue() -> Mapping[str, Any]:
-    """Columns, levels, windows and limits, generated from the OpenAPI description by tools/generate_schemas.py."""
-    return json.loads(CATALOGUE_PATH.read_text())  # type: ignore[no-any-return]
 
 
 class Level(NamedTuple):
