@@ -28,7 +28,6 @@ from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 from source_pinterest.components.reports import catalogue as report_catalogue
 from source_pinterest.components.reports.catalogue import catalogue  # the generated column catalogue, loaded once
-from source_pinterest.components.reports.runner import DEFAULT_MAX_CONCURRENT_REPORTS
 from source_pinterest.components.windows import DAY, first_whole_day, request_windows
 
 MAX_IDS_PER_REQUEST = 250
@@ -180,12 +179,8 @@ class AnalyticsRetriever(SimpleRetriever):
         super().__post_init__(parameters)
         self.reports: ReportRunner | None = None
         if self.creation_requester and self.polling_requester and self.download_requester:
-            self.download_requester.stream_response = True  # type: ignore[attr-defined] - spool, never hold whole
-            self.reports = ReportRunner(
-                self.creation_requester,
-                self.polling_requester,
-                self.download_requester,
-                max_concurrent_reports=int(self.config.get("max_concurrent_reports") or DEFAULT_MAX_CONCURRENT_REPORTS),
+            self.reports = ReportRunner.for_config(
+                self.creation_requester, self.polling_requester, self.download_requester, self.config
             )
         self.level: str = parameters.get("level", "")
         self.targeting = bool(parameters.get("targeting"))

@@ -22,6 +22,8 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
     carries Pinterest's message and fails the stream. A 403 (no access to the account) yields no rows, as the
     error handler already warned. At most `max_concurrent_reports` jobs run at once across all threads.
   - `download(ad_account_id, body) -> IO[bytes] | None`: the same lifecycle, returning the raw file.
+  - `ReportRunner.for_config(creation, polling, download, config, **options)`: the runner a stream builds on its
+    requesters (downloads spooled to disk, `max_concurrent_reports` job slots).
 - `build_report_body(level, start, end, columns=None, granularity="DAY", click_window_days=None,
   engagement_window_days=None, view_window_days=None, conversion_report_time=None, targeting_types=None,
   **options) -> dict`: the POST body; columns default to the catalogue's metrics, attribution to 30/30/1 and

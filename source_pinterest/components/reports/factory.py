@@ -13,7 +13,7 @@ from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import 
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 
-from source_pinterest.components.reports.runner import DEFAULT_MAX_CONCURRENT_REPORTS, ReportRunner
+from source_pinterest.components.reports.runner import ReportRunner
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yaml"
 REQUESTERS = ("report_creation_requester", "report_polling_requester", "report_download_requester")
@@ -29,13 +29,9 @@ def report_requesters(config: Mapping[str, Any], name: str = "reports") -> tuple
             "", dict(manifest["definitions"][key]), {}
         )
         built.append(factory.create_component(HttpRequesterModel, definition, dict(config), name=name))
-    built[2].stream_response = True  # type: ignore[attr-defined] - spool the file, never hold it whole
     return built[0], built[1], built[2]
 
 
 def runner_from_config(config: Mapping[str, Any], **options: Any) -> ReportRunner:
     """A ReportRunner on the manifest's requesters; `options` go to ReportRunner (max_attempts, poll_delays...)."""
-    options.setdefault(
-        "max_concurrent_reports", int(config.get("max_concurrent_reports") or DEFAULT_MAX_CONCURRENT_REPORTS)
-    )
-    return ReportRunner(*report_requesters(config), **options)
+    return ReportRunner.for_config(*report_requesters(config), config, **options)

@@ -76,6 +76,23 @@ class ReportRunner:
         self._first_delay, self._max_delay = poll_delays
         self._sleep = sleep
 
+    @classmethod
+    def for_config(
+        cls,
+        creation_requester: Requester,
+        polling_requester: Requester,
+        download_requester: Requester,
+        config: Mapping[str, Any],
+        **options: Any,
+    ) -> ReportRunner:
+        """A runner on a stream's declarative requesters: downloads spooled to disk chunk by chunk (never held in
+        memory whole), and as many jobs at once as `max_concurrent_reports` says; `options` as for the constructor."""
+        download_requester.stream_response = True  # type: ignore[attr-defined]
+        options.setdefault(
+            "max_concurrent_reports", int(config.get("max_concurrent_reports") or DEFAULT_MAX_CONCURRENT_REPORTS)
+        )
+        return cls(creation_requester, polling_requester, download_requester, **options)
+
     # ------------------------------------------------------------------ public
     def rows(self, ad_account_id: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """Every row of one report (one window), as flat dicts; raises ReportJobError when it cannot be had."""

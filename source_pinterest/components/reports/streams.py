@@ -18,7 +18,7 @@ from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components.reports import catalogue, custom
 from source_pinterest.components.reports.requests import PASS_THROUGH, build_report_body, report_windows
-from source_pinterest.components.reports.runner import DEFAULT_MAX_CONCURRENT_REPORTS, ReportRunner
+from source_pinterest.components.reports.runner import ReportRunner
 
 
 def report_settings(config: Mapping[str, Any], level: str = "", custom_report: str = "") -> dict[str, Any]:
@@ -46,14 +46,9 @@ class ReportRetriever(Retriever):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.level = self.level or str(parameters.get("level", ""))  # the stream's `$parameters.level`
-        # The file is written to disk chunk by chunk, never read into memory whole.
-        self.download_requester.stream_response = True  # type: ignore[attr-defined]
         self.settings = report_settings(self.config, self.level, self.custom_report)
-        self.runner = self.runner or ReportRunner(
-            self.creation_requester,
-            self.polling_requester,
-            self.download_requester,
-            max_concurrent_reports=int(self.config.get("max_concurrent_reports") or DEFAULT_MAX_CONCURRENT_REPORTS),
+        self.runner = self.runner or ReportRunner.for_config(
+            self.creation_requester, self.polling_requester, self.download_requester, self.config
         )
 
     def read_records(
