@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from integration_tests.cli import Run, catalog_for, run_cli
+from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import SCENARIOS, Emulator
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector asks for reports up to the real UTC date
 POST_REPORTS = "POST /ad_accounts/{ad_account_id}/reports"
 CUSTOM = {
     "name": "targeting_conversions",
