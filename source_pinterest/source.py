@@ -67,7 +67,12 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_unknown_streams(catalog)
         self._warn_about_clamped_start(logger, catalog)
         self._warm_shared_parents(logger, catalog)
-        yield from super().read(logger, config, catalog, state)
+        try:
+            yield from super().read(logger, config, catalog, state)
+        finally:
+            # A failed stream ends the CDK's read by an exception that skips its thread pool's shutdown; its idle
+            # workers would live on in a process that embeds the source (tests, PyAirbyte).
+            self._concurrent_source._threadpool._threadpool.shutdown(wait=False, cancel_futures=True)
 
     def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
         # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
