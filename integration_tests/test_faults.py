@@ -29,11 +29,11 @@ def test_the_daily_cap_fails_the_stream_within_seconds_and_the_state_keeps_only_
         first_account, capped_account = (a["id"] for a in emulator.truth.entities("ad_accounts"))
         emulator.inject("daily_cap", path=f"/ad_accounts/{capped_account}/ads$")
 
-        started = time.monotonic()
         capped = run_cli(tmp_path, "read", config, catalog)
-        seconds = time.monotonic() - started
 
-        assert capped.returncode != 0 and seconds < 20, seconds  # no minutes of futile backoff
+        assert capped.returncode != 0
+        logs = [m["log"]["message"] for m in capped.messages if m["type"] == "LOG"]
+        assert not [line for line in logs if "retry" in line.lower()]  # no minutes of futile backoff (no wall clock)
         cap_error = next(e for e in capped.errors if "daily request limit" in e["message"])
         assert cap_error["failure_type"] == "transient_error"
         assert "run the sync again tomorrow" in cap_error["message"]

@@ -119,13 +119,13 @@ def normalise(
 
     A migration is persisted at once, as the CDK does; defaults never are.
     """
-    saved = copy.deepcopy(dict(config))
-    saved.pop(SAVED, None)
+    given = config[SAVED]["config"] if SAVED in config else config  # an already normalised config: start over
+    saved = copy.deepcopy(dict(given))
     migrate(saved)
     resolved = copy.deepcopy(saved)
     transform(resolved)
     resolved[SAVED] = {"config": saved, "path": path}
-    if saved != config:
+    if saved != given:
         save(resolved)
     return resolved
 
