@@ -345,7 +345,7 @@ def test_refresh_rotates_and_401s(tiny: Emulator) -> None:
     assert body["refresh_token"] != first and tiny.refresh_token == body["refresh_token"]
     assert {"expires_in", "scope", "refresh_token_expires_in", "refresh_token_expires_at"} <= set(body)
     reused = refresh(tiny, first)
-    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    assert reused.status_code == 401 and reused.json() == {"code": 283, "message": "The authorization grant is invalid"}
     assert refresh(tiny, tiny.refresh_token, secret="wrong").status_code == 401
     fresh = Client(tiny, body["access_token"])
     assert fresh.get("ad_accounts").status_code == 200

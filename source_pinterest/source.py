@@ -43,6 +43,16 @@ class SourcePinterest(YamlDeclarativeSource):
             path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, config_path=config_path
         )
 
+    def _migrate_and_transform_config(
+        self, config_path: str | None, config: Mapping[str, Any] | None
+    ) -> Mapping[str, Any] | None:
+        # The CDK's version persists nothing of the defaults either, but its OAuth refresh would emit the resolved
+        # config; `normalise` keeps the user's own beside it for `pinterest_config.save`.
+        if not config or not self._spec_component:
+            return config
+        spec = self._spec_component
+        return pinterest_config.normalise(config, config_path, spec.migrate_config, spec.transform_config)
+
     def streams(self, config: Mapping[str, Any]) -> list[Any]:
         # check, discover and read all build streams here: one gate for a clear config_error.
         if self._config:

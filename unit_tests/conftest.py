@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from airbyte_cdk.models import AirbyteStateMessage, SyncMode
+from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
 from source_pinterest import SourcePinterest
+from source_pinterest.components import errors
 
 API = "https://api.pinterest.com/v5/"
 CLIENT_ID = "client-id-7f3a"
@@ -107,3 +110,25 @@ def config_file(tmp_path: Any):
 def isolated_request_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CDK caches parent listings in one process-wide in-memory DB by default; give each test its own."""
     monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path / "request_cache"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_reachability() -> Iterator[None]:
+    """Which hosts failed to connect is process-wide (every stream shares the verdict); no test inherits it."""
+    errors.REACHABILITY.reset()
+    yield
+    errors.REACHABILITY.reset()
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry waits pass at once on a clock of their own, so budgets are tested without sleeping: `[seconds]`."""
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(errors, "clock", lambda: now[0])
+    monkeypatch.setattr(errors, "sleep", sleep)
+    monkeypatch.setattr(rate_limiting, "time", SimpleNamespace(sleep=sleep))  # the CDK's waits between retries
+    return now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from urllib.parse import parse_qs
 
@@ -41,8 +42,10 @@ def _control_configs(capsys) -> list[dict]:
     return [line["control"]["connectorConfig"]["config"] for line in lines]
 
 
-def test_expired_token_is_refreshed_with_basic_auth_and_rotated_token_is_persisted(requests_mock, capsys) -> None:
-    config = oauth_config()
+def test_expired_token_is_refreshed_with_basic_auth_and_only_the_users_config_is_persisted(
+    requests_mock, capsys
+) -> None:
+    config = oauth_config(granularity="WEEK", status=["ACTIVE"])  # `status`: a 2.x key, migrated
     config["credentials"]["token_expiry_date"] = ""  # unknown expiry: refresh before the first call
     token = requests_mock.post(API + "oauth/token", json=_token_response("new-access-1", "new-refresh-1"))
     accounts = requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}]))
@@ -53,10 +56,19 @@ def test_expired_token_is_refreshed_with_basic_auth_and_rotated_token_is_persist
     assert token.last_request.headers["Authorization"] == BASIC
     form = parse_qs(token.last_request.text)
     assert form["grant_type"] == ["refresh_token"] and form["refresh_token"] == [REFRESH_TOKEN]
+    assert form["continuous_refresh"] == ["true"]
     assert "client_secret" not in form  # the secret travels only in the Basic header
     assert accounts.last_request.headers["Authorization"] == "Bearer new-access-1"
-    persisted = _control_configs(capsys)[-1]["credentials"]
-    assert persisted["refresh_token"] == "new-refresh-1" and persisted["access_token"] == "new-access-1"
+    migrated, rotated = _control_configs(capsys)
+    expected = copy.deepcopy(config)
+    expected["entity_statuses"] = expected.pop("status")
+    assert migrated == expected  # the 2.x migration is persisted, without any default
+    expected["credentials"].update(
+        access_token="new-access-1",
+        refresh_token="new-refresh-1",
+        token_expiry_date=rotated["credentials"]["token_expiry_date"],
+    )
+    assert rotated == expected and rotated["credentials"]["token_expiry_date"]
 
 
 def test_401_on_data_refreshes_once_and_retries_the_same_request(requests_mock, capsys) -> None:
@@ -78,16 +90,34 @@ def test_401_on_data_refreshes_once_and_retries_the_same_request(requests_mock, 
     assert _control_configs(capsys)[-1]["credentials"]["refresh_token"] == "rotated-refresh"
 
 
-def test_revoked_refresh_token_is_a_config_error_asking_to_reauthenticate(requests_mock) -> None:
+def test_refused_refresh_in_pinterests_shape_is_a_config_error_asking_to_reauthenticate(requests_mock) -> None:
     config = oauth_config()
     config["credentials"]["token_expiry_date"] = ""
-    requests_mock.post(
-        API + "oauth/token", status_code=400, json={"error": "invalid_grant", "error_description": "revoked"}
+    token = requests_mock.post(
+        API + "oauth/token", status_code=401, json={"code": 283, "message": "The authorization grant is invalid"}
     )
     output = read_streams(config, ["ad_accounts"], mode=SyncMode.full_refresh, expecting_exception=True)
 
-    errors = [e.trace.error for e in output.errors]
-    assert errors and errors[0].failure_type == FailureType.config_error
+    error = output.errors[0].trace.error
+    assert error.failure_type == FailureType.config_error
+    assert "code 283: The authorization grant is invalid" in error.message
+    assert "re-authenticate" in error.message and "'credentials.refresh_token'" in error.message
+    assert "--config" in error.message and "'credentials.client_secret'" in error.message
+    assert token.call_count == 1  # a refused refresh token is not retried
+    assert REFRESH_TOKEN not in str(output._messages)
+
+
+def test_a_refreshed_token_without_any_scope_is_a_config_error(requests_mock) -> None:
+    config = oauth_config()
+    config["credentials"]["token_expiry_date"] = ""
+    requests_mock.post(API + "oauth/token", json={**_token_response("scopeless", "r2"), "scope": ""})
+    accounts = requests_mock.get(API + "ad_accounts", json=page([{"id": "1"}]))
+
+    output = read_streams(config, ["ad_accounts"], mode=SyncMode.full_refresh, expecting_exception=True)
+
+    error = output.errors[0].trace.error
+    assert error.failure_type == FailureType.config_error and "carries no scope" in error.message
+    assert not accounts.called
 
 
 def test_rejected_access_token_is_a_config_error_naming_the_fix(requests_mock) -> None:

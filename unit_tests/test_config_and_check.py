@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
+import requests
+import urllib3.exceptions
 import yaml
 from airbyte_cdk.models import FailureType, Status
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
@@ -16,9 +20,11 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
 )
 from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+from urllib3.exceptions import MaxRetryError
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config as pinterest_config
+from source_pinterest.components.errors import CHECK_UNREACHABLE_SECONDS
 from unit_tests.conftest import API, oauth_config, page, token_config
 
 MANIFEST = "source_pinterest/manifest.yaml"
@@ -133,7 +139,7 @@ def test_cli_bad_config_ends_in_a_config_error_trace(tmp_path) -> None:
         [sys.executable, "-m", "source_pinterest.run", "discover", "--config", str(path)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
     traces = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{"type":"TRACE"')]
     assert traces and traces[-1]["trace"]["error"]["failure_type"] == "config_error"
@@ -147,3 +153,34 @@ def test_current_and_legacy_configs_pass_the_spec() -> None:
     legacy = oauth_config(status=["ACTIVE"], account_id="549755885175", num_threads=2)
     for config in (oauth_config(account_ids=["549755885175"], entity_statuses=["ACTIVE"]), token_config(), legacy):
         jsonschema.validate(config, schema)
+
+
+def _unknown_host(requests_mock) -> None:
+    cause = urllib3.exceptions.NameResolutionError(
+        "api.pinterest.com", None, socket.gaierror(-2, "Name or service not known")
+    )
+    requests_mock.get(API + "ad_accounts", exc=requests.exceptions.ConnectionError(MaxRetryError(None, API, cause)))
+
+
+@pytest.mark.parametrize(
+    ("api_base_url", "reason"), [("closed loopback port", "Connection refused"), (API, "unknown host")]
+)
+def test_check_answers_an_unreachable_host_within_seconds_and_leaves_no_thread(
+    requests_mock, fake_time, api_base_url: str, reason: str
+) -> None:
+    if api_base_url == API:
+        _unknown_host(requests_mock)
+    else:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            api_base_url = f"http://127.0.0.1:{probe.getsockname()[1]}/v5/"
+        requests_mock.real_http = True  # a real refused connection, on loopback
+    threads = set(threading.enumerate())
+
+    status, message = _check(token_config(api_base_url=api_base_url))
+
+    assert status == Status.FAILED and reason in message
+    assert f"Could not reach the Pinterest API at {api_base_url}" in message and "'api_base_url'" in message
+    assert fake_time[0] <= CHECK_UNREACHABLE_SECONDS + 4  # seconds of retry waits, not the sync's budget
+    # nothing of the check's own keeps running (the api_budget's rate limiter threads live with the process)
+    assert not [t.name for t in set(threading.enumerate()) - threads if "_leak_task" not in t.name]

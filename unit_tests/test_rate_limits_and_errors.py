@@ -1,17 +1,31 @@
-"""The api_budget's per-category pacing, 429/daily-cap decisions, and 400s that say which request failed."""
+"""The api_budget's per-category pacing, 429/daily-cap decisions, 400s that say which request failed, and the retry
+budgets: time for 429s and a dead host, counts for transient 400s."""
 
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
+from source_pinterest.components import errors as errors_module
 from source_pinterest.components.errors import PinterestBackoff, PinterestErrorHandler
-from unit_tests.conftest import ACCESS_TOKEN, API, CLIENT_SECRET, REFRESH_TOKEN, oauth_config, page, read_streams
+from unit_tests.conftest import (
+    ACCESS_TOKEN,
+    API,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    oauth_config,
+    page,
+    read_streams,
+    records_of,
+    token_config,
+)
 
 # Standard-access quotas per minute (developers.pinterest.com/docs/reference/rate-limits), in manifest order.
 PINTEREST_LIMITS = {"ads_analytics": 300, "org_analytics": 60, "ads_read": 1000, "org_read": 1000, "catalogs_read": 100}
@@ -133,8 +147,8 @@ def test_the_daily_cap_fails_at_once_saying_when_to_retry() -> None:
     ("status", "headers", "wait"),
     [
         (429, {"x-ratelimit-reset": "7"}, 7.0),
-        (429, {"x-ratelimit-reset": "900"}, 120.0),
-        (429, {}, None),
+        (429, {"x-ratelimit-reset": "900"}, 900.0),  # as long as Pinterest says, within the time budget
+        (429, {}, 2.0),  # no header: exponential
         (401, {"x-ratelimit-reset": "7"}, 0.01),  # refreshed token: no reason to wait
     ],
 )
@@ -145,7 +159,7 @@ def test_429_waits_for_the_reset_header_without_retry_after_and_401_retries_at_o
 
 
 def test_the_reset_header_does_not_stretch_5xx_backoff() -> None:
-    assert PinterestBackoff(parameters={}).backoff_time(_response(503, {}, {"x-ratelimit-reset": "50"}), 1) is None
+    assert PinterestBackoff(parameters={}).backoff_time(_response(503, {}, {"x-ratelimit-reset": "50"}), 1) == 4.0
 
 
 def test_a_400_is_not_retried_and_names_pinterests_message_and_the_request(requests_mock) -> None:
@@ -166,3 +180,77 @@ def test_a_400_is_not_retried_and_names_pinterests_message_and_the_request(reque
     assert "entity_statuses=ACTIVE" in message and "order=ASCENDING" in message and "page_size=250" in message
     everything = "".join(str(m) for m in output._messages)
     assert not [s for s in (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET) if s in everything]
+
+
+def test_429_waits_as_long_as_pinterest_says_until_the_requests_time_budget_is_spent(fake_time) -> None:
+    backoff = PinterestBackoff(parameters={})
+    limited = _response(429, {"code": 8, "message": RATE_LIMITED}, {"Retry-After": "600"})
+    waits: list[float] = []
+    with pytest.raises(AirbyteTracedException) as raised:
+        for attempt in range(1, 100):
+            waits.append(backoff.backoff_time(limited, attempt))
+            fake_time[0] += waits[-1]
+    assert waits == [600.0, 600.0, 600.0]  # a fourth wait would pass the 30 minutes
+    assert raised.value.failure_type == FailureType.transient_error
+    assert "30 min" in raised.value.message and "GET /v5/ad_accounts" in raised.value.message
+    assert backoff.backoff_time(limited, 1) == 600.0  # the budget is per request: the next one starts afresh
+
+
+def test_many_short_429s_are_waited_out_beyond_the_cdks_retry_count(requests_mock, fake_time) -> None:
+    throttled = {"status_code": 429, "json": {"code": 8, "message": RATE_LIMITED}, "headers": {"Retry-After": "1"}}
+    accounts = requests_mock.get(API + "ad_accounts", [throttled] * 20 + [{"json": page([{"id": "1"}])}])
+
+    output = read_streams(oauth_config(), ["ad_accounts"], mode=SyncMode.full_refresh)
+
+    assert [r["id"] for r in records_of(output)] == ["1"] and accounts.call_count == 21
+    waits = [m for m in output.logs if "Rate limited (429) on GET /v5/ad_accounts" in m.log.message]
+    assert len(waits) == 20 and "waiting 1 s (as Pinterest asks)" in waits[0].log.message
+
+
+def test_transient_400s_are_retried_a_bounded_number_of_times(requests_mock, fake_time) -> None:
+    went_wrong = {"status_code": 400, "json": {"code": 12, "message": "Something went wrong. Please try later."}}
+    requests_mock.get(API + "ad_accounts", [went_wrong, went_wrong, {"json": page([{"id": "1"}])}])
+    assert [r["id"] for r in records_of(read_streams(oauth_config(), ["ad_accounts"], mode=SyncMode.full_refresh))] == [
+        "1"
+    ]
+
+    retry_after = requests_mock.get(
+        API + "ad_accounts", status_code=400, json={"code": 1, "message": "Request failed. Retry after 5 seconds."}
+    )
+    output = read_streams(oauth_config(), ["ad_accounts"], mode=SyncMode.full_refresh, expecting_exception=True)
+
+    assert retry_after.call_count == 4  # the request and 3 retries
+    error = next(m.trace.error for m in output.errors if "gave up after 3 retries" in (m.trace.error.message or ""))
+    assert error.failure_type == FailureType.transient_error and "GET /v5/ad_accounts" in error.message
+    assert "retry 1 of 3 in 5 s" in " ".join(m.log.message for m in output.logs)  # the wait the message names
+
+
+@pytest.fixture
+def dead_api() -> str:
+    """An API base URL on a loopback port nothing listens on: every connection is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v5/"
+
+
+@pytest.mark.parametrize("auth", ["access_token", "oauth_refresh"])
+def test_a_dead_host_ends_the_read_within_a_minute_with_a_transient_error_and_a_line_per_retry(
+    dead_api: str, fake_time, auth: str
+) -> None:
+    config = token_config(api_base_url=dead_api) if auth == "access_token" else oauth_config(api_base_url=dead_api)
+    if auth == "oauth_refresh":
+        config["credentials"]["token_expiry_date"] = ""  # the token refresh meets the dead host first
+
+    output = read_streams(config, ["ad_accounts", "campaigns", "ads"], expecting_exception=True)
+
+    errors = [m.trace.error for m in output.errors if m.trace.error.stream_descriptor is not None]
+    assert {e.stream_descriptor.name for e in errors} == {"ad_accounts", "campaigns", "ads"}
+    for error in errors:
+        assert error.failure_type == FailureType.transient_error
+        assert f"Could not reach the Pinterest API at {dead_api}" in error.message
+        assert "Connection refused" in error.message and "'api_base_url'" in error.message
+    assert errors_module.UNREACHABLE_SECONDS <= fake_time[0] <= 60  # the budget, once for all streams
+    path = "POST /v5/oauth/token" if auth == "oauth_refresh" else "GET /v5/ad_accounts"
+    retries = [m.log.message for m in output.logs if m.log.message.startswith(f"Cannot connect for {path}")]
+    assert len(retries) >= 4 and all("Connection refused); retrying in" in line for line in retries)

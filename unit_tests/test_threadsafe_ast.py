@@ -49,7 +49,7 @@ print(len(errors))
 
 
 def _mismatches(mode: str) -> int:
-    done = subprocess.run([sys.executable, "-c", STRESS, mode], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", STRESS, mode], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return int(done.stdout.split()[-1])
 

@@ -1,8 +1,9 @@
 """App credentials, rotating refresh tokens, bearer access tokens and their scopes.
 
-POST /v5/oauth/token takes HTTP Basic client_id:client_secret and a form body. Each successful refresh returns a new
-refresh token and invalidates the old one at once (continuous refresh tokens rotate); earlier access tokens stay
-valid until they expire (wall-clock seconds) or are expired by a fault.
+POST /v5/oauth/token takes HTTP Basic client_id:client_secret and a form body; errors are `{code, message}` (a refused
+refresh token: 401, code 283). Each successful refresh returns a new refresh token and invalidates the old one at
+once (continuous refresh tokens rotate); earlier access tokens stay valid until they expire (wall-clock seconds) or
+are expired by a fault.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from .factories import token_hex
 from .params import ApiError
 
 AUTH_FAILED = ApiError(401, 2, "Authentication failed.")
+# Pinterest's answer to an expired, revoked, rotated or made-up refresh token: `{code, message}` like every error.
+INVALID_GRANT = ApiError(401, 283, "The authorization grant is invalid")
 MISSING_SCOPE = (
     "Your token does not have sufficient permissions to perform this operation. "
     "Please ensure your token is authorized with the correct set of scopes."
@@ -92,22 +95,17 @@ class TokenStore:
         if not grant:
             raise ApiError(400, 1, "Invalid request: missing required parameter 'grant_type'")
         if grant != "refresh_token":
-            raise ApiError(400, 1, grant, body={"error": "unsupported_grant_type", "error_description": grant})
+            raise ApiError(400, 1, f"Invalid request: unsupported grant_type '{grant}'")
         presented = (form.get("refresh_token") or [""])[-1]
         if not presented:
             raise ApiError(400, 1, "Invalid request: missing required parameter 'refresh_token'")
         requested = (form.get("scope") or [""])[-1].replace(",", " ").split()
         with self._lock:
             if presented != self.refresh_token or time.time() >= self.refresh_expires_at:
-                raise ApiError(
-                    400,
-                    1,
-                    "invalid_grant",
-                    body={"error": "invalid_grant", "error_description": "Invalid refresh token (expired or rotated)."},
-                )
+                raise INVALID_GRANT
             scopes = frozenset(requested) if requested else self.scopes
             if not scopes <= self.scopes:
-                raise ApiError(400, 1, "invalid_scope", body={"error": "invalid_scope", "error_description": "scope"})
+                raise ApiError(400, 1, f"Invalid request: scope {sorted(scopes - self.scopes)} was not granted")
             access = self._mint(scopes)
             self._current = access
             self.refresh_token = self._new("pinr")

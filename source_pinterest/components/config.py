@@ -1,17 +1,24 @@
 """The one place that knows the config: legacy keys, defaults and validation.
 
-Migration (persisted by the CDK) turns a source-pinterest 2.x config into this connector's shape.
-Defaults are applied on every run but never include anything time-dependent (such as "30 days ago"),
-because the OAuth token rotation persists the whole config and would freeze such a value.
+Migration turns a source-pinterest 2.x config into this connector's shape and is persisted. Defaults are applied in
+memory on every run and never persisted: `normalise` keeps what the user set (after migration) next to the resolved
+config, and `save` writes only that, plus rotated OAuth tokens, so an improved default reaches every connection.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+import logging
+import os
 import re
-from collections.abc import Mapping, MutableMapping
+import stat
+import tempfile
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
+from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.transformations.config_transformations.config_transformation import (
     ConfigTransformation,
@@ -94,6 +101,81 @@ ANALYTICS_DEFAULTS: dict[str, Any] = {
     "conversion_report_time": "TIME_OF_AD_ACTION",
     "lookback_window_days": 30,
 }
+
+
+SAVED = "__saved__"  # {"config": what the user set, after migration; "path": its --config file or None}
+ROTATED_CREDENTIALS = ("access_token", "refresh_token", "token_expiry_date")  # written by the OAuth refresh
+
+logger = logging.getLogger("airbyte")
+
+
+def normalise(
+    config: Mapping[str, Any],
+    path: str | None,
+    migrate: Callable[[MutableMapping[str, Any]], None],
+    transform: Callable[[MutableMapping[str, Any]], None],
+) -> dict[str, Any]:
+    """The config every component reads (migrated, defaults applied), carrying the user's own under SAVED.
+
+    A migration is persisted at once, as the CDK does; defaults never are.
+    """
+    given = config[SAVED]["config"] if SAVED in config else config  # an already normalised config: start over
+    saved = copy.deepcopy(dict(given))
+    migrate(saved)
+    resolved = copy.deepcopy(saved)
+    transform(resolved)
+    resolved[SAVED] = {"config": saved, "path": path}
+    if saved != given:
+        save(resolved)
+    return resolved
+
+
+def saved_view(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What is persisted: the user's config with the current OAuth tokens of `config`."""
+    saved = copy.deepcopy(config[SAVED]["config"]) if SAVED in config else {k: v for k, v in config.items()}
+    credentials = config.get("credentials") or {}
+    rotated = {name: credentials[name] for name in ROTATED_CREDENTIALS if name in credentials}
+    if rotated:
+        saved["credentials"] = {**(saved.get("credentials") or {}), **rotated}
+    return saved
+
+
+def save(config: Mapping[str, Any]) -> None:
+    """Persist `saved_view(config)`: a CONNECTOR_CONFIG control message for the platform and, when the source was
+    started with --config FILE, the file itself (atomically, keeping its permissions) for the command line."""
+    view = saved_view(config)
+    emit_configuration_as_airbyte_control_message(view)
+    path = (config.get(SAVED) or {}).get("path")
+    if not path:
+        return
+    try:
+        write_atomically(path, view)
+    except OSError as error:
+        logger.warning(
+            f"Could not write the updated config back to {path} ({error.strerror or error}); the CONNECTOR_CONFIG "
+            "message carries it. Fix: make the file and its directory writable, or the next run from this file "
+            "will need a new refresh token."
+        )
+
+
+def write_atomically(path: str, content: Mapping[str, Any]) -> None:
+    """Replace the file at `path` with `content` as JSON: a reader sees the old file or the new one, never half."""
+    target = os.path.realpath(path)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o600  # it holds secrets
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".config-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as file:
+            json.dump(content, file, indent=2)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def config_error(field: str, problem: str, fix: str) -> AirbyteTracedException:
@@ -257,7 +339,8 @@ def _validate_credentials(credentials: Any) -> None:
             raise config_error(
                 f"credentials.{name}",
                 "is empty.",
-                "re-authenticate the source in Airbyte, or paste the value from your Pinterest app.",
+                "re-authenticate the source (in Airbyte: its settings; from the command line: the --config file), "
+                "or paste the value from your Pinterest app.",
             )
 
 

@@ -1,24 +1,53 @@
-"""Error handling the YAML filters cannot express, on top of the declarative DefaultErrorHandler."""
+"""Error handling the YAML filters cannot express, on top of the declarative DefaultErrorHandler, and the retry
+budgets: which failure is retried, how long to wait, and when to give up with a clear trace.
+
+The handler classifies (retry, wait for the rate limit, fail, skip); `PinterestBackoff` decides how long each retry
+waits and ends a request whose budget is spent. The CDK's own bounds (`max_retries`, `max_time` in the manifest) are
+set wide so that these budgets, which README states, always decide first.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import InitVar, dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+import urllib3.exceptions
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.requesters.error_handlers.default_error_handler import DefaultErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.backoff_strategy import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest.components.config import PRODUCTION_URL
 
 REAUTHENTICATE = (
-    "Pinterest rejected the access token (401). Fix: generate a new access token, or switch the source to OAuth2.0 "
-    "so tokens are refreshed automatically, and re-test the connection."
+    "Pinterest rejected the access token (401). Fix: generate a new access token and put it into "
+    "'credentials.access_token' (in Airbyte: the source's settings; from the command line: the --config file), "
+    "or switch to OAuth2.0 so tokens are refreshed automatically."
 )
+
+# Retry budgets (README, "Rate limits, errors and resuming").
+RATE_LIMIT_BUDGET_SECONDS = 30 * 60  # a request waits at most this long in total for Pinterest's 429s
+MAX_RATE_LIMIT_WAIT_SECONDS = 60  # a 429 without a usable header waits exponentially, up to this
+SERVER_ERROR_RETRIES = 8  # 5xx, dropped connections, read timeouts
+MAX_SERVER_ERROR_WAIT_SECONDS = 60
+TRANSIENT_400_RETRIES = 3  # 400s Pinterest documents as transient ("Retry after...", code 12)
+UNREACHABLE_SECONDS = 45.0  # a host that accepts no connection for this long ends the sync
+CHECK_UNREACHABLE_SECONDS = 5.0  # `check` answers within seconds
+
+clock = time.monotonic  # a module attribute, so tests can move time without sleeping
+sleep = time.sleep
+_unreachable_budget: ContextVar[float] = ContextVar("unreachable_budget", default=UNREACHABLE_SECONDS)
 
 
 logger = logging.getLogger("airbyte")
@@ -38,20 +67,133 @@ _SENSITIVE_PARAMS = frozenset(
 )
 
 
-def describe_request(response: requests.Response) -> str:
-    """`GET /v5/path?query` of the request behind `response`, for error messages.
+def describe_request(response_or_exception: requests.Response | BaseException | None) -> str:
+    """`GET /v5/path?query` of the request behind a response or a network error, for error messages.
 
     The method, path and query say which call failed; credentials travel in headers and the form body, which are
     left out, and query values whose names look secret are masked all the same.
     """
-    request = response.request
-    url = urlsplit(str(request.url if request is not None else response.url))
+    request = getattr(response_or_exception, "request", None)
+    if isinstance(response_or_exception, requests.Response):
+        target = str(request.url if request is not None else response_or_exception.url)
+    elif request is not None:
+        target = str(request.url)
+    else:
+        return "the request"
+    url = urlsplit(target)
     query = [
         (name, "****" if name.lower() in _SENSITIVE_PARAMS else value)
         for name, value in parse_qsl(url.query, keep_blank_values=True)
     ]
     method = request.method if request is not None else "GET"
     return f"{method} {url.path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def is_transient_400(response: requests.Response) -> bool:
+    """The 400s Pinterest documents as passing: "Retry after..." and code 12 "something went wrong"."""
+    if response.status_code != 400:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    message = str(body.get("message", "")).lower() if isinstance(body, dict) else ""
+    code = body.get("code") if isinstance(body, dict) else None
+    return code == 12 or "something went wrong" in message or "retry after" in message
+
+
+def _retry_after_in_message(response: requests.Response) -> float | None:
+    found = re.search(r"retry after (\d+(?:\.\d+)?)\s*(min)?", _pinterest_message(response), re.IGNORECASE)
+    return float(found.group(1)) * (60 if found.group(2) else 1) if found else None
+
+
+def connection_failure(error: BaseException | None) -> str | None:
+    """Why no connection to the host could be opened (unknown host, refused, connect timeout), or None.
+
+    Only these mean the host is unreachable; an error on an open connection (dropped, reset, read timeout) is an
+    ordinary transient failure. requests wraps urllib3's cause in a MaxRetryError.
+    """
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return "the connection attempt timed out"
+    if not isinstance(error, requests.exceptions.ConnectionError):
+        return None
+    cause = error.args[0] if error.args else None
+    cause = getattr(cause, "reason", cause)
+    proxy = isinstance(cause, urllib3.exceptions.ProxyError)
+    if proxy:
+        cause = getattr(cause, "original_error", cause)
+    if isinstance(cause, urllib3.exceptions.NameResolutionError):
+        reason = "unknown host (DNS lookup failed)"
+    elif isinstance(cause, urllib3.exceptions.NewConnectionError):
+        reason = str(cause).rsplit("]", 1)[-1].strip() or "connection failed"
+    elif isinstance(cause, urllib3.exceptions.ConnectTimeoutError):
+        reason = "the connection attempt timed out"
+    else:
+        return None
+    return f"proxy: {reason}" if proxy else reason
+
+
+class _Reachability:
+    """Since when each host has accepted no connection; any answer from it clears that.
+
+    Process-wide, so that once a host has been dead for the budget every stream fails at its first attempt instead
+    of spending a budget of its own.
+    """
+
+    def __init__(self) -> None:
+        self._since: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def failed(self, host: str) -> float:
+        """Record a failed connection; seconds since the first of the current run of failures."""
+        with self._lock:
+            return clock() - self._since.setdefault(host, clock())
+
+    def reached(self, host: str) -> None:
+        self._since.pop(host, None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._since.clear()
+
+
+REACHABILITY = _Reachability()
+
+
+@contextmanager
+def quick_unreachable_verdict() -> Iterator[None]:
+    """Within this block (`check`), an unreachable host is given up on after seconds, not most of a minute."""
+    token = _unreachable_budget.set(CHECK_UNREACHABLE_SECONDS)
+    try:
+        yield
+    finally:
+        _unreachable_budget.reset(token)
+
+
+def unreachable(base_url: str, error: BaseException) -> AirbyteTracedException | None:
+    """Retry (None) or give up (the trace to raise) after a failed connection to the API at `base_url`.
+
+    None also for errors that are not connection failures. The trace is a transient_error: nothing in the config
+    may be wrong, but it names the field and the network settings to look at.
+    """
+    reason = connection_failure(error)
+    if reason is None:
+        return None
+    url = urlsplit(base_url)
+    host = url.netloc or base_url
+    seconds = REACHABILITY.failed(host)
+    if seconds < _unreachable_budget.get():
+        return None
+    port = url.port or (443 if url.scheme == "https" else 80)
+    message = (
+        f"Could not reach the Pinterest API at {base_url}: {reason} (no connection for {seconds:.0f} s). The state "
+        f"keeps everything read so far. Fix: make sure this machine can open connections to {url.hostname}:{port} "
+        "(network, DNS, firewall, proxy settings such as HTTPS_PROXY), or correct the 'api_base_url' field (leave "
+        f"it empty for {PRODUCTION_URL})."
+    )
+    return AirbyteTracedException(
+        message=message, internal_message=repr(error), failure_type=FailureType.transient_error
+    )
 
 
 def is_daily_cap(response: requests.Response) -> bool:
@@ -70,7 +212,7 @@ def daily_cap_message(response: requests.Response, now: dt.datetime | None = Non
     )
 
 
-def _header_seconds(response: requests.Response, name: str) -> float | None:
+def header_seconds(response: requests.Response, name: str) -> float | None:
     try:
         seconds = float(response.headers.get(name, ""))
     except ValueError:
@@ -86,11 +228,15 @@ class PinterestErrorHandler(DefaultErrorHandler):
     - 403 (missing scope, or no role on one ad account): skip that request's data with a warning; the sync goes on.
     - 409 from /catalogs: the user has no catalog, which is not an error.
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
+    - 400 that Pinterest documents as transient ("Retry after...", code 12 "something went wrong"): retry.
+    - No connection to the host for longer than its budget: fail as a transient_error naming `api_base_url`.
     - Any other failure that is Pinterest's answer (400, 404...): its message plus the request that caused it.
     """
 
     def interpret_response(self, response_or_exception: requests.Response | Exception | None) -> ErrorResolution:
+        base_url = str(self.config.get("api_base_url") or PRODUCTION_URL)
         if isinstance(response_or_exception, requests.Response):
+            REACHABILITY.reached(urlsplit(base_url).netloc)
             skipped = self._skip(response_or_exception)
             if skipped:
                 return skipped
@@ -98,6 +244,14 @@ class PinterestErrorHandler(DefaultErrorHandler):
                 message = daily_cap_message(response_or_exception)
                 logger.error(message)
                 return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
+            if is_transient_400(response_or_exception):
+                return ErrorResolution(
+                    ResponseAction.RETRY, FailureType.transient_error, _pinterest_message(response_or_exception)
+                )
+        elif isinstance(response_or_exception, Exception):
+            dead = unreachable(base_url, response_or_exception)
+            if dead:
+                return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, dead.message)
         resolution = super().interpret_response(response_or_exception)
         if (
             resolution.response_action == ResponseAction.FAIL
@@ -138,24 +292,96 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
 @dataclass
 class PinterestBackoff(BackoffStrategy):
-    """Waits the manifest's generic strategies get wrong (the HTTP client asks the strategies, not the handler).
+    """How long each retry waits, and when a request has had enough (the only backoff strategy of the API requests).
 
-    - 401: the token has just been refreshed, so retry at once rather than after an exponential wait.
-    - 429 without Retry-After: Pinterest's `x-ratelimit-reset` (seconds until the window resets). Only for 429:
-      the header rides on every answer, and a 5xx should keep its short exponential backoff.
+    - 401: the token has just been refreshed, so retry at once.
+    - 429: as long as Pinterest says (Retry-After, else x-ratelimit-reset), else exponentially up to a minute; a
+      request gives up once its waits would pass RATE_LIMIT_BUDGET_SECONDS in total.
+    - A failed connection: 1, 2, 4, 8 s...; the error handler gives up once the host has accepted none for
+      UNREACHABLE_SECONDS.
+    - A transient 400: the wait its message names, else exponential, at most TRANSIENT_400_RETRIES times.
+    - 5xx, dropped connections, read timeouts: exponential up to a minute, at most SERVER_ERROR_RETRIES times.
+
+    Each retry logs one line: what failed, what is retried and when. A request's retries run in one thread, and its
+    first failure is attempt 1, so a thread-local ledger per request needs no key.
     """
 
     parameters: InitVar[Mapping[str, Any]]
-    max_wait_seconds: float = 120
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._local = threading.local()
 
     def backoff_time(
         self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int
     ) -> float | None:
-        if not isinstance(response_or_exception, requests.Response):
-            return None
-        if response_or_exception.status_code == 401:
-            return 0.01
-        if response_or_exception.status_code != 429:
-            return None
-        seconds = _header_seconds(response_or_exception, "x-ratelimit-reset")
-        return min(seconds, self.max_wait_seconds) if seconds else None
+        if attempt_count <= 1 or not hasattr(self._local, "started"):
+            self._local.started, self._local.counts = clock(), {}
+        what = describe_request(response_or_exception)
+        if isinstance(response_or_exception, requests.Response):
+            status = response_or_exception.status_code
+            if status == 401:
+                return 0.01
+            if status == 429:
+                return self._rate_limited(response_or_exception, what)
+            if is_transient_400(response_or_exception):
+                wait = _retry_after_in_message(response_or_exception)
+                return self._counted(
+                    "transient 400",
+                    TRANSIENT_400_RETRIES,
+                    what,
+                    wait,
+                    f"HTTP 400: {_pinterest_message(response_or_exception)}",
+                )
+            return self._counted("server", SERVER_ERROR_RETRIES, what, None, f"HTTP {status}")
+        reason = connection_failure(response_or_exception)
+        if reason:
+            tries = self._count("unreachable")
+            wait = float(min(2 ** (tries - 1), 8))
+            logger.warning(
+                f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s. The sync gives up after "
+                f"{_unreachable_budget.get():.0f} s without any connection to the host."
+            )
+            return wait
+        return self._counted("server", SERVER_ERROR_RETRIES, what, None, type(response_or_exception).__name__)
+
+    def _count(self, kind: str) -> int:
+        self._local.counts[kind] = self._local.counts.get(kind, 0) + 1
+        return self._local.counts[kind]
+
+    def _counted(self, kind: str, limit: int, what: str, wait: float | None, failure: str) -> float:
+        tries = self._count(kind)
+        if tries > limit:
+            minutes = (clock() - self._local.started) / 60
+            message = (
+                f"Pinterest kept failing on {what} ({failure}): gave up after {limit} retries over {minutes:.0f} "
+                "min. The state keeps everything read so far. Fix: run the sync again later; if it persists, check "
+                "https://www.pinterest-status.com."
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.transient_error
+            )
+        wait = wait if wait else float(min(2 * 2**tries, MAX_SERVER_ERROR_WAIT_SECONDS))
+        logger.warning(f"{what} failed ({failure}); retry {tries} of {limit} in {wait:.0f} s.")
+        return wait
+
+    def _rate_limited(self, response: requests.Response, what: str) -> float:
+        tries = self._count("429")
+        said = header_seconds(response, "Retry-After") or header_seconds(response, "x-ratelimit-reset")
+        wait = said or float(min(2**tries, MAX_RATE_LIMIT_WAIT_SECONDS))
+        waited = clock() - self._local.started
+        if waited + wait > RATE_LIMIT_BUDGET_SECONDS:
+            message = (
+                f"Pinterest kept rate limiting {what} (429: {_pinterest_message(response)}): after {waited / 60:.0f} "
+                f"min of waiting it asks for {wait:.0f} s more, past the {RATE_LIMIT_BUDGET_SECONDS // 60} min a "
+                "request may wait. The state keeps everything read so far. Fix: run the sync again later, with "
+                "fewer 'num_workers' or fewer streams at once if other apps share this Pinterest app's quota."
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.transient_error
+            )
+        source = "as Pinterest asks" if said else "no wait given, backing off"
+        logger.info(
+            f"Rate limited (429) on {what}: waiting {wait:.0f} s ({source}), then retrying; {waited / 60:.0f} of "
+            f"{RATE_LIMIT_BUDGET_SECONDS // 60} min used."
+        )
+        return wait

@@ -1,0 +1,143 @@
+"""OAuth2.0 with Pinterest's continuous refresh tokens: the token refresh and what it persists.
+
+The CDK's single-use-refresh-token authenticator, with three Pinterest facts it cannot be told in YAML:
+- the refresh fails fast: connect/read timeouts, the unreachable-host budget of the API requests, a few retries
+  for 429/5xx, then a clear trace (the CDK's own refresh retries a dead host for 5 minutes without a timeout);
+- Pinterest answers a refused refresh with `{code, message}`, not RFC 6749's `{error}`: every 4xx but 429 is
+  a config_error that says to re-authenticate and names the credentials fields;
+- a rotation persists only what the user set plus the new tokens (`config.save`), never the defaults.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefreshTokenOauth2Authenticator
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import errors
+
+TIMEOUT_SECONDS = (10, 60)  # connect, read
+REFRESH_RETRIES = 4  # for 429, 5xx, dropped connections and read timeouts; a dead host has its time budget
+REAUTHENTICATE = (
+    "Fix: re-authenticate. In Airbyte, re-authenticate the source in its settings; from the command line, run "
+    "Pinterest's OAuth flow again and put the new refresh token into 'credentials.refresh_token' of the --config "
+    "file (with the 'credentials.client_id' and 'credentials.client_secret' of the same app)."
+)
+
+
+def _pinterest_error(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if not isinstance(body, dict):
+        return str(body)[:200]
+    code, message = body.get("code"), body.get("message") or body.get("error_description") or body.get("error")
+    return f"code {code}: {message}" if code is not None else str(message or "")
+
+
+class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
+    config: Mapping[str, Any]  # the one field the manifest's CustomAuthenticator is given
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        # Also built (and never used) when the config selects a static access token.
+        credentials = config.get("credentials") or {}
+        app = f"{credentials.get('client_id', '')}:{credentials.get('client_secret', '')}"
+        super().__init__(
+            config,
+            f"{config.get('api_base_url') or pinterest_config.PRODUCTION_URL}oauth/token",
+            # Pinterest wants the app credentials as HTTP Basic, not in the form body.
+            refresh_request_headers={"Authorization": "Basic " + base64.b64encode(app.encode()).decode()},
+            # Apps created before 2025-09-25 get rotating (continuous) refresh tokens only when asked.
+            refresh_request_body={"continuous_refresh": "true"},
+        )
+        self._rejection: AirbyteTracedException | None = None
+
+    def _emit_control_message(self) -> None:
+        pinterest_config.save(self._connector_config)
+
+    def _make_handled_request(self) -> Any:
+        if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
+            raise self._rejection
+        url = str(self.get_token_refresh_endpoint())
+        base_url, what = url.removesuffix("oauth/token"), f"POST {urlsplit(url).path}"
+        connection_failures = failures = 0
+        while True:
+            wait: float | None = None
+            try:
+                response = requests.post(
+                    url,
+                    data=self.build_refresh_request_body(),
+                    headers=self.build_refresh_request_headers(),
+                    timeout=TIMEOUT_SECONDS,
+                )
+            except requests.RequestException as error:
+                dead = errors.unreachable(base_url, error)
+                if dead:
+                    raise dead from error
+                reason = errors.connection_failure(error)
+                if reason:  # bounded by the unreachable budget, not by a count
+                    connection_failures += 1
+                    wait = float(min(2 ** (connection_failures - 1), 8))
+                    errors.logger.warning(f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s.")
+                    errors.sleep(wait)
+                    continue
+                failure = type(error).__name__
+            else:
+                errors.REACHABILITY.reached(urlsplit(base_url).netloc)
+                if response.ok:
+                    return self._accepted(response)
+                if response.status_code != 429 and response.status_code < 500:
+                    self._rejection = self._refused(response)
+                    raise self._rejection
+                failure = f"HTTP {response.status_code}"
+                wait = errors.header_seconds(response, "Retry-After") or errors.header_seconds(
+                    response, "x-ratelimit-reset"
+                )
+            failures += 1
+            if failures > REFRESH_RETRIES:
+                message = (
+                    f"Refreshing the OAuth access token ({what}) kept failing ({failure}) after {REFRESH_RETRIES} "
+                    "retries. The state keeps everything read so far. Fix: run the sync again later."
+                )
+                raise AirbyteTracedException(
+                    message=message, internal_message=message, failure_type=FailureType.transient_error
+                )
+            wait = min(wait or 2.0**failures, 60.0)
+            errors.logger.warning(
+                f"Refreshing the OAuth access token ({what}) failed ({failure}); retry {failures} of "
+                f"{REFRESH_RETRIES} in {wait:.0f} s."
+            )
+            errors.sleep(wait)
+
+    def _accepted(self, response: requests.Response) -> Mapping[str, Any]:
+        body = response.json()
+        access_token = body.get("access_token") if isinstance(body, dict) else None
+        if access_token:
+            add_to_secrets(str(access_token))
+        if isinstance(body, dict) and "scope" in body and not str(body["scope"] or "").strip():
+            message = (
+                "Pinterest refreshed the OAuth access token, but it carries no scope, so every request would be "
+                "refused. " + REAUTHENTICATE + " Grant the scopes listed in the README (at least ads:read)."
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            )
+        return body
+
+    def _refused(self, response: requests.Response) -> AirbyteTracedException:
+        said = self._redact_credentials(_pinterest_error(response))
+        message = (
+            f"Pinterest refused to refresh the OAuth access token (HTTP {response.status_code}, {said}): the refresh "
+            "token in 'credentials.refresh_token' is expired, revoked or already used, or 'credentials.client_id' / "
+            "'credentials.client_secret' are not those of the app that issued it. " + REAUTHENTICATE
+        )
+        return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
