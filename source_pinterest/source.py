@@ -21,6 +21,7 @@ from source_pinterest.components import config as pinterest_config
 from source_pinterest.components import threadsafe_ast
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
+from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
@@ -42,6 +43,8 @@ class SourcePinterest(YamlDeclarativeSource):
         super().__init__(
             path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, config_path=config_path
         )
+        # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
+        self._constructor.__class__ = PinterestComponentFactory
 
     def streams(self, config: Mapping[str, Any]) -> list[Any]:
         # check, discover and read all build streams here: one gate for a clear config_error.
