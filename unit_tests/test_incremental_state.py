@@ -154,3 +154,51 @@ def test_an_empty_account_checkpoints_its_report_windows(requests_mock) -> None:
     read_streams(config, ["advertiser_report"], state=state)
 
     assert [body["start_date"] for _, body in _report_bodies(requests_mock)] == [_days(5)]
+
+
+# ------------------------------------------------------------------ 3. a 403 inside a slice never checkpoints past it
+def _errors(output: Any) -> list[Any]:
+    return [m.trace.error for m in output.errors]
+
+
+def test_a_refused_report_window_fails_the_account_instead_of_checkpointing_the_later_window(requests_mock) -> None:
+    _accounts(requests_mock, "111")
+    url = f"{API}ad_accounts/111/reports"
+    first_window = _days(300)
+
+    def create(request: Any, context: Any) -> dict[str, Any]:
+        if request.json()["start_date"] == first_window:
+            context.status_code = 403
+            return {"code": 29, "message": "You are not permitted to access that resource."}
+        return {"token": "tok", "report_status": "IN_PROGRESS"}
+
+    requests_mock.post(url, json=create)
+    requests_mock.get(url, json={"report_status": "FINISHED", "url": FILE, "size": None})
+    rows = {"111": [{"ADVERTISER_ID": "111", "DATE": _days(1), "SPEND_IN_DOLLAR": 2.0}]}
+    requests_mock.get(FILE, text=json.dumps(rows))
+
+    output = read_streams(oauth_config(start_date=first_window), ["advertiser_report"], expecting_exception=True)
+
+    assert sorted(body["start_date"] for _, body in _report_bodies(requests_mock)) == [first_window, _days(114)]
+    cursors = [s["cursor"]["DATE"] for m in output.state_messages for s in m.state.stream.stream_state.states]
+    assert all(c <= first_window for c in cursors)  # never past the refused window
+    refused = [e for e in _errors(output) if "403" in e.message]
+    assert refused and refused[0].failure_type.value == "config_error" and "account_ids" in refused[0].message
+
+
+def test_a_listing_refused_on_a_later_page_fails_instead_of_checkpointing_the_first_pages(requests_mock) -> None:
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    _accounts(requests_mock, "111")
+    requests_mock.get(
+        API + "ad_accounts/111/campaigns",
+        [
+            {"json": page([{"id": "c1", "updated_time": now}], bookmark="p2")},
+            {"status_code": 403, "json": {"code": 29, "message": "You are not permitted to access that resource."}},
+        ],
+    )
+
+    output = read_streams(_config(), ["campaigns"], expecting_exception=True)
+
+    cursors = [s["cursor"]["updated_time"] for m in output.state_messages for s in m.state.stream.stream_state.states]
+    assert str(now) not in cursors
+    assert any(e.failure_type.value == "config_error" and "bookmark" in e.message for e in _errors(output))
