@@ -202,3 +202,33 @@ def test_a_listing_refused_on_a_later_page_fails_instead_of_checkpointing_the_fi
     cursors = [s["cursor"]["updated_time"] for m in output.state_messages for s in m.state.stream.stream_state.states]
     assert str(now) not in cursors
     assert any(e.failure_type.value == "config_error" and "bookmark" in e.message for e in _errors(output))
+
+
+# ------------------------------------------------------------------ 6. analytics parents list every status
+def test_analytics_ask_for_a_campaign_paused_yesterday_although_entity_statuses_is_active_only(requests_mock) -> None:
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    _accounts(requests_mock, "111")
+    campaigns = [
+        {"id": "live", "status": "ACTIVE", "created_time": now - 90 * DAY_S, "updated_time": now - 90 * DAY_S},
+        {"id": "paused", "status": "PAUSED", "created_time": now - 90 * DAY_S, "updated_time": now - DAY_S},
+        {"id": "draft", "status": "DRAFT", "created_time": now - 90 * DAY_S, "updated_time": now - DAY_S},
+    ]
+
+    def listing(request: Any, context: Any) -> dict[str, Any]:  # the API filters by entity_statuses
+        return page([c for c in campaigns if c["status"] in query(request)["entity_statuses"]])
+
+    requests_mock.get(API + "ad_accounts/111/campaigns", json=listing)
+    requests_mock.get(API + "ad_accounts/111/campaigns/analytics", json=[])
+
+    output = read_streams(
+        oauth_config(start_date=_days(20), entity_statuses=["ACTIVE"]), ["campaigns", "campaign_analytics"]
+    )
+
+    assert [r["id"] for r in records_of(output, "campaigns")] == ["live"]
+    asked = {
+        i
+        for r in requests_mock.request_history
+        if r.path.endswith("/analytics")
+        for i in query(r)["campaign_ids"][0].split(",")
+    }
+    assert asked == {"live", "paused"}
