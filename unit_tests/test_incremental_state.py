@@ -232,3 +232,20 @@ def test_analytics_ask_for_a_campaign_paused_yesterday_although_entity_statuses_
         for i in query(r)["campaign_ids"][0].split(",")
     }
     assert asked == {"live", "paused"}
+
+
+# ------------------------------------------------------------------ 5. no report job where no entity can have rows
+def test_no_report_job_for_an_account_without_campaigns_nor_for_windows_before_its_campaigns(requests_mock) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    created = int((now - dt.timedelta(days=120)).timestamp())
+    requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}, {"id": "222"}]))
+    live = {"id": "c1", "status": "ACTIVE", "created_time": created, "updated_time": created}
+    requests_mock.get(API + "ad_accounts/111/campaigns", json=page([live]))
+    requests_mock.get(API + "ad_accounts/222/campaigns", json=page([]))
+    requests_mock.get(API + "ad_accounts/111/campaigns/analytics", json=[])
+    _serve_report(requests_mock, "111", [])
+
+    read_streams(oauth_config(start_date=_days(400)), ["campaign_analytics"])
+
+    # 400 - 89 days of history: report windows [400, 215], [214, 90] days back; c1 exists only in the second.
+    assert [(account, body["start_date"]) for account, body in _report_bodies(requests_mock)] == [("111", _days(214))]

@@ -218,7 +218,12 @@ class AnalyticsRetriever(SimpleRetriever):
         account = str(stream_slice.partition["ad_account_id"])
         id_column = LEVELS[self.level].id_column
         report_id_column = report_catalogue.id_column(level)
+        entities: tuple[Entity | Lineage, ...] | None = stream_slice.extra_fields.get("entities")
         for window_start, window_end in report_windows(start, end, level, settings.granularity, settings.today):
+            if entities is not None and not any(
+                e.may_have_data(window_start, window_end, settings.late_days) for e in entities
+            ):
+                continue  # no job where no entity can have rows (an account without campaigns, a dormant year)
             body = build_report_body(
                 level,
                 window_start,
