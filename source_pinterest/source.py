@@ -13,6 +13,7 @@ from airbyte_cdk.models import (
     ConfiguredAirbyteCatalog,
     FailureType,
     Status,
+    SyncMode,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -68,6 +69,7 @@ class SourcePinterest(YamlDeclarativeSource):
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
         self._reject_unknown_streams(catalog)
+        self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         self._warm_shared_parents(logger, catalog)
         yield from super().read(logger, config, catalog, state)
@@ -83,6 +85,28 @@ class SourcePinterest(YamlDeclarativeSource):
             message = (
                 f"The --catalog file names stream(s) {', '.join(unknown)} that source-pinterest does not have. "
                 f"Fix: refresh the source schema (run discover) and select streams from it: {', '.join(sorted(known))}."
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            )
+
+    def _reject_incremental_totals(self, catalog: ConfiguredAirbyteCatalog) -> None:
+        """TOTAL rows total one request window; an incremental sync re-reads from the state minus the lookback, so
+        each sync would add totals of other, overlapping periods under new dates. Full refresh totals are exact."""
+        if self._config.get("granularity") != "TOTAL":
+            return
+        incremental = sorted(
+            s.stream.name
+            for s in catalog.streams
+            if s.sync_mode == SyncMode.incremental
+            and s.stream.name.endswith("_analytics")
+            and s.stream.name not in ORGANIC
+        )
+        if incremental:
+            message = (
+                f"granularity TOTAL cannot be synced incrementally ({', '.join(incremental)}): each sync would add "
+                "totals of overlapping periods. Fix: sync these streams in full refresh mode, or set granularity to "
+                "DAY, WEEK or MONTH."
             )
             raise AirbyteTracedException(
                 message=message, internal_message=message, failure_type=FailureType.config_error

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of
@@ -249,3 +250,17 @@ def test_no_report_job_for_an_account_without_campaigns_nor_for_windows_before_i
 
     # 400 - 89 days of history: report windows [400, 215], [214, 90] days back; c1 exists only in the second.
     assert [(account, body["start_date"]) for account, body in _report_bodies(requests_mock)] == [("111", _days(214))]
+
+
+def test_granularity_total_is_refused_for_incremental_analytics_and_read_in_full_refresh(requests_mock) -> None:
+    _accounts(requests_mock, "111")
+    requests_mock.get(API + "ad_accounts/111/analytics", json=[{"AD_ACCOUNT_ID": "111", "SPEND_IN_DOLLAR": 3.0}])
+    config = oauth_config(start_date=_days(20), granularity="TOTAL")
+
+    refused = read_streams(config, ["ad_account_analytics"], expecting_exception=True)
+    assert not requests_mock.request_history
+    error = refused.errors[-1].trace.error
+    assert error.failure_type.value == "config_error" and "full refresh" in error.message
+
+    full = read_streams(config, ["ad_account_analytics"], mode=SyncMode.full_refresh)
+    assert [r["DATE"] for r in records_of(full)] == [_days(20)]  # the total of the range, dated with its first day
