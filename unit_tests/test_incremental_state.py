@@ -264,3 +264,22 @@ def test_granularity_total_is_refused_for_incremental_analytics_and_read_in_full
 
     full = read_streams(config, ["ad_account_analytics"], mode=SyncMode.full_refresh)
     assert [r["DATE"] for r in records_of(full)] == [_days(20)]  # the total of the range, dated with its first day
+
+
+def test_no_campaign_report_job_for_an_account_without_campaigns_nor_before_its_campaigns(requests_mock) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    created = int((now - dt.timedelta(days=120)).timestamp())
+    requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}, {"id": "222"}]))
+    live = {"id": "c1", "status": "ACTIVE", "created_time": created, "updated_time": created}
+    requests_mock.get(API + "ad_accounts/111/campaigns", json=page([live]))
+    requests_mock.get(API + "ad_accounts/222/campaigns", json=page([]))
+    for account in ("111", "222"):
+        _serve_report(requests_mock, account, [])
+
+    read_streams(oauth_config(start_date=_days(400)), ["campaign_analytics_report", "advertiser_report"])
+
+    jobs = sorted((body["level"], account, body["start_date"]) for account, body in _report_bodies(requests_mock))
+    # 186-day windows from 400 days back: [400, 215], [214, 29], [28, 0]; c1 exists only in the last two.
+    campaign_jobs = [(account, start) for level, account, start in jobs if level == "CAMPAIGN"]
+    assert campaign_jobs == [("111", _days(214)), ("111", _days(28))]
+    assert len([j for j in jobs if j[0] == "ADVERTISER"]) == 6  # advertiser reports: every account and window
