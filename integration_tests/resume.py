@@ -19,9 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from airbyte_cdk.models.airbyte_protocol_serializers import AirbyteStreamSerializer
+from isodate import parse_duration
 
 from integration_tests.cli import CLI, catalog_for
+
+MANIFEST = Path(__file__).parent.parent / "source_pinterest" / "manifest.yaml"
+
+
+def _entity_lookback_seconds() -> float:
+    """The re-read window of the entity cursors (`updated_time`), as the manifest declares it."""
+    cursor = yaml.safe_load(MANIFEST.read_text())["definitions"]["ad_entity_stream"]["incremental_sync"]
+    return parse_duration(cursor["lookback_window"]).total_seconds()
+
+
+ENTITY_LOOKBACK_SECONDS = _entity_lookback_seconds()
 
 
 def configured_catalog(config: dict[str, Any], streams: list[str]) -> dict[str, Any]:
@@ -116,7 +129,7 @@ def judge(
 
     A record emitted again by a later attempt is expected when its stream has no cursor (full refresh), or when
     the state that attempt started from does not cover it: its cursor value is at or after the checkpoint of its
-    partition (at: the cursor is inclusive). Re-emitting a record the checkpoint covers is a bug.
+    partition minus the stream's lookback (at: the cursor is inclusive). Re-emitting a covered record is a bug.
     """
     verdicts: dict[str, dict[str, Any]] = {}
     for configured in catalog["streams"]:
@@ -158,16 +171,19 @@ def _covered(state: dict[str, Any] | None, cursor: str, record: dict[str, Any]) 
     if state is None or record.get(cursor) is None:
         return False
     checkpoint = _checkpoint(state["stream"]["stream_state"], cursor, record)
-    return checkpoint is not None and _instant(record[cursor]) < _instant(checkpoint)
+    lookback = ENTITY_LOOKBACK_SECONDS if cursor == "updated_time" else 0
+    return checkpoint is not None and _instant(record[cursor]) < _instant(checkpoint) - lookback
 
 
 def _checkpoint(stream_state: dict[str, Any], cursor: str, record: dict[str, Any]) -> Any:
-    # Per-partition cursors (the CDK starts a partition missing from `states` at the global `state`), a global
+    # Per-partition cursors (a partition missing from `states` starts from the start: nothing covers it), a global
     # substream cursor, or a plain {cursor: value}.
     for partition in stream_state.get("states", []):
         keys = {k: v for k, v in partition["partition"].items() if k != "parent_slice"}
         if all(str(record.get(k)) == str(v) for k, v in keys.items()):
             return partition["cursor"].get(cursor)
+    if "states" in stream_state and not stream_state.get("use_global_cursor"):
+        return None
     if "state" in stream_state:
         return stream_state["state"].get(cursor)
     return stream_state.get(cursor)

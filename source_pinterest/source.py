@@ -13,6 +13,7 @@ from airbyte_cdk.models import (
     ConfiguredAirbyteCatalog,
     FailureType,
     Status,
+    SyncMode,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -21,6 +22,7 @@ from source_pinterest.components import config as pinterest_config
 from source_pinterest.components import threadsafe_ast
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
+from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
@@ -42,6 +44,8 @@ class SourcePinterest(YamlDeclarativeSource):
         super().__init__(
             path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, config_path=config_path
         )
+        # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
+        self._constructor.__class__ = PinterestComponentFactory
 
     def _migrate_and_transform_config(
         self, config_path: str | None, config: Mapping[str, Any] | None
@@ -75,6 +79,7 @@ class SourcePinterest(YamlDeclarativeSource):
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
         self._reject_unknown_streams(catalog)
+        self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         self._warm_shared_parents(logger, catalog)
         try:
@@ -95,6 +100,28 @@ class SourcePinterest(YamlDeclarativeSource):
             message = (
                 f"The --catalog file names stream(s) {', '.join(unknown)} that source-pinterest does not have. "
                 f"Fix: refresh the source schema (run discover) and select streams from it: {', '.join(sorted(known))}."
+            )
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            )
+
+    def _reject_incremental_totals(self, catalog: ConfiguredAirbyteCatalog) -> None:
+        """TOTAL rows total one request window; an incremental sync re-reads from the state minus the lookback, so
+        each sync would add totals of other, overlapping periods under new dates. Full refresh totals are exact."""
+        if self._config.get("granularity") != "TOTAL":
+            return
+        incremental = sorted(
+            s.stream.name
+            for s in catalog.streams
+            if s.sync_mode == SyncMode.incremental
+            and s.stream.name.endswith("_analytics")
+            and s.stream.name not in ORGANIC
+        )
+        if incremental:
+            message = (
+                f"granularity TOTAL cannot be synced incrementally ({', '.join(incremental)}): each sync would add "
+                "totals of overlapping periods. Fix: sync these streams in full refresh mode, or set granularity to "
+                "DAY, WEEK or MONTH."
             )
             raise AirbyteTracedException(
                 message=message, internal_message=message, failure_type=FailureType.config_error

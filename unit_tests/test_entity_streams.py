@@ -70,21 +70,35 @@ def test_configured_statuses_are_sent(requests_mock) -> None:
     assert query(requests_mock.request_history[-1])["entity_statuses"] == ["ARCHIVED"]
 
 
-def test_incremental_emits_only_entities_updated_since_state_per_account(requests_mock) -> None:
+def test_incremental_emits_only_entities_updated_since_state_minus_the_lookback_per_account(requests_mock) -> None:
+    day = 86400
+    now = 1_800_000_000
     _two_accounts(requests_mock)
     requests_mock.get(
         API + "ad_accounts/111/campaigns",
-        json=page([{"id": "old", "updated_time": 100}, {"id": "edited", "updated_time": 500}]),
+        json=page(
+            [
+                {"id": "old", "updated_time": now - 9 * day},
+                {"id": "in-lookback", "updated_time": now - 7 * day},
+                {"id": "edited", "updated_time": now},
+            ]
+        ),
     )
-    requests_mock.get(API + "ad_accounts/222/campaigns", json=page([{"id": "b-old", "updated_time": 400}]))
+    requests_mock.get(API + "ad_accounts/222/campaigns", json=page([{"id": "b-old", "updated_time": now - 8 * day}]))
     state = (
         StateBuilder()
         .with_stream_state(
             "campaigns",
             {
                 "states": [
-                    {"partition": {"ad_account_id": "111", "parent_slice": {}}, "cursor": {"updated_time": "200"}},
-                    {"partition": {"ad_account_id": "222", "parent_slice": {}}, "cursor": {"updated_time": "450"}},
+                    {
+                        "partition": {"ad_account_id": "111", "parent_slice": {}},
+                        "cursor": {"updated_time": str(now - 5 * day)},
+                    },
+                    {
+                        "partition": {"ad_account_id": "222", "parent_slice": {}},
+                        "cursor": {"updated_time": str(now - 4 * day)},
+                    },
                 ]
             },
         )
@@ -92,8 +106,8 @@ def test_incremental_emits_only_entities_updated_since_state_per_account(request
     )
     output = read_streams(oauth_config(), ["campaigns"], state=state)
 
-    assert [r["id"] for r in records_of(output)] == ["edited"]
+    assert [r["id"] for r in records_of(output)] == ["in-lookback", "edited"]  # 3 days before the state
     cursors = {
         s["partition"]["ad_account_id"]: s["cursor"]["updated_time"] for s in final_state(output, "campaigns")["states"]
     }
-    assert cursors == {"111": "500", "222": "450"}
+    assert cursors == {"111": str(now), "222": str(now - 4 * day)}

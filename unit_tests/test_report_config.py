@@ -138,7 +138,7 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
             parameters = manifest[f"{name}_stream"]["$parameters"]
             back, span = catalogue.date_limits(level, "DAY")
             assert parameters["level"] == level
-            assert (parameters["max_days_back"], parameters["step"]) == (back, f"P{span}D")
+            assert (parameters["max_days_back"], parameters["window"]) == (back, f"P{span}D")
 
 
 def test_the_custom_report_key_table_in_the_manifest_matches_the_catalogue() -> None:

@@ -152,9 +152,12 @@ def test_by_date_json_and_csv_files_become_the_same_rows(requests_mock) -> None:
     ]
 
 
-def test_no_access_to_the_ad_account_yields_no_rows(requests_mock) -> None:
+def test_no_access_to_the_ad_account_fails_as_a_config_error_naming_the_fix(requests_mock) -> None:
     requests_mock.post(REPORTS, status_code=403, json={"code": 3, "message": "no role on this ad account"})
-    assert list(runner().rows(ACCOUNT, BODY)) == []
+    with pytest.raises(AirbyteTracedException) as raised:
+        list(runner().rows(ACCOUNT, BODY))
+    assert raised.value.failure_type == FailureType.config_error
+    assert "no role on this ad account" in raised.value.message and "account_ids" in raised.value.message
     assert len(posts(requests_mock)) == 1
 
 

@@ -84,7 +84,8 @@ class Entity(NamedTuple):
         return True
 
 
-def _entity(child: StreamSlice) -> Entity:
+def entity_of(child: StreamSlice) -> Entity:
+    """The Entity of a child slice of an analytics parent (its extra fields)."""
     extra = child.extra_fields
     return Entity(
         str(child.partition["id"]),
@@ -135,11 +136,11 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
         if self.underlying_partition_router:
             for child in self.underlying_partition_router.stream_slices():
                 account = str(child.partition["parent_slice"].get("ad_account_id", ""))
-                entities.setdefault(account, []).append(_entity(child))
+                entities.setdefault(account, []).append(entity_of(child))
         ancestors: dict[str, Entity] = {}
         if self.ancestors_partition_router:
             for child in self.ancestors_partition_router.stream_slices():
-                ancestor = _entity(child)
+                ancestor = entity_of(child)
                 ancestors[ancestor.id] = ancestor
         if ancestors:  # an entity carries its ancestors' facts, looked up once here
             entities = {
@@ -218,7 +219,12 @@ class AnalyticsRetriever(SimpleRetriever):
         account = str(stream_slice.partition["ad_account_id"])
         id_column = LEVELS[self.level].id_column
         report_id_column = report_catalogue.id_column(level)
+        entities: tuple[Entity | Lineage, ...] | None = stream_slice.extra_fields.get("entities")
         for window_start, window_end in report_windows(start, end, level, settings.granularity, settings.today):
+            if entities is not None and not any(
+                e.may_have_data(window_start, window_end, settings.late_days) for e in entities
+            ):
+                continue  # no job where no entity can have rows (an account without campaigns, a dormant year)
             body = build_report_body(
                 level,
                 window_start,

@@ -225,7 +225,8 @@ class PinterestErrorHandler(DefaultErrorHandler):
     """Decisions that depend on the config or the URL, which declarative response filters cannot see.
 
     - 401 with a static access token: nothing can refresh it, so fail at once as a config error.
-    - 403 (missing scope, or no role on one ad account): skip that request's data with a warning; the sync goes on.
+    - 403 (missing scope, or no role on one ad account): a config error where the state would move past the refused
+      data (ads analytics, reports, a listing's later page), else skip that request's data with a warning.
     - 409 from /catalogs: the user has no catalog, which is not an error.
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - 400 that Pinterest documents as transient ("Retry after...", code 12 "something went wrong"): retry.
@@ -274,6 +275,15 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def _skip(self, response: requests.Response) -> ErrorResolution | None:
         path = urlsplit(response.url).path
+        if response.status_code == 403 and _checkpointed_after(response):
+            message = (
+                f"Pinterest refused {describe_request(response)} (403: {_pinterest_message(response)}). The token "
+                "lacks the ads:read scope, or the user has no role with reporting access on this ad account (ADMIN, "
+                "ANALYST, CAMPAIGN_MANAGER...). Fix: re-authorise with the scopes listed in the README, ask for such a "
+                "role, or remove the account from account_ids. This ad account stops here, so its state does not move "
+                "past the refused data."
+            )
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
         if response.status_code == 403:
             message = (
                 f"Skipping {path}: Pinterest refused access (403: {_pinterest_message(response)}). "
@@ -288,6 +298,18 @@ class PinterestErrorHandler(DefaultErrorHandler):
             return None
         logger.warning(message)
         return ErrorResolution(ResponseAction.IGNORE, None, message)
+
+
+# Ads analytics and report jobs of one ad account: their date windows are checkpointed when read.
+_WINDOWED = re.compile(r"/ad_accounts/[^/]+/(.+/)?(analytics|targeting_analytics|reports)$")
+
+
+def _checkpointed_after(response: requests.Response) -> bool:
+    """Whether skipping this 403 would let the state move past it: an ads analytics or report request (its window
+    is checkpointed once read), or a later page of a listing (the pages before it advance an entity cursor, and
+    the rest of the listing would be cut off). A listing refused on its first page is skipped: nothing is read."""
+    url = urlsplit(response.request.url if response.request is not None else response.url)
+    return bool(_WINDOWED.search(url.path)) or "bookmark" in dict(parse_qsl(url.query))
 
 
 @dataclass

@@ -1,4 +1,12 @@
-"""Continue from the state of other Pinterest connectors (Airbyte's source-pinterest 1.x/2.x) instead of failing.
+"""Incremental state that never runs past unread data, and continuing from other Pinterest connectors' state.
+
+- `OwnPartitionCursors`: a partition without a state entry of its own (an ad account added to `account_ids`, newly
+  shared, or created since the last sync) starts from `start_date`. The CDK would start it from the global cursor,
+  the newest value over all other accounts (`ConcurrentPerPartitionCursor`), and never read its history.
+- `WindowEndState`: for date-windowed streams (ads analytics, reports) a window read completely moves the state to
+  its end, rows or not, so empty and dormant accounts do not re-read (and re-create report jobs for) their whole
+  range on every sync. Only closed windows count, so a failed window keeps the state before it.
+- `ForeignAnalyticsState`: state of Airbyte's source-pinterest 1.x/2.x, folded into ours instead of failing.
 
 Ads analytics keep one state entry per ad account: `{"states": [{"partition": {"ad_account_id": ...},
 "cursor": {"DATE": ...}}]}`. Older connectors keyed their entries by entity (`{"id": <campaign>, "parent_slice":
@@ -8,13 +16,65 @@ from the *earliest* date any of its entries reached, so a migration can re-read 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from typing import Any
 
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
+    CustomFormatConcurrentStreamStateConverter,
+)
 
 CURSOR = "DATE"
+WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
+
+
+@dataclass
+class OwnPartitionCursors(StateMigration):
+    """Drops the global cursor from a per-partition state, so partitions without an entry start from the start."""
+
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        pass
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        # With `use_global_cursor` (over 10,000 partitions) the global cursor is the only state there is.
+        return "states" in stream_state and "state" in stream_state and not stream_state.get("use_global_cursor")
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {key: value for key, value in stream_state.items() if key != "state"}
+
+
+class WindowEndState(CustomFormatConcurrentStreamStateConverter):
+    """The state is the end of the windows read without a gap from the start, not the newest row's cursor value.
+
+    The CDK adds a window to the state only when its partition closed (was read to the end), and merges adjacent
+    windows; the first merged interval therefore ends where everything before is read. Its newest row can lie
+    anywhere inside it, or nowhere when it had no rows. The lookback is applied from this end, as before.
+    """
+
+    def _get_latest_complete_time(self, slices: list[MutableMapping[str, Any]]) -> Any:
+        if not slices:
+            return super()._get_latest_complete_time(slices)
+        return self.merge_intervals(slices)[0][self.END_KEY]
+
+
+class PinterestComponentFactory(ModelToComponentFactory):
+    """The CDK's component factory, with cursors of `$parameters.checkpoint: window_end` checkpointing window ends."""
+
+    def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:
+        cursor = super().create_concurrent_cursor_from_datetime_based_cursor(*args, **kwargs)
+        definition = kwargs.get("component_definition") or {}
+        parameters = definition.get("$parameters") or definition.get("parameters") or {}
+        converter = cursor._connector_state_converter
+        if parameters.get("checkpoint") == WINDOW_END and isinstance(
+            converter, CustomFormatConcurrentStreamStateConverter
+        ):
+            converter.__class__ = WindowEndState  # same fields, one method differs; the CDK builds it inline
+        return cursor
 
 
 def _ad_account(partition: Mapping[str, Any]) -> str | None:

@@ -98,8 +98,6 @@ class ReportRunner:
         """Every row of one report (one window), as flat dicts; raises ReportJobError when it cannot be had."""
         level = str(body["level"])
         file = self.download(ad_account_id, body)
-        if file is None:
-            return
         try:
             text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
             try:
@@ -116,10 +114,11 @@ class ReportRunner:
         finally:
             file.close()
 
-    def download(self, ad_account_id: str, body: Mapping[str, Any]) -> IO[bytes] | None:
+    def download(self, ad_account_id: str, body: Mapping[str, Any]) -> IO[bytes]:
         """Run the job to completion and return its file (a temporary file, positioned at the start).
 
-        None when Pinterest refused access (403: the error handler has already warned and skips such data).
+        A 403 (no access to the ad account's reports) fails in the error handler: a skipped window would be
+        checkpointed as read.
         """
         attempts: list[_Attempt] = []
         with self._slots:  # a job holds its slot from creation until its file is on disk
@@ -127,8 +126,6 @@ class ReportRunner:
                 file, attempt = self._one_job(ad_account_id, body)
                 if file is not None:
                     return file
-                if attempt.status == "HTTP_403":
-                    return None
                 attempts.append(attempt)
                 logger.warning(
                     f"Pinterest report for ad account {ad_account_id} ({body_window(body)}) ended {attempt.status}"
@@ -200,7 +197,7 @@ class ReportRunner:
 
 
 def _json(response: requests.Response | None) -> dict[str, Any]:
-    # A response the error handler chose to ignore (e.g. 403: no access to this ad account) is no job.
+    # A response the error handler let through without raising is no job.
     if response is None or not response.ok:
         code = response.status_code if response is not None else "no answer"
         return {"report_status": f"HTTP_{code}", "message": _body_message(response)}

@@ -6,16 +6,19 @@ retriever cuts it into report windows (limits from the catalogue), runs one job 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
+from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
+from source_pinterest.components.analytics import AnalyticsSettings, Entity, entity_of
 from source_pinterest.components.reports import catalogue, custom
 from source_pinterest.components.reports.requests import PASS_THROUGH, build_report_body, report_windows
 from source_pinterest.components.reports.runner import ReportRunner
@@ -43,6 +46,9 @@ class ReportRetriever(Retriever):
     level: str = ""
     custom_report: str = ""  # the `name` of an item of config['custom_reports'] (dynamic streams set it)
     runner: ReportRunner | None = field(default=None, repr=False)
+    # The account's campaigns (every status): below the advertiser level a window where none of them can have
+    # delivered has no rows, so it gets no report job (an account without campaigns gets none at all).
+    campaigns_partition_router: PartitionRouter | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.level = self.level or str(parameters.get("level", ""))  # the stream's `$parameters.level`
@@ -50,6 +56,21 @@ class ReportRetriever(Retriever):
         self.runner = self.runner or ReportRunner.for_config(
             self.creation_requester, self.polling_requester, self.download_requester, self.config
         )
+        self._campaigns: dict[str, list[Entity]] | None = None
+        self._campaigns_lock = threading.Lock()  # partitions share this retriever across worker threads
+
+    def _campaigns_of(self, account: str) -> list[Entity] | None:
+        """None when every window is asked for (advertiser levels, or no campaign router)."""
+        if self.campaigns_partition_router is None or self.settings["level"].startswith("ADVERTISER"):
+            return None
+        with self._campaigns_lock:
+            if self._campaigns is None:
+                campaigns: dict[str, list[Entity]] = {}
+                for child in self.campaigns_partition_router.stream_slices():
+                    owner = str(child.partition["parent_slice"]["ad_account_id"])
+                    campaigns.setdefault(owner, []).append(entity_of(child))
+                self._campaigns = campaigns
+            return self._campaigns.get(account, [])
 
     def read_records(
         self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None
@@ -60,7 +81,13 @@ class ReportRetriever(Retriever):
         level, granularity = s["level"], s["granularity"]
         start, end = stream_slice.cursor_slice["start_time"], stream_slice.cursor_slice["end_time"]
         options = {k: s[k] for k in PASS_THROUGH if s.get(k) not in (None, [])}
+        campaigns = self._campaigns_of(account)
+        late_days = AnalyticsSettings.from_config(s).late_days
         for window_start, window_end in report_windows(start, end, level, granularity):
+            if campaigns is not None and not any(
+                c.may_have_data(window_start, window_end, late_days) for c in campaigns
+            ):
+                continue
             body = build_report_body(
                 level,
                 window_start,
