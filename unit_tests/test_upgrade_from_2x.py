@@ -6,14 +6,17 @@ for reports and account analytics, `{"id": <entity>, "parent_slice": {"id": <ad 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import jsonschema
 import pytest
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config as pinterest_config
+from source_pinterest.components.state import ForeignAnalyticsState
 from unit_tests.conftest import API, oauth_config, page, query, read_streams
 
 ACCOUNT = "549755885175"
@@ -148,3 +151,74 @@ def test_without_it_organic_streams_read_as_the_tokens_user(requests_mock) -> No
     _serve_organic(requests_mock)
     read_streams(oauth_config(), ORGANIC_STREAMS, mode=SyncMode.full_refresh)
     assert all(ids == [None] * len(ids) for ids in _organic_requests(requests_mock).values())
+
+
+# ---------------------------------------------------------------- state
+def _entity(entity: str, account: str, day: str) -> dict:
+    return {"partition": {"id": entity, "parent_slice": {"id": account, "parent_slice": {}}}, "cursor": {"DATE": day}}
+
+
+def _migrate(state: dict, lookback: int = 30, substream: bool = False) -> dict:
+    migration = ForeignAnalyticsState(
+        parameters={}, config={"lookback_window_days": lookback}, substream_partitions=substream
+    )
+    assert migration.should_migrate(state)
+    return dict(migration.migrate(state))
+
+
+def test_2x_report_state_is_continued_per_ad_account() -> None:
+    state_2x = {  # 2.x report streams: one entry per ad account partition {"id": ...}
+        "states": [
+            {"partition": {"id": ACCOUNT, "parent_slice": {}}, "cursor": {"DATE": "2026-11-20"}},
+            {"partition": {"id": "549755885176", "parent_slice": {}}, "cursor": {"DATE": "2026-08-02"}},
+        ],
+        "use_global_cursor": False,
+        "lookback_window": 0,
+    }
+    assert _migrate(state_2x, substream=True)["states"] == [  # the report streams' own partition shape
+        {"partition": {"ad_account_id": ACCOUNT, "parent_slice": {}}, "cursor": {"DATE": "2026-11-20"}},
+        {"partition": {"ad_account_id": "549755885176", "parent_slice": {}}, "cursor": {"DATE": "2026-08-02"}},
+    ]
+
+
+def test_one_long_dead_ad_does_not_drag_its_account_back_by_years() -> None:
+    state_2x = {
+        "states": [
+            _entity("ad-live", ACCOUNT, "2026-11-29"),
+            _entity("ad-dead", ACCOUNT, "2024-03-01"),  # stopped delivering long ago
+            _entity("ad-other", "549755885176", "2026-11-10"),
+        ]
+    }
+    states = _migrate(state_2x, lookback=30)["states"]
+    assert states == [
+        {"partition": {"ad_account_id": ACCOUNT}, "cursor": {"DATE": "2026-10-30"}},  # newest - 30 days
+        {"partition": {"ad_account_id": "549755885176"}, "cursor": {"DATE": "2026-11-10"}},
+    ]
+
+
+def test_entities_within_the_lookback_resume_from_the_earliest_of_them() -> None:
+    state_2x = {"states": [_entity("c1", ACCOUNT, "2026-11-29"), _entity("c2", ACCOUNT, "2026-11-12")]}
+    assert _migrate(state_2x)["states"][0]["cursor"] == {"DATE": "2026-11-12"}
+
+
+def test_our_own_state_is_not_migrated() -> None:
+    ours = {"states": [{"partition": {"ad_account_id": ACCOUNT}, "cursor": {"DATE": "2026-11-20"}}]}
+    assert not ForeignAnalyticsState(parameters={}).should_migrate(ours)
+
+
+def test_a_report_stream_resumes_a_2x_state(requests_mock) -> None:
+    reports = f"{API}ad_accounts/{ACCOUNT}/reports"
+    requests_mock.get(API + "ad_accounts", json=page([{"id": ACCOUNT}]))
+    requests_mock.post(reports, json={"token": "t1", "report_status": "IN_PROGRESS"})
+    requests_mock.get(reports, json={"report_status": "FINISHED", "url": "https://files.example/r.json", "size": 2})
+    requests_mock.get("https://files.example/r.json", text="{}")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    synced = today - dt.timedelta(days=5)
+    state_2x = {"states": [{"partition": {"id": ACCOUNT, "parent_slice": {}}, "cursor": {"DATE": synced.isoformat()}}]}
+    state = StateBuilder().with_stream_state("advertiser_report", state_2x).build()
+
+    output = read_streams(oauth_config(lookback_window_days=3, start_date="2026-01-01"), ["advertiser_report"], state)
+
+    assert not output.errors
+    (create,) = [r.json() for r in requests_mock.request_history if r.method == "POST"]
+    assert create["start_date"] == (synced - dt.timedelta(days=3)).isoformat()
