@@ -33,6 +33,18 @@ REPORT_STREAMS = {
 }
 
 
+ALL_RUN_STATUSES = [
+    "RUNNING",
+    "PAUSED",
+    "NOT_STARTED",
+    "COMPLETED",
+    "ADVERTISER_DISABLED",
+    "ARCHIVED",
+    "DRAFT",
+    "DELETED_DRAFT",
+]
+
+
 def _contiguous(windows: list[tuple[dt.date, dt.date]]) -> bool:
     return all(b[0] == a[1] + dt.timedelta(days=1) for a, b in zip(windows, windows[1:], strict=False))
 
@@ -102,6 +114,12 @@ def test_a_2x_custom_report_is_accepted_as_is() -> None:
         ({"name": "x", "click_window_days": 3}, "custom_reports[0] ('x').click_window_days", "[0, 1, 7, 14, 30, 60]"),
         ({"name": "x", "campaign_statuses": ["LIVE"]}, "custom_reports[0] ('x').campaign_statuses", "RUNNING"),
         ({"name": "x", "targeting_types": ["GENDER"]}, "custom_reports[0] ('x').targeting_types", "_TARGETING"),
+        (
+            {"name": "x", "campaign_statuses": ALL_RUN_STATUSES},
+            "custom_reports[0] ('x').campaign_statuses",
+            "at most 6",
+        ),
+        ({"name": "x", "ad_group_statuses": ALL_RUN_STATUSES[:7]}, "custom_reports[0] ('x').ad_group_statuses", "6"),
         ({"name": "x", "start_date": "2026-13-01"}, "custom_reports[0] ('x').start_date", "YYYY-MM-DD"),
         ({"level": "CAMPAIGN"}, "custom_reports[0].name", "custom_<name>"),
     ],
@@ -111,6 +129,33 @@ def test_a_bad_custom_report_names_the_report_the_field_and_valid_values(report:
         _validated(custom_reports=[report])
     assert raised.value.failure_type == FailureType.config_error
     assert f"Config field '{field}'" in raised.value.message and hint in raised.value.message
+
+
+def test_check_refuses_more_status_filters_than_pinterest_accepts() -> None:
+    config = token_config(
+        custom_reports=[
+            {
+                "name": "x",
+                "ad_statuses": [
+                    "APPROVED",
+                    "PAUSED",
+                    "PENDING",
+                    "REJECTED",
+                    "ADVERTISER_DISABLED",
+                    "ARCHIVED",
+                    "DRAFT",
+                ],
+            }
+        ]
+    )
+    status = SourcePinterest(config=config).check(None, config)
+    assert status.status.name == "FAILED" and "'custom_reports[0] ('x').ad_statuses'" in status.message
+    six = token_config(
+        custom_reports=[
+            {"name": "x", "ad_statuses": ["APPROVED", "PAUSED", "PENDING", "REJECTED", "ARCHIVED", "DRAFT"]}
+        ]
+    )
+    _validated(**{k: v for k, v in six.items() if k != "credentials"})  # six pass
 
 
 def test_duplicate_custom_report_names_and_bad_numbers_are_config_errors() -> None:
