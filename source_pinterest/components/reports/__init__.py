@@ -29,8 +29,8 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
   **options) -> dict`: the POST body; columns default to the catalogue's metrics, attribution to 30/30/1 and
   TIME_OF_AD_ACTION, targeting types to the level's; `options` are filters like `campaign_statuses`.
 - `report_windows(start, end, level="ADVERTISER", granularity="DAY", today=None) -> list[(date, date)]`:
-  inclusive windows of at most 186 days (31 for PRODUCT_ITEM, 3 for HOUR), the start moved up to 914 days back
-  (92, 8) and the end down to today (UTC).
+  inclusive windows of at most 186 days (31 for PRODUCT_ITEM, 3 for HOUR), the start moved up to 913 days back
+  (91, 7: the day after the API's edge) and the end down to today (UTC).
 - `catalogue`: `id_column(level)`, `primary_key(level)`, `default_columns()`, `json_schema(level, columns)`.
 
 Streams: `streams.ReportRetriever` (a CustomRetriever) and `streams.ReportSchemaLoader`; custom reports from the
