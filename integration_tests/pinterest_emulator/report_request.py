@@ -116,7 +116,7 @@ def parse_report_request(raw: bytes, today: date) -> ReportSpec:
     columns = _list(body, "columns", _ASYNC, 1000)
     if not columns:
         raise bad_request("Invalid request: 'columns' must be a non-empty array")
-    targeting = _list(body, "targeting_types", ASYNC_TARGETING_TYPES, len(ASYNC_TARGETING_TYPES))
+    targeting = _list(body, "targeting_types", ASYNC_TARGETING_TYPES, 5)  # TargetingTypeFilter maxItems
     if targeting and not level.endswith("_TARGETING"):
         raise bad_request("Invalid request: targeting_types requires a level ending in _TARGETING")
     if level.endswith("_TARGETING") and not targeting:

@@ -15,7 +15,8 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
   the three requesters are declarative `HttpRequester`s (the manifest's `#/definitions/report_creation_requester`,
   `report_polling_requester`, `report_download_requester`: auth, OAuth refresh, rate limits and retries apply).
   Creation/polling URLs read `stream_slice['ad_account_id']`, the download URL `stream_slice['download_url']`.
-  - `rows(ad_account_id: str, body: Mapping) -> Iterator[dict]`: one job: create, poll (1 s doubling to 30 s),
+  - `rows(ad_account_id: str, body: Mapping) -> Iterator[dict]`: one job (one per 5 targeting types, the API's
+    limit): create, poll (1 s doubling to 30 s),
     download to a temporary file before the 5-minute link expires (a dead link is replaced by re-polling),
     parse JSON (BY_ID or BY_DATE, streamed) or CSV (zero-filled, numbers converted). A FAILED, EXPIRED or
     CANCELLED job is re-created up to `max_attempts` times, then `ReportJobError` (an AirbyteTracedException)

@@ -10,6 +10,7 @@ from source_pinterest.components.reports import catalogue
 from source_pinterest.components.windows import Reach, request_windows
 
 ATTRIBUTION_DEFAULTS = {"click_window_days": 30, "engagement_window_days": 30, "view_window_days": 1}
+MAX_TARGETING_TYPES = 5  # the report body's `targeting_types` maxItems (a level offers up to 14)
 # Body keys a caller may pass through as they are (filters and options of AdsAnalyticsCreateAsyncRequest).
 PASS_THROUGH = (
     "attribution_types",
@@ -106,6 +107,20 @@ def build_report_body(
         body["targeting_types"] = list(targeting_types or catalogue.default_targeting_types(level))
     body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in options.items() if v not in (None, [])})
     return body
+
+
+def split_targeting_types(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`body` as the jobs Pinterest accepts: one per group of at most 5 targeting types, in the body's order.
+
+    Each type's rows come from exactly one job, so the parts together hold the rows one job would have.
+    """
+    types = list(body.get("targeting_types") or ())
+    if len(types) <= MAX_TARGETING_TYPES:
+        return [dict(body)]
+    return [
+        {**body, "targeting_types": types[i : i + MAX_TARGETING_TYPES]}
+        for i in range(0, len(types), MAX_TARGETING_TYPES)
+    ]
 
 
 def body_window(body: Mapping[str, Any]) -> str:
