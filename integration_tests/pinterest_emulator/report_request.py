@@ -1,7 +1,8 @@
 """Validation of POST /ad_accounts/{id}/reports bodies (AdsAnalyticsCreateAsyncRequest).
 
 JSON body only (query parameters are not read). Limits from the spec: 914 days back and a 186-day range; HOUR 8
-days back and 3 days; level PRODUCT_ITEM 92 days back and 31 days, without ad_ids or ad_statuses.
+days back and 3 days; level PRODUCT_ITEM 92 days back and 31 days, without ad_ids or ad_statuses; the arrays'
+`maxItems` (5 targeting types, 6 of each status filter, 500 ids), each refused with a 400 like Pinterest's.
 """
 
 from __future__ import annotations
