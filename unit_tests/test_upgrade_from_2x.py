@@ -104,6 +104,8 @@ ORGANIC_STREAMS = [
     "catalogs",
     "catalogs_feeds",
     "catalogs_product_groups",
+    "user_account_analytics",
+    "pin_analytics",
 ]
 
 
@@ -114,6 +116,9 @@ def _serve_organic(requests_mock) -> None:
     board = {"id": "b1", "board_pins_modified_at": "2026-11-01T10:00:00.000000+00:00"}
     requests_mock.get(API + "boards", json=page([board]))
     requests_mock.get(API + "boards/b1/sections", json=page([{"id": "s1"}]))
+    requests_mock.get(API + "pins", json=page([{"id": "p1", "created_at": "2026-11-01T00:00:00"}]))
+    requests_mock.get(API + "pins/analytics", json={})
+    requests_mock.get(API + "user_account/analytics", json={"all": {"daily_metrics": []}})
 
 
 def _organic_requests(requests_mock) -> dict[str, list[list[str] | None]]:
@@ -140,6 +145,8 @@ def test_a_legacy_account_id_still_reaches_boards_pins_and_catalogs(requests_moc
         "catalogs",
         "catalogs/feeds",
         "catalogs/product_groups",
+        "user_account/analytics",
+        "pins/analytics",
     } <= set(organic)
     assert all(ids == [[ACCOUNT]] * len(ids) for ids in organic.values()), organic
     assert all(ids == [None] * len(ids) for path, ids in seen.items() if path.startswith("ad_accounts"))
