@@ -15,4 +15,4 @@ USER airbyte
 ENV AIRBYTE_ENTRYPOINT="source-pinterest"
 ENTRYPOINT ["source-pinterest"]
 LABEL io.airbyte.name=airbyte/source-pinterest
-LABEL io.airbyte.version=0.1.0
+LABEL io.airbyte.version=3.0.0

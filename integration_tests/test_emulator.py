@@ -765,9 +765,17 @@ def test_report_request_validation(small: Emulator) -> None:
         {"level": "CAMPAIGN_TARGETING"},
         {"targeting_types": ["GENDER"]},
         {"campaign_ids": [str(i) for i in range(501)]},
+        # the spec's maxItems: 5 targeting types, 6 statuses
+        {
+            "level": "CAMPAIGN_TARGETING",
+            "targeting_types": ["GENDER", "APPTYPE", "LOCATION", "COUNTRY", "REGION", "GEO"],
+        },
+        {"campaign_statuses": ["RUNNING", "PAUSED", "NOT_STARTED", "COMPLETED", "ARCHIVED", "DRAFT", "DELETED_DRAFT"]},
     ):
         response = client.post(f"ad_accounts/{account}/reports", {**base, **change})
         assert response.status_code == 400 and response.json()["code"] == 1, change
+    five = {"level": "CAMPAIGN_TARGETING", "targeting_types": ["GENDER", "APPTYPE", "LOCATION", "COUNTRY", "REGION"]}
+    assert client.post(f"ad_accounts/{account}/reports", {**base, **five}).status_code == 200
     missing = {k: v for k, v in base.items() if k != "level"}
     assert client.post(f"ad_accounts/{account}/reports", missing).status_code == 400
     as_query = client.session.post(small.base_url + f"ad_accounts/{account}/reports", params=base, timeout=10)

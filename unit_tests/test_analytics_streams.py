@@ -105,25 +105,29 @@ def test_state_is_one_small_entry_per_account_and_the_lookback_is_re_read(reques
 
 
 @pytest.mark.parametrize(
-    "foreign",
+    ("foreign", "resumes_at"),
     [
-        # per entity, under its ad account (source-pinterest 2.x substreams)
-        {
-            "states": [
-                {
-                    "partition": {"id": "c1", "parent_slice": {"id": ACCOUNT, "parent_slice": {}}},
-                    "cursor": {"DATE": "{late}"},
-                },
-                {
-                    "partition": {"id": "c2", "parent_slice": {"id": ACCOUNT, "parent_slice": {}}},
-                    "cursor": {"DATE": "{early}"},
-                },
-            ]
-        },
-        {"DATE": "{early}"},  # one flat cursor
+        # per entity, under its ad account (source-pinterest 2.x substreams): the earliest, but never more than the
+        # lookback before the newest (state.resume_day)
+        (
+            {
+                "states": [
+                    {
+                        "partition": {"id": "c1", "parent_slice": {"id": ACCOUNT, "parent_slice": {}}},
+                        "cursor": {"DATE": "{late}"},
+                    },
+                    {
+                        "partition": {"id": "c2", "parent_slice": {"id": ACCOUNT, "parent_slice": {}}},
+                        "cursor": {"DATE": "{early}"},
+                    },
+                ]
+            },
+            "{late-2}",
+        ),
+        ({"DATE": "{early}"}, "{early}"),  # one flat cursor
     ],
 )
-def test_a_state_from_older_connectors_is_continued_from_its_earliest_date(requests_mock, foreign: dict) -> None:
+def test_a_state_from_older_connectors_is_continued(requests_mock, foreign: dict, resumes_at: str) -> None:
     old = _ts(TODAY - dt.timedelta(days=400))
     _campaigns(requests_mock, [{"id": "c1", "status": "ACTIVE", "created_time": old, "updated_time": old}])
     requests_mock.get(API + f"ad_accounts/{ACCOUNT}/campaigns/analytics", json=[])
@@ -135,7 +139,8 @@ def test_a_state_from_older_connectors_is_continued_from_its_earliest_date(reque
 
     assert not output.errors
     (call,) = _analytics_calls(requests_mock)
-    assert call["start_date"] == [(early - dt.timedelta(days=2)).isoformat()]
+    resume = early if resumes_at == "{early}" else late - dt.timedelta(days=2)
+    assert call["start_date"] == [(resume - dt.timedelta(days=2)).isoformat()]
 
 
 def test_a_start_date_beyond_the_api_reach_is_clamped_with_a_warning(requests_mock) -> None:

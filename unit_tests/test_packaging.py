@@ -27,3 +27,18 @@ def test_dockerfile_uses_the_metadata_base_image_and_runs_the_console_script() -
     assert f"io.airbyte.version={metadata['dockerImageTag']}" in dockerfile
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert re.search(r'^source-pinterest = "source_pinterest.run:run"$', pyproject, re.M)
+
+
+AIRBYTE_SOURCE_PINTEREST = "5cb7e5fe-38c2-11ec-8d3d-0242ac130003"  # Airbyte's registry id of source-pinterest
+
+
+def test_metadata_is_airbytes_source_pinterest_one_major_version_above_2x() -> None:
+    # The same connector (users of 2.x keep config, stream names and state), so a breaking change names the costs.
+    data = yaml.safe_load((ROOT / "metadata.yaml").read_text())["data"]
+    assert data["definitionId"] == AIRBYTE_SOURCE_PINTEREST and data["dockerRepository"] == "airbyte/source-pinterest"
+    major = int(data["dockerImageTag"].split(".")[0])
+    assert major >= 3
+    change = data["releases"]["breakingChanges"][f"{major}.0.0"]
+    assert all(word in change["message"] for word in ("TOTAL", "account_id", "num_threads", "state", "schema"))
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(rf'^version = "{re.escape(data["dockerImageTag"])}"$', pyproject, re.M)

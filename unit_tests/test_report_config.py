@@ -33,6 +33,18 @@ REPORT_STREAMS = {
 }
 
 
+ALL_RUN_STATUSES = [
+    "RUNNING",
+    "PAUSED",
+    "NOT_STARTED",
+    "COMPLETED",
+    "ADVERTISER_DISABLED",
+    "ARCHIVED",
+    "DRAFT",
+    "DELETED_DRAFT",
+]
+
+
 def _contiguous(windows: list[tuple[dt.date, dt.date]]) -> bool:
     return all(b[0] == a[1] + dt.timedelta(days=1) for a, b in zip(windows, windows[1:], strict=False))
 
@@ -44,15 +56,21 @@ def test_two_years_become_186_day_windows_without_gap_or_overlap() -> None:
     assert all((end - start).days + 1 <= 186 for start, end in windows)
 
 
-def test_windows_never_reach_further_back_than_the_api_allows() -> None:
+@pytest.mark.parametrize("today", [TODAY, dt.date(2028, 2, 29), dt.date(2027, 1, 1)])
+def test_windows_stop_a_day_short_of_the_api_edge(today: dt.date) -> None:
+    # The spec's edges are 914 days back (PRODUCT_ITEM 92, HOUR 8); the edge day itself is refused now and then,
+    # so reports ask from the day after it, as the sync endpoints do (89 of 90).
     old = dt.date(2020, 1, 1)
-    product = report_windows(old, TODAY, "PRODUCT_ITEM", today=TODAY)
-    assert product[0][0] == TODAY - dt.timedelta(days=92) and len(product) == 3  # 93 days in 31-day windows
+    product = report_windows(old, today, "PRODUCT_ITEM", today=today)
+    assert product[0][0] == today - dt.timedelta(days=91) and len(product) == 3  # 92 days in 31-day windows
     assert all((end - start).days + 1 <= 31 for start, end in product)
-    assert report_windows(old, TODAY, "ADVERTISER", today=TODAY)[0][0] == TODAY - dt.timedelta(days=914)
-    hourly = report_windows(old, TODAY, "ADVERTISER", "HOUR", today=TODAY)
-    assert hourly[0][0] == TODAY - dt.timedelta(days=8) and len(hourly) == 3 and _contiguous(hourly)
-    assert report_windows(TODAY, TODAY + dt.timedelta(days=5), today=TODAY) == [(TODAY, TODAY)]
+    assert report_windows(old, today, "ADVERTISER", today=today)[0][0] == today - dt.timedelta(days=913)
+    assert report_windows(old, today, "CAMPAIGN_TARGETING", today=today)[0][0] == today - dt.timedelta(days=913)
+    hourly = report_windows(old, today, "ADVERTISER", "HOUR", today=today)
+    assert hourly[0][0] == today - dt.timedelta(days=7) and len(hourly) == 3 and _contiguous(hourly)
+    weekly = report_windows(old, today, "ADVERTISER", "WEEK", today=today)
+    assert weekly[0][0] >= today - dt.timedelta(days=913) and weekly[0][0].weekday() == 0
+    assert report_windows(today, today + dt.timedelta(days=5), today=today) == [(today, today)]
 
 
 def test_a_body_has_defaults_for_everything_but_level_and_dates() -> None:
@@ -102,6 +120,12 @@ def test_a_2x_custom_report_is_accepted_as_is() -> None:
         ({"name": "x", "click_window_days": 3}, "custom_reports[0] ('x').click_window_days", "[0, 1, 7, 14, 30, 60]"),
         ({"name": "x", "campaign_statuses": ["LIVE"]}, "custom_reports[0] ('x').campaign_statuses", "RUNNING"),
         ({"name": "x", "targeting_types": ["GENDER"]}, "custom_reports[0] ('x').targeting_types", "_TARGETING"),
+        (
+            {"name": "x", "campaign_statuses": ALL_RUN_STATUSES},
+            "custom_reports[0] ('x').campaign_statuses",
+            "at most 6",
+        ),
+        ({"name": "x", "ad_group_statuses": ALL_RUN_STATUSES[:7]}, "custom_reports[0] ('x').ad_group_statuses", "6"),
         ({"name": "x", "start_date": "2026-13-01"}, "custom_reports[0] ('x').start_date", "YYYY-MM-DD"),
         ({"level": "CAMPAIGN"}, "custom_reports[0].name", "custom_<name>"),
     ],
@@ -111,6 +135,33 @@ def test_a_bad_custom_report_names_the_report_the_field_and_valid_values(report:
         _validated(custom_reports=[report])
     assert raised.value.failure_type == FailureType.config_error
     assert f"Config field '{field}'" in raised.value.message and hint in raised.value.message
+
+
+def test_check_refuses_more_status_filters_than_pinterest_accepts() -> None:
+    config = token_config(
+        custom_reports=[
+            {
+                "name": "x",
+                "ad_statuses": [
+                    "APPROVED",
+                    "PAUSED",
+                    "PENDING",
+                    "REJECTED",
+                    "ADVERTISER_DISABLED",
+                    "ARCHIVED",
+                    "DRAFT",
+                ],
+            }
+        ]
+    )
+    status = SourcePinterest(config=config).check(None, config)
+    assert status.status.name == "FAILED" and "'custom_reports[0] ('x').ad_statuses'" in status.message
+    six = token_config(
+        custom_reports=[
+            {"name": "x", "ad_statuses": ["APPROVED", "PAUSED", "PENDING", "REJECTED", "ARCHIVED", "DRAFT"]}
+        ]
+    )
+    _validated(**{k: v for k, v in six.items() if k != "credentials"})  # six pass
 
 
 def test_duplicate_custom_report_names_and_bad_numbers_are_config_errors() -> None:

@@ -12,7 +12,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.config import apply_defaults
-from source_pinterest.components.reports import ReportJobError, build_report_body
+from source_pinterest.components.reports import ReportJobError, build_report_body, catalogue
 from source_pinterest.components.reports.factory import runner_from_config
 from unit_tests.conftest import ACCESS_TOKEN, API, token_config
 
@@ -191,3 +191,33 @@ def test_at_most_max_concurrent_reports_jobs_run_at_once(requests_mock) -> None:
     for thread in threads:
         thread.join()
     assert len(posts(requests_mock)) == 6 and peak == 2
+
+
+def test_a_body_with_more_than_5_targeting_types_runs_as_jobs_of_at_most_5(requests_mock) -> None:
+    types = catalogue.default_targeting_types("AD_GROUP_TARGETING")
+    assert len(types) > 10
+    body = build_report_body("AD_GROUP_TARGETING", "2026-01-01", "2026-01-31", columns=["SPEND_IN_DOLLAR"])
+    rows = {t: [{"AD_GROUP_ID": "7", "DATE": "2026-01-01", "TARGETING_TYPE": t, "TARGETING_VALUE": "x"}] for t in types}
+
+    def create(request: Any, context: Any) -> dict[str, Any]:
+        return {"token": ",".join(request.json()["targeting_types"]), "report_status": "IN_PROGRESS"}
+
+    def poll(request: Any, context: Any) -> dict[str, Any]:
+        return {"report_status": "FINISHED", "url": f"{FILE}&types={request.qs['token'][0].upper()}"}
+
+    def file(request: Any, context: Any) -> str:
+        wanted = request.url.split("types=")[1].split(",")
+        return json.dumps({"7": [row for t in wanted for row in rows[t]]})
+
+    requests_mock.post(REPORTS, json=create)
+    requests_mock.get(REPORTS, json=poll)
+    requests_mock.get(FILE.split("?")[0], text=file)
+
+    got = list(runner().rows(ACCOUNT, body))
+
+    asked = [r.json()["targeting_types"] for r in posts(requests_mock)]
+    assert all(1 <= len(a) <= 5 for a in asked) and len(asked) == -(-len(types) // 5)
+    assert [t for a in asked for t in a] == types  # each type in exactly one job
+    assert sorted(r["TARGETING_TYPE"] for r in got) == sorted(types)
+    with pytest.raises(ValueError, match="at most 5"):
+        runner().download(ACCOUNT, body)

@@ -1,7 +1,8 @@
 """Validation of POST /ad_accounts/{id}/reports bodies (AdsAnalyticsCreateAsyncRequest).
 
 JSON body only (query parameters are not read). Limits from the spec: 914 days back and a 186-day range; HOUR 8
-days back and 3 days; level PRODUCT_ITEM 92 days back and 31 days, without ad_ids or ad_statuses.
+days back and 3 days; level PRODUCT_ITEM 92 days back and 31 days, without ad_ids or ad_statuses; the arrays'
+`maxItems` (5 targeting types, 6 of each status filter, 500 ids), each refused with a 400 like Pinterest's.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def parse_report_request(raw: bytes, today: date) -> ReportSpec:
     columns = _list(body, "columns", _ASYNC, 1000)
     if not columns:
         raise bad_request("Invalid request: 'columns' must be a non-empty array")
-    targeting = _list(body, "targeting_types", ASYNC_TARGETING_TYPES, len(ASYNC_TARGETING_TYPES))
+    targeting = _list(body, "targeting_types", ASYNC_TARGETING_TYPES, 5)  # TargetingTypeFilter maxItems
     if targeting and not level.endswith("_TARGETING"):
         raise bad_request("Invalid request: targeting_types requires a level ending in _TARGETING")
     if level.endswith("_TARGETING") and not targeting:

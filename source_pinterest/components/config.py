@@ -25,6 +25,8 @@ from airbyte_cdk.sources.declarative.transformations.config_transformations.conf
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+logger = logging.getLogger("airbyte")
+
 ENTITY_STATUSES = ["ACTIVE", "PAUSED", "ARCHIVED", "DRAFT", "DELETED_DRAFT"]
 PRODUCTION_URL = "https://api.pinterest.com/v5/"
 _ALLOWED_BASE_URL = re.compile(
@@ -81,6 +83,7 @@ DEFAULT_ANALYTICS_COLUMNS = [
 ]
 GRANULARITIES = ["DAY", "HOUR", "WEEK", "MONTH", "TOTAL"]
 ATTRIBUTION_DAYS = [0, 1, 7, 14, 30, 60]
+ATTRIBUTION_WINDOW_KEYS = ("click_window_days", "engagement_window_days", "view_window_days")
 CONVERSION_REPORT_TIMES = ["TIME_OF_AD_ACTION", "TIME_OF_CONVERSION"]
 MAX_LOOKBACK_DAYS = 89  # the sync endpoints reach 90 days back
 # Organic pin metrics every pin type reports (video-only metrics would fail for image pins).
@@ -185,16 +188,56 @@ def config_error(field: str, problem: str, fix: str) -> AirbyteTracedException:
 
 
 def migrate_legacy(config: MutableMapping[str, Any]) -> None:
-    """Map source-pinterest 2.x keys onto ours; newer keys win when both are present."""
+    """Map source-pinterest 2.x keys and values onto ours; newer keys win when both are present.
+
+    Every value 2.x accepted keeps working: `status`, `account_id` and `num_threads` move to their new names,
+    a single `account_id` also keeps reaching boards, pins and catalogs (`organic_ad_account_id`),
+    `num_threads` above our limit is clamped, and custom reports get their 2.x values translated
+    (`migrate_legacy_report`).
+    """
     status = config.pop("status", None)
     if status and "entity_statuses" not in config:
         config["entity_statuses"] = list(status)
     account_id = config.pop("account_id", None)
     if account_id and not config.get("account_ids"):
         config["account_ids"] = [str(account_id)]
+    if account_id and not config.get("organic_ad_account_id"):
+        config["organic_ad_account_id"] = str(account_id)
     threads = config.pop("num_threads", None)
     if threads and "num_workers" not in config:
         config["num_workers"] = threads
+    workers = config.get("num_workers")
+    if _is_int(workers) and workers > MAX_WORKERS:  # 2.x allowed 40 threads
+        logger.warning(
+            f"num_workers {workers} is more than the {MAX_WORKERS} this connector runs; using {MAX_WORKERS}."
+        )
+        config["num_workers"] = MAX_WORKERS
+    reports = config.get("custom_reports")
+    if isinstance(reports, list):
+        config["custom_reports"] = [migrate_legacy_report(r) if isinstance(r, Mapping) else r for r in reports]
+
+
+def migrate_legacy_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A 2.x custom report in our terms: `[30]`-style windows become 30, and TOTAL (2.x's default) becomes DAY.
+
+    TOTAL rows have no date, so they can neither be synced incrementally nor told apart from one sync to the
+    next; daily rows hold the same metrics, and any range's total is the sum of its days.
+    """
+    migrated = dict(report)
+    for key in ATTRIBUTION_WINDOW_KEYS:
+        value = migrated.get(key)
+        if isinstance(value, list):  # 2.x's UI default was the list [30]
+            if value:
+                migrated[key] = value[0]
+            else:
+                migrated.pop(key)
+    if migrated.get("granularity") == "TOTAL":  # 2.x's default (2.x required the key, so it is always written)
+        logger.warning(
+            f"Custom report '{migrated.get('name')}': granularity TOTAL (source-pinterest 2.x's default) is read as "
+            "DAY, one row per day; sum the days for a total over any range."
+        )
+        migrated["granularity"] = "DAY"
+    return migrated
 
 
 def apply_defaults(config: MutableMapping[str, Any]) -> None:
@@ -235,6 +278,14 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
             raise config_error(
                 "account_ids", f"'{account_id}' is not an ad account id.", "use the numeric ids shown in Ads Manager."
             )
+
+    organic = config.get("organic_ad_account_id")
+    if organic is not None and not str(organic).isdigit():
+        raise config_error(
+            "organic_ad_account_id",
+            f"'{organic}' is not an ad account id.",
+            "use the numeric id shown in Ads Manager, or leave it empty to read as the token's user.",
+        )
 
     unknown = sorted(set(config["entity_statuses"]) - set(ENTITY_STATUSES))
     if unknown:
@@ -299,7 +350,7 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
         raise config_error(
             "granularity", f"'{config['granularity']}' is not supported.", f"choose one of {GRANULARITIES}."
         )
-    for key in ("click_window_days", "engagement_window_days", "view_window_days"):
+    for key in ATTRIBUTION_WINDOW_KEYS:
         if config[key] not in ATTRIBUTION_DAYS:
             raise config_error(
                 key, f"{config[key]!r} is not an attribution window.", f"choose one of {ATTRIBUTION_DAYS}."

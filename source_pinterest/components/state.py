@@ -8,16 +8,23 @@
   range on every sync. Only closed windows count, so a failed window keeps the state before it.
 - `ForeignAnalyticsState`: state of Airbyte's source-pinterest 1.x/2.x, folded into ours instead of failing.
 
-Ads analytics keep one state entry per ad account: `{"states": [{"partition": {"ad_account_id": ...},
-"cursor": {"DATE": ...}}]}`. Older connectors keyed their entries by entity (`{"id": <campaign>, "parent_slice":
-{"id": <ad account>, ...}}`) or kept one flat `{"DATE": ...}`. Either is folded into ours, each account resuming
-from the *earliest* date any of its entries reached, so a migration can re-read a few days but never skips one.
+Ads analytics and report streams keep one state entry per ad account: `{"states": [{"partition":
+{"ad_account_id": ...}, "cursor": {"DATE": ...}}]}`. 2.x keyed report and account-level entries by the account
+(`{"id": <ad account>, "parent_slice": {}}`), entity analytics by entity (`{"id": <campaign>, "parent_slice":
+{"id": <ad account>, ...}}`), and older versions kept one flat `{"DATE": ...}`. Each is folded into ours:
+
+- one entry per account resumes from its date;
+- several entries per account (one per entity) resume from the earliest of them, but never from before the
+  newest minus `lookback_window_days`. An entity's 2.x cursor is the last day it had rows, so an ad that stopped
+  delivering years ago would otherwise drag its whole account back to that day; entities within the lookback of
+  the newest are all re-read from their own cursor, as the minimum would.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, MutableMapping
-from dataclasses import InitVar, dataclass
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
@@ -26,8 +33,10 @@ from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     CustomFormatConcurrentStreamStateConverter,
 )
+from airbyte_cdk.sources.types import Config
 
 CURSOR = "DATE"
+DEFAULT_LOOKBACK_DAYS = 30
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 
 
@@ -92,9 +101,19 @@ def _day(cursor: Any) -> str | None:
     return str(value)[:10] if value else None  # dates, or date-times from HOUR syncs
 
 
+def resume_day(days: list[str], lookback_days: int) -> str:
+    """Where an account resumes from its entities' cursors (see the module docstring)."""
+    newest = dt.date.fromisoformat(max(days))
+    return max(min(days), (newest - dt.timedelta(days=lookback_days)).isoformat())
+
+
 @dataclass
 class ForeignAnalyticsState(StateMigration):
     parameters: InitVar[Mapping[str, Any]]
+    config: Config = field(default_factory=dict)
+    # Streams partitioned by a SubstreamPartitionRouter (the report streams) key their partitions with an empty
+    # `parent_slice` as well; the migrated entries must match the stream's own partitions exactly.
+    substream_partitions: bool = False
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         pass
@@ -106,8 +125,12 @@ class ForeignAnalyticsState(StateMigration):
             return any("ad_account_id" not in (entry.get("partition") or {}) for entry in stream_state["states"])
         return _day(stream_state) is not None  # one flat cursor
 
+    def _partition(self, account: str) -> dict[str, Any]:
+        return {"ad_account_id": account, **({"parent_slice": {}} if self.substream_partitions else {})}
+
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
-        earliest: dict[str, str] = {}
+        lookback = int(self.config.get("lookback_window_days", DEFAULT_LOOKBACK_DAYS))
+        per_account: dict[str, list[str]] = {}
         unplaced: list[str] = []
         for entry in stream_state.get("states", ()):
             day = _day(entry.get("cursor"))
@@ -116,12 +139,15 @@ class ForeignAnalyticsState(StateMigration):
                 continue
             if account is None:
                 unplaced.append(day)
-            elif account not in earliest or day < earliest[account]:
-                earliest[account] = day
+            else:
+                per_account.setdefault(account, []).append(day)
         flat = _day(stream_state.get("state")) or _day(stream_state)
         fallback = min([*unplaced, *([flat] if flat else [])], default=None)
         migrated: dict[str, Any] = {
-            "states": [{"partition": {"ad_account_id": a}, "cursor": {CURSOR: d}} for a, d in sorted(earliest.items())]
+            "states": [
+                {"partition": self._partition(account), "cursor": {CURSOR: resume_day(days, lookback)}}
+                for account, days in sorted(per_account.items())
+            ]
         }
         if fallback:  # accounts without an entry of their own start here
             migrated["state"] = {CURSOR: fallback}

@@ -15,7 +15,8 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
   the three requesters are declarative `HttpRequester`s (the manifest's `#/definitions/report_creation_requester`,
   `report_polling_requester`, `report_download_requester`: auth, OAuth refresh, rate limits and retries apply).
   Creation/polling URLs read `stream_slice['ad_account_id']`, the download URL `stream_slice['download_url']`.
-  - `rows(ad_account_id: str, body: Mapping) -> Iterator[dict]`: one job: create, poll (1 s doubling to 30 s),
+  - `rows(ad_account_id: str, body: Mapping) -> Iterator[dict]`: one job (one per 5 targeting types, the API's
+    limit): create, poll (1 s doubling to 30 s),
     download to a temporary file before the 5-minute link expires (a dead link is replaced by re-polling),
     parse JSON (BY_ID or BY_DATE, streamed) or CSV (zero-filled, numbers converted). A FAILED, EXPIRED or
     CANCELLED job is re-created up to `max_attempts` times, then `ReportJobError` (an AirbyteTracedException)
@@ -29,8 +30,8 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
   **options) -> dict`: the POST body; columns default to the catalogue's metrics, attribution to 30/30/1 and
   TIME_OF_AD_ACTION, targeting types to the level's; `options` are filters like `campaign_statuses`.
 - `report_windows(start, end, level="ADVERTISER", granularity="DAY", today=None) -> list[(date, date)]`:
-  inclusive windows of at most 186 days (31 for PRODUCT_ITEM, 3 for HOUR), the start moved up to 914 days back
-  (92, 8) and the end down to today (UTC).
+  inclusive windows of at most 186 days (31 for PRODUCT_ITEM, 3 for HOUR), the start moved up to 913 days back
+  (91, 7: the day after the API's edge) and the end down to today (UTC).
 - `catalogue`: `id_column(level)`, `primary_key(level)`, `default_columns()`, `json_schema(level, columns)`.
 
 Streams: `streams.ReportRetriever` (a CustomRetriever) and `streams.ReportSchemaLoader`; custom reports from the

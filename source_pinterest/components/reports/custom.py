@@ -31,6 +31,7 @@ RUN_STATUSES = [
 ]
 AD_STATUSES = ["APPROVED", "PAUSED", "PENDING", "REJECTED", "ADVERTISER_DISABLED", "ARCHIVED", "DRAFT", "DELETED_DRAFT"]
 STATUS_FILTERS = {"campaign_statuses": RUN_STATUSES, "ad_group_statuses": RUN_STATUSES, "ad_statuses": AD_STATUSES}
+MAX_STATUSES = 6  # the report body's `maxItems` for each status filter (8 values exist; Pinterest refuses 7 or 8)
 
 
 def _error(index: int, name: str, field: str, problem: str, fix: str) -> AirbyteTracedException:
@@ -132,6 +133,14 @@ def _validate_lists(index: int, name: str, report: Mapping[str, Any], level: str
         bad = [v for v in values if v not in allowed] if isinstance(values, list) else [values]
         if bad:
             raise _error(index, name, field, f"unknown value(s) {bad}.", f"choose from {allowed}.")
+        if field in STATUS_FILTERS and len(values) > MAX_STATUSES:
+            raise _error(
+                index,
+                name,
+                field,
+                f"has {len(values)} statuses; Pinterest accepts at most {MAX_STATUSES}.",
+                f"keep {MAX_STATUSES} or fewer, or leave it empty for every status.",
+            )
     if report.get("targeting_types") and not catalogue.is_targeting(level):
         raise _error(
             index,

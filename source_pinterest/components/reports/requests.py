@@ -10,6 +10,7 @@ from source_pinterest.components.reports import catalogue
 from source_pinterest.components.windows import Reach, request_windows
 
 ATTRIBUTION_DEFAULTS = {"click_window_days": 30, "engagement_window_days": 30, "view_window_days": 1}
+MAX_TARGETING_TYPES = 5  # the report body's `targeting_types` maxItems (a level offers up to 14)
 # Body keys a caller may pass through as they are (filters and options of AdsAnalyticsCreateAsyncRequest).
 PASS_THROUGH = (
     "attribution_types",
@@ -38,9 +39,14 @@ def _day(value: dt.date | str) -> dt.date:
 
 
 def report_reach(level: str, granularity: str = "DAY") -> Reach:
-    """How far back and how wide one report of `level` may reach (the catalogue's limits)."""
+    """How far back and how wide one report of `level` may reach (the catalogue's limits).
+
+    "Up to 914 days before the current date" is read as today-913, as the sync endpoints' 90 days are read as
+    today-89 (windows.SYNC): the edge day itself is refused intermittently, so reports ask from the day after it
+    (913, 91 for PRODUCT_ITEM, 7 for HOUR).
+    """
     days_back, max_range = catalogue.date_limits(level, granularity)
-    return Reach(days_back, max_range, weeks=max_range // 7, months=max_range // 31)
+    return Reach(days_back - 1, max_range, weeks=max_range // 7, months=max_range // 31)
 
 
 def report_windows(
@@ -52,9 +58,9 @@ def report_windows(
 ) -> list[tuple[dt.date, dt.date]]:
     """Consecutive inclusive (start, end) windows covering start..end that one report each may ask for.
 
-    A start older than the API allows (914 days; 92 for PRODUCT_ITEM; 8 for HOUR) is moved up to the oldest day
-    allowed, and an end after today down to today; each window spans at most the allowed range (186, 31, 3 days),
-    and WEEK / MONTH windows hold whole periods (see windows.request_windows).
+    A start older than the API safely allows (913 days; 91 for PRODUCT_ITEM; 7 for HOUR: see report_reach) is
+    moved up to that day, and an end after today down to today; each window spans at most the allowed range
+    (186, 31, 3 days), and WEEK / MONTH windows hold whole periods (see windows.request_windows).
     """
     return list(
         request_windows(_day(start), _day(end), granularity, today or utc_today(), report_reach(level, granularity))
@@ -101,6 +107,20 @@ def build_report_body(
         body["targeting_types"] = list(targeting_types or catalogue.default_targeting_types(level))
     body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in options.items() if v not in (None, [])})
     return body
+
+
+def split_targeting_types(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`body` as the jobs Pinterest accepts: one per group of at most 5 targeting types, in the body's order.
+
+    Each type's rows come from exactly one job, so the parts together hold the rows one job would have.
+    """
+    types = list(body.get("targeting_types") or ())
+    if len(types) <= MAX_TARGETING_TYPES:
+        return [dict(body)]
+    return [
+        {**body, "targeting_types": types[i : i + MAX_TARGETING_TYPES]}
+        for i in range(0, len(types), MAX_TARGETING_TYPES)
+    ]
 
 
 def body_window(body: Mapping[str, Any]) -> str:

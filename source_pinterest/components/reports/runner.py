@@ -23,7 +23,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
-from source_pinterest.components.reports.requests import body_window
+from source_pinterest.components.reports.requests import MAX_TARGETING_TYPES, body_window, split_targeting_types
 
 logger = logging.getLogger("airbyte")
 
@@ -95,7 +95,15 @@ class ReportRunner:
 
     # ------------------------------------------------------------------ public
     def rows(self, ad_account_id: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every row of one report (one window), as flat dicts; raises ReportJobError when it cannot be had."""
+        """Every row of one report (one window), as flat dicts; raises ReportJobError when it cannot be had.
+
+        A body naming more targeting types than one job may (5) runs as several jobs, one after the other, each
+        in its own job slot.
+        """
+        for part in split_targeting_types(body):
+            yield from self._rows(ad_account_id, part)
+
+    def _rows(self, ad_account_id: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         level = str(body["level"])
         file = self.download(ad_account_id, body)
         try:
@@ -119,7 +127,10 @@ class ReportRunner:
 
         A 403 (no access to the ad account's reports) fails in the error handler: a skipped window would be
         checkpointed as read.
+        The body must name at most 5 targeting types (`rows` splits larger ones).
         """
+        if len(body.get("targeting_types") or ()) > MAX_TARGETING_TYPES:
+            raise ValueError(f"a report job names at most {MAX_TARGETING_TYPES} targeting types; use rows()")
         attempts: list[_Attempt] = []
         with self._slots:  # a job holds its slot from creation until its file is on disk
             while len(attempts) < self.max_attempts:
