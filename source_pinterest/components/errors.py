@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.requesters.error_handlers.default_error_handler import DefaultErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.backoff_strategy import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+
+from source_pinterest.components import unreadable
 
 REAUTHENTICATE = (
     "Pinterest rejected the access token (401). Fix: generate a new access token, or switch the source to OAuth2.0 "
@@ -24,7 +27,7 @@ REAUTHENTICATE = (
 logger = logging.getLogger("airbyte")
 
 
-def _pinterest_message(response: requests.Response) -> str:
+def pinterest_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -54,9 +57,40 @@ def describe_request(response: requests.Response) -> str:
     return f"{method} {url.path}" + (f"?{urlencode(query)}" if query else "")
 
 
+_UNAVAILABLE = ("beta", "not available", "not yet available", "not enabled")
+
+
+def _says_unavailable(response: requests.Response) -> bool:
+    message = pinterest_message(response).lower()
+    return any(words in message for words in _UNAVAILABLE)
+
+
+def _query_values(response: requests.Response, name: str) -> list[str]:
+    url = response.request.url if response.request is not None else response.url
+    return [v for joined in parse_qs(urlsplit(str(url)).query).get(name, []) for v in joined.split(",") if v]
+
+
+def refused_targeting_types(response: requests.Response) -> list[str]:
+    """The requested targeting types a 400 on */targeting_analytics refuses as not available to this account (BETA):
+    those of the request that Pinterest's message names next to words like "beta" or "not available"."""
+    if response.status_code != 400 or not urlsplit(response.url).path.endswith("/targeting_analytics"):
+        return []
+    if not _says_unavailable(response):
+        return []
+    message = pinterest_message(response)
+    return [t for t in _query_values(response, "targeting_types") if re.search(rf"\b{re.escape(t)}\b", message)]
+
+
+def multi_pin_refused(response: requests.Response) -> bool:
+    """Pinterest keeps GET /pins/analytics (multi-pin, beta) to apps it enabled it for: 403, or 400/404 saying so."""
+    if not urlsplit(response.url).path.endswith("/pins/analytics") or "/ad_accounts/" in response.url:
+        return False
+    return response.status_code == 403 or (response.status_code in (400, 404) and _says_unavailable(response))
+
+
 def is_daily_cap(response: requests.Response) -> bool:
     """Pinterest answers both its per-minute limits and the daily cap with 429 code 8; only the text differs."""
-    return response.status_code == 429 and "daily" in _pinterest_message(response).lower()
+    return response.status_code == 429 and "daily" in pinterest_message(response).lower()
 
 
 def daily_cap_message(response: requests.Response, now: dt.datetime | None = None) -> str:
@@ -65,7 +99,7 @@ def daily_cap_message(response: requests.Response, now: dt.datetime | None = Non
     when = f"tomorrow, at the latest after {now + dt.timedelta(days=1):%Y-%m-%d %H:%M} UTC"
     return (
         f"Pinterest's daily request limit for this app was reached on {describe_request(response)} "
-        f"(429: {_pinterest_message(response)}). Waiting within this sync cannot help, so it stops here; the state "
+        f"(429: {pinterest_message(response)}). Waiting within this sync cannot help, so it stops here; the state "
         f"keeps everything read so far. Fix: run the sync again {when}, or ask Pinterest for a higher access tier."
     )
 
@@ -84,10 +118,16 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     - 401 with a static access token: nothing can refresh it, so fail at once as a config error.
     - 403 (missing scope, or no role on one ad account): skip that request's data with a warning; the sync goes on.
+    - A refused beta (the multi-pin endpoint, a BETA targeting type): handed to the AnalyticsRetriever, which
+      falls back or drops the type, and says so once.
     - 409 from /catalogs: the user has no catalog, which is not an error.
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - Any other failure that is Pinterest's answer (400, 404...): its message plus the request that caused it.
     """
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self.stream_name = str(parameters.get("name") or "")  # the stream's $parameters reach its error handler
 
     def interpret_response(self, response_or_exception: requests.Response | Exception | None) -> ErrorResolution:
         if isinstance(response_or_exception, requests.Response):
@@ -120,16 +160,18 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def _skip(self, response: requests.Response) -> ErrorResolution | None:
         path = urlsplit(response.url).path
+        if multi_pin_refused(response) or refused_targeting_types(response):
+            message = f"Pinterest refused a beta on {describe_request(response)}: {pinterest_message(response)}"
+            return ErrorResolution(ResponseAction.IGNORE, None, message)  # logged at info; the retriever warns
         if response.status_code == 403:
             message = (
-                f"Skipping {path}: Pinterest refused access (403: {_pinterest_message(response)}). "
+                f"Skipping {path}: Pinterest refused access (403: {pinterest_message(response)}). "
                 "The token lacks the scope for this data or the user has no role on this ad account; "
                 "re-authorise with the scopes listed in the README to include it."
             )
-            if path.endswith("/pins/analytics"):  # the multi-pin endpoint is a beta not every app may call
-                message += " Pinterest also keeps /pins/analytics (multi-pin, beta) to the apps it enabled it for."
+            unreadable.note(self.stream_name or path, message)
         elif response.status_code == 409 and "/catalogs" in path:
-            message = f"Skipping {path}: the user has no catalog ({_pinterest_message(response)})."
+            message = f"Skipping {path}: the user has no catalog ({pinterest_message(response)})."
         else:
             return None
         logger.warning(message)
