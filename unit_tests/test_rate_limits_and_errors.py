@@ -10,6 +10,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
 from source_pinterest import SourcePinterest
+from source_pinterest.components.analytics import ORG_ANALYTICS_PER_MINUTE
 from source_pinterest.components.errors import PinterestBackoff, PinterestErrorHandler
 from unit_tests.conftest import ACCESS_TOKEN, API, CLIENT_SECRET, REFRESH_TOKEN, oauth_config, page, read_streams
 
@@ -33,6 +34,7 @@ ENDPOINTS = {
         "ad_accounts/549/ads/analytics",
         "ad_accounts/549/targeting_analytics",
         "ad_accounts/549/campaigns/targeting_analytics",
+        "ad_accounts/549/ads/targeting_analytics",
         "ad_accounts/549/reports",
         "POST ad_accounts/549/reports",
     ],
@@ -81,6 +83,11 @@ def test_every_endpoint_is_paced_a_little_under_its_pinterest_category_limit(bud
             assert budget.get_matching_policy(request) is policies[index], f"{endpoint} is not paced as {category}"
     report_download = requests.Request("GET", "https://pinterest-reports.s3.amazonaws.com/x.json").prepare()
     assert budget.get_matching_policy(report_download) is None  # not an API call, no quota
+
+
+def test_the_pin_fallback_estimate_uses_the_budget_the_requests_are_paced_by(budget) -> None:
+    request = requests.Request("GET", API + "pins/123/analytics").prepare()
+    assert _limit(budget.get_matching_policy(request)) == ORG_ANALYTICS_PER_MINUTE
 
 
 def test_one_budget_per_process_however_often_streams_are_built() -> None:
