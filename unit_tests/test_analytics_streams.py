@@ -296,3 +296,25 @@ def test_a_stream_whose_every_targeting_type_is_refused_ends_incomplete_saying_w
     assert error.trace.error.failure_type.name == "config_error"
     assert "campaign_targeting_analytics" in error.trace.error.message
     assert "targeting_types.campaign" in error.trace.error.message
+
+
+def test_a_cut_pin_analytics_sync_continues_at_the_first_unfinished_batch(requests_mock) -> None:
+    pins = [{"id": str(1000 + i), "created_at": "2026-01-01T00:00:00"} for i in range(150)]  # two batches of 100
+    requests_mock.get(API + "pins", json=page(pins))
+    requests_mock.get(API + "pins/analytics", json={})
+    done = TODAY - dt.timedelta(days=1)
+    previous_sync = TODAY - dt.timedelta(days=20)
+    cut = {  # the first batch was read up to yesterday when the sync was killed; the last full sync ended earlier
+        "states": [{"partition": {"pins": "1000..1099"}, "cursor": {"DATE": done.isoformat()}}],
+        "state": {"DATE": previous_sync.isoformat()},
+        "use_global_cursor": False,
+    }
+    state = StateBuilder().with_stream_state("pin_analytics", cut).build()
+
+    output = read_streams(
+        oauth_config(lookback_window_days=0, start_date="2026-01-01", pin_app_types=["ALL"]), ["pin_analytics"], state
+    )
+
+    assert not output.errors
+    starts = {c["pin_ids"][0].split(",")[0]: c["start_date"][0] for c in _calls(requests_mock, "/pins/analytics")}
+    assert starts == {"1000": done.isoformat(), "1100": previous_sync.isoformat()}

@@ -310,12 +310,12 @@ class AnalyticsRetriever(SimpleRetriever):
 
         The first batch of the sync decides, while the others wait for its answer, so the decision and its log
         line happen once per sync."""
-        rows: list[Any] = []
+        decided: list[Any] | None = None  # the rows of the deciding batch, read while the others wait
         if self._multi_pin is None:
             with self._lock:
                 if self._multi_pin is None:
                     try:
-                        rows = [
+                        decided = [
                             r
                             for request in self._multi_pin_requests(extra)
                             for r in self._read_one(records_schema, stream_slice, request)
@@ -324,10 +324,9 @@ class AnalyticsRetriever(SimpleRetriever):
                     except BetaRefused as refusal:
                         self._multi_pin = False
                         self._announce_fallback(stream_slice, extra, refusal)
-                        rows = []
-                    else:
-                        yield from rows
-                        return
+        if decided is not None:
+            yield from decided
+            return
         if self._multi_pin:
             try:
                 for request in self._multi_pin_requests(extra):
