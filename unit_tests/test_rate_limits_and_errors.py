@@ -11,7 +11,12 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components.analytics import ORG_ANALYTICS_PER_MINUTE
-from source_pinterest.components.errors import PinterestBackoff, PinterestErrorHandler
+from source_pinterest.components.errors import (
+    PinterestBackoff,
+    PinterestErrorHandler,
+    multi_pin_refused,
+    refused_targeting_types,
+)
 from unit_tests.conftest import ACCESS_TOKEN, API, CLIENT_SECRET, REFRESH_TOKEN, oauth_config, page, read_streams
 
 # Standard-access quotas per minute (developers.pinterest.com/docs/reference/rate-limits), in manifest order.
@@ -173,3 +178,18 @@ def test_a_400_is_not_retried_and_names_pinterests_message_and_the_request(reque
     assert "entity_statuses=ACTIVE" in message and "order=ASCENDING" in message and "page_size=250" in message
     everything = "".join(str(m) for m in output._messages)
     assert not [s for s in (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET) if s in everything]
+
+
+def test_refused_betas_are_told_from_other_refusals() -> None:
+    multi_pin = API + "pins/analytics?pin_ids=1,2"
+    assert multi_pin_refused(_response(403, {"code": 29, "message": "Forbidden"}, url=multi_pin))
+    assert multi_pin_refused(_response(400, {"code": 1, "message": "This API is in beta."}, url=multi_pin))
+    assert multi_pin_refused(_response(404, {"code": 1, "message": "Not available to your app"}, url=multi_pin))
+    assert not multi_pin_refused(_response(404, {"code": 404, "message": "Pin not found."}, url=multi_pin))
+    assert not multi_pin_refused(_response(403, {"code": 3, "message": "Forbidden"}, url=API + "pins/1/analytics"))
+
+    targeting = API + "ad_accounts/1/ad_groups/targeting_analytics?targeting_types=AGE_BUCKET,AGE_BUCKET_AND_GENDER"
+    beta = {"code": 1, "message": "targeting_types AGE_BUCKET_AND_GENDER is in BETA and not available."}
+    assert refused_targeting_types(_response(400, beta, url=targeting)) == ["AGE_BUCKET_AND_GENDER"]  # not AGE_BUCKET
+    invalid = {"code": 1, "message": "Invalid targeting_types AGE_BUCKET_AND_GENDER"}
+    assert refused_targeting_types(_response(400, invalid, url=targeting)) == []  # a plain 400 still fails
