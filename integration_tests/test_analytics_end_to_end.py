@@ -213,7 +213,7 @@ def test_other_granularities_equal_truth(tmp_path: Path, granularity: str) -> No
 def test_history_beyond_90_days_comes_from_reports_without_gap_or_overlap(tmp_path: Path) -> None:
     days = 400  # the small scenario holds 200 days of history: older days are legitimately empty
     start = TODAY - dt.timedelta(days=days)
-    streams = ["ad_account_analytics", "campaign_analytics", "campaign_targeting_analytics"]
+    streams = ["ad_account_analytics", "campaign_analytics", "campaign_targeting_analytics", "ad_targeting_analytics"]
     with Emulator(scenario="small", today=TODAY) as emulator:
         config = emulator.connector_config(start_date=start.isoformat())
         discovered = run_cli(tmp_path, "discover", config)
@@ -223,12 +223,12 @@ def test_history_beyond_90_days_comes_from_reports_without_gap_or_overlap(tmp_pa
         run = run_cli(tmp_path, "read", config, catalog)
         assert run.returncode == 0 and not run.errors, run.errors
         seam = (TODAY - dt.timedelta(days=89)).isoformat()
-        reported_types = set(report_targeting_types("CAMPAIGN"))
         for stream in streams:  # one table: report rows before the seam, sync rows after it, equal to the truth
+            reported_types = set(report_targeting_types(TARGETING_STREAMS[stream])) if "targeting" in stream else set()
             expected = {
                 key: row
                 for key, row in truth_rows(emulator, stream, start, TODAY).items()
-                if row["DATE"] >= seam or row.get("TARGETING_TYPE", "LOCATION") in reported_types
+                if row["DATE"] >= seam or "TARGETING_TYPE" not in row or row["TARGETING_TYPE"] in reported_types
             }
             assert_rows_equal(stream, _by_key(run, stream), expected)
 

@@ -68,8 +68,8 @@ class SourcePinterest(YamlDeclarativeSource):
     ) -> Iterator[AirbyteMessage]:
         self._reject_unknown_streams(catalog)
         self._warn_about_clamped_start(logger, catalog)
+        unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
         self._warm_shared_parents(logger, catalog)
-        unreadable.reset()
         for message in super().read(logger, config, catalog, state):
             yield _incomplete_if_unreadable(message)
         missed = unreadable.reasons()
