@@ -15,9 +15,10 @@ import pytest
 from integration_tests.cli import catalog_for, run_cli
 from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import Emulator
+from integration_tests.pinterest_emulator.scenarios import SCENARIOS
 from integration_tests.resume import KillPoint, configured_catalog, read_with_kills
 from source_pinterest.components.analytics import APP_TYPES, LEVELS, catalogue, report_targeting_types
-from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES
+from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, targeting_types
 
 DAYS = 40
 ADS_STREAMS = {
@@ -30,6 +31,7 @@ TARGETING_STREAMS = {
     "ad_account_targeting_analytics": "AD_ACCOUNT",
     "campaign_targeting_analytics": "CAMPAIGN",
     "ad_group_targeting_analytics": "AD_GROUP",
+    "ad_targeting_analytics": "AD",
 }
 ORGANIC_STREAMS = ["user_account_analytics", "pin_analytics"]
 ALL_STREAMS = [*ADS_STREAMS, *TARGETING_STREAMS, *ORGANIC_STREAMS]
@@ -54,19 +56,23 @@ def _key(stream: str, row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _daily_rows(body: dict[str, Any], **extra: Any) -> Iterable[dict[str, Any]]:
+    """Rows of one `all` block: the totals of the app types the request asked for."""
     for day in body["all"]["daily_metrics"]:
         if day["metrics"]:
             yield {"DATE": day["date"], "DATA_STATUS": day["data_status"], **day["metrics"], **extra}
 
 
-def truth_rows(emulator: Emulator, stream: str, start: dt.date, end: dt.date) -> dict[tuple[Any, ...], dict]:
+def truth_rows(
+    emulator: Emulator, stream: str, start: dt.date, end: dt.date, types: list[str] | None = None
+) -> dict[tuple[Any, ...], dict]:
+    """What `stream` should hold; targeting streams over `types` (default: the level's non-BETA types)."""
     truth = emulator.truth
     rows: Iterable[dict[str, Any]]
     if stream in ADS_STREAMS:
         rows = truth.analytics(ADS_STREAMS[stream], start, end, DEFAULT_ANALYTICS_COLUMNS)
     elif stream in TARGETING_STREAMS:
         level = TARGETING_STREAMS[stream]
-        types = catalogue()["targeting_types"][LEVELS[level].targeting_key]
+        types = types or targeting_types({}, LEVELS[level].targeting_key)
         rows = [
             {
                 "TARGETING_TYPE": item["targeting_type"],
@@ -103,11 +109,11 @@ def assert_rows_equal(stream: str, got: dict[tuple[Any, ...], dict], expected: d
             )
 
 
-def _read(tmp: Path, emulator: Emulator, config: dict, state: list | None = None):
+def _read(tmp: Path, emulator: Emulator, config: dict, state: list | None = None, streams: list[str] = ALL_STREAMS):
     discovered = run_cli(tmp, "discover", config)
-    streams = next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG")
+    discovered_streams = next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG")
     emulator.reset_counts()
-    run = run_cli(tmp, "read", config, catalog_for(streams, ALL_STREAMS), state=state)
+    run = run_cli(tmp, "read", config, catalog_for(discovered_streams, streams), state=state)
     assert run.returncode == 0 and not run.errors, run.errors or run.stderr[-2000:]
     return run
 
@@ -143,6 +149,9 @@ def test_full_sync_equals_truth_at_the_fewest_requests(tmp_path: Path) -> None:
             fewest = sum(math.ceil(n / 250) for n in per_account.values()) * windows
             most = sum(math.ceil(n / 250) for n in listed.values()) * windows
             assert fewest <= counts[ENDPOINTS[level]] <= most, (level, counts[ENDPOINTS[level]], fewest, most)
+        # Targeting: all the default (non-BETA) types of a level fit one request, so as many as the plain level.
+        for level, endpoint in ENDPOINTS.items():
+            assert counts[endpoint.replace("/analytics", "/targeting_analytics")] == counts[endpoint], level
         # Organic analytics: 100 pins per multi-pin request, once per app type; the user account once per window.
         pins = len(emulator.truth.entities("pins"))
         assert counts["GET /pins/analytics"] == math.ceil(pins / 100) * len(APP_TYPES) * windows
@@ -207,7 +216,7 @@ def test_other_granularities_equal_truth(tmp_path: Path, clock: Any, granularity
 def test_history_beyond_90_days_comes_from_reports_without_gap_or_overlap(tmp_path: Path) -> None:
     days = 400  # the small scenario holds 200 days of history: older days are legitimately empty
     start = TODAY - dt.timedelta(days=days)
-    streams = ["ad_account_analytics", "campaign_analytics", "campaign_targeting_analytics"]
+    streams = ["ad_account_analytics", "campaign_analytics", "campaign_targeting_analytics", "ad_targeting_analytics"]
     with Emulator(scenario="small", today=TODAY) as emulator:
         config = emulator.connector_config(start_date=start.isoformat())
         discovered = run_cli(tmp_path, "discover", config)
@@ -217,12 +226,12 @@ def test_history_beyond_90_days_comes_from_reports_without_gap_or_overlap(tmp_pa
         run = run_cli(tmp_path, "read", config, catalog)
         assert run.returncode == 0 and not run.errors, run.errors
         seam = (TODAY - dt.timedelta(days=89)).isoformat()
-        reported_types = set(report_targeting_types("CAMPAIGN"))
         for stream in streams:  # one table: report rows before the seam, sync rows after it, equal to the truth
+            reported_types = set(report_targeting_types(TARGETING_STREAMS[stream])) if "targeting" in stream else set()
             expected = {
                 key: row
                 for key, row in truth_rows(emulator, stream, start, TODAY).items()
-                if row["DATE"] >= seam or row.get("TARGETING_TYPE", "LOCATION") in reported_types
+                if row["DATE"] >= seam or "TARGETING_TYPE" not in row or row["TARGETING_TYPE"] in reported_types
             }
             assert_rows_equal(stream, _by_key(run, stream), expected)
 
@@ -261,3 +270,49 @@ def test_an_analytics_sync_killed_and_resumed_equals_the_truth(tmp_path: Path) -
             for attempt in attempts:  # what an append-dedup destination ends with
                 table.update({_key(stream, r): r for r in attempt.records.get(stream, [])})
             assert_rows_equal(stream, table, truth_rows(emulator, stream, start, TODAY))
+
+
+def _warnings(run: Any) -> list[str]:
+    return [m["log"]["message"] for m in run.messages if m["type"] == "LOG" and m["log"]["level"] == "WARN"]
+
+
+def test_closed_betas_give_the_same_records_pin_by_pin_and_every_non_beta_type_exact(tmp_path: Path) -> None:
+    start = TODAY - dt.timedelta(days=DAYS)
+    closed = SCENARIOS["tiny"].with_options(multi_pin_beta=False, beta_targeting_types=False)
+    streams = ["pin_analytics", "ad_group_targeting_analytics", "ad_targeting_analytics"]
+    every_ad_group_type = list(catalogue()["targeting_types"]["ad_group"])  # BETA ones included, by choice
+    with Emulator(scenario=closed, today=TODAY) as emulator:
+        config = emulator.connector_config(
+            start_date=start.isoformat(), targeting_types={"ad_group": every_ad_group_type}
+        )
+        run = _read(tmp_path, emulator, config, streams=streams)
+        counts = emulator.request_counts()
+
+        # The same records as with the betas open: pins read one by one, the refused types left out, nothing else.
+        assert_rows_equal(
+            "pin_analytics", _by_key(run, "pin_analytics"), truth_rows(emulator, "pin_analytics", start, TODAY)
+        )
+        open_types = [t for t in every_ad_group_type if t not in ("AGE_BUCKET_AND_GENDER", "CREATIVE_ENHANCEMENTS")]
+        for stream, types in (("ad_group_targeting_analytics", open_types), ("ad_targeting_analytics", None)):
+            assert_rows_equal(stream, _by_key(run, stream), truth_rows(emulator, stream, start, TODAY, types))
+        assert {r["APP_TYPE"] for r in run.records["pin_analytics"]} == set(APP_TYPES)
+
+        # Decided once: one refused multi-pin request, then 2 per pin (ALL, and the split by app type), each pin
+        # counted once (no window is longer than 90 days); paced by the org_analytics budget (unit-tested).
+        pins = len(emulator.truth.entities("pins"))
+        assert counts["GET /pins/analytics"] == 1
+        assert counts["GET /pins/{pin_id}/analytics"] == 2 * pins
+        # A refused type costs one request and is never asked again: one grouped request per id batch, plus one
+        # retry per refusal (the API names the first refused type only).
+        targeting_calls = [
+            q["targeting_types"][0].split(",")
+            for _, path, q in emulator.requests_log
+            if path.endswith("/ad_groups/targeting_analytics")
+        ]
+        assert targeting_calls[-1] == open_types and len(targeting_calls) == 3, targeting_calls
+        warnings = _warnings(run)
+        fallback = [w for w in warnings if "/pins/{pin_id}/analytics instead" in w]
+        assert len(fallback) == 1 and f"{2 * pins} requests for {pins} pins" in fallback[0], fallback
+        for refused in ("AGE_BUCKET_AND_GENDER", "CREATIVE_ENHANCEMENTS"):
+            named = [w for w in warnings if f"targeting type {refused} " in w]
+            assert len(named) == 1 and "ad_group_targeting_analytics" in named[0], named

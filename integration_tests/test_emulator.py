@@ -336,6 +336,26 @@ def test_missing_scope_403_and_no_catalog_409() -> None:
         assert client.get("catalogs").json() == {"items": [], "bookmark": None}
 
 
+def test_closed_betas_refuse_the_multi_pin_endpoint_and_beta_targeting_types_naming_them() -> None:
+    scenario = SCENARIOS["tiny"].with_options(multi_pin_beta=False, beta_targeting_types=False)
+    with Emulator(scenario) as emu:
+        client = Client(emu)
+        window = {"start_date": (emu.today - timedelta(days=5)).isoformat(), "end_date": emu.today.isoformat()}
+        pin = next(iter(emu.world.pins))
+        multi = client.get("pins/analytics", pin_ids=pin, metric_types="IMPRESSION", **window)
+        assert multi.status_code == 403 and "beta" in multi.json()["message"]
+        one = client.get(f"pins/{pin}/analytics", metric_types="IMPRESSION", **window)
+        assert one.status_code == 200 and set(one.json()) == {"all"}  # app_types ALL: the all-apps totals
+        account = next(iter(emu.world.ad_accounts))
+        ad_groups = ",".join(list(emu.world.ad_groups)[:2])
+        ask = {"columns": "SPEND_IN_DOLLAR", "granularity": "DAY", "ad_group_ids": ad_groups, **window}
+        path = f"ad_accounts/{account}/ad_groups/targeting_analytics"
+        for refused in ("AGE_BUCKET_AND_GENDER", "CREATIVE_ENHANCEMENTS"):
+            answer = client.get(path, targeting_types=f"GENDER,{refused}", **ask)
+            assert answer.status_code == 400 and refused in answer.json()["message"], answer.text
+        assert client.get(path, targeting_types="GENDER,KEYWORD", **ask).status_code == 200
+
+
 # ------------------------------------------------------------------------------------------------ auth
 def test_refresh_rotates_and_401s(tiny: Emulator) -> None:
     first = tiny.refresh_token

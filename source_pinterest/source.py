@@ -10,16 +10,18 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
+    AirbyteStreamStatus,
     ConfiguredAirbyteCatalog,
     FailureType,
     Status,
     SyncMode,
+    Type,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import threadsafe_ast
+from source_pinterest.components import threadsafe_ast, unreadable
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -81,13 +83,21 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_unknown_streams(catalog)
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
+        unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
         self._warm_shared_parents(logger, catalog)
         try:
-            yield from super().read(logger, config, catalog, state)
+            for message in super().read(logger, config, catalog, state):
+                yield _incomplete_if_unreadable(message)
         finally:
             # A failed stream ends the CDK's read by an exception that skips its thread pool's shutdown; its idle
             # workers would live on in a process that embeds the source (tests, PyAirbyte).
             self._concurrent_source._threadpool._threadpool.shutdown(wait=False, cancel_futures=True)
+        missed = unreadable.reasons()
+        if missed:  # after every other stream has finished: their data and state are already out
+            text = "Some streams could not be read in full: " + " | ".join(
+                f"{stream}: {reason}" for stream, reason in sorted(missed.items())
+            )
+            raise AirbyteTracedException(message=text, internal_message=text, failure_type=FailureType.config_error)
 
     def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
         # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
@@ -169,3 +179,13 @@ class SourcePinterest(YamlDeclarativeSource):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         succeeded, message = check_connection(self, self._config)
         return AirbyteConnectionStatus(status=Status.SUCCEEDED if succeeded else Status.FAILED, message=message)
+
+
+def _incomplete_if_unreadable(message: AirbyteMessage) -> AirbyteMessage:
+    """A COMPLETE stream status becomes INCOMPLETE for a stream that missed data it was asked for."""
+    trace = message.trace if message.type == Type.TRACE else None
+    status = trace.stream_status if trace is not None else None
+    complete = status is not None and status.status == AirbyteStreamStatus.COMPLETE
+    if complete and status.stream_descriptor.name in unreadable.reasons():  # type: ignore[union-attr]
+        status.status = AirbyteStreamStatus.INCOMPLETE
+    return message

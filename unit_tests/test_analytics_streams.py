@@ -153,3 +153,173 @@ def test_a_start_date_beyond_the_api_reach_is_clamped_with_a_warning(requests_mo
     assert call["start_date"] == [(TODAY - dt.timedelta(days=89)).isoformat()]
     warnings = [m.log.message for m in output.logs if m.log.level.name == "WARN" and "start_date" in m.log.message]
     assert warnings and "user_account_analytics: it starts at" in warnings[0]
+
+
+# ---------------------------------------------------------------------------------------------------- pins
+PINS = [{"id": "11", "created_at": "2026-01-01T00:00:00"}, {"id": "12", "created_at": "2026-01-01T00:00:00"}]
+
+
+def _pin_block(value: int) -> dict[str, Any]:
+    return {"daily_metrics": [{"date": TODAY.isoformat(), "data_status": "READY", "metrics": {"IMPRESSION": value}}]}
+
+
+# Each app type's IMPRESSION: ALL is not the sum, as for Pinterest's rates.
+VALUES = {"ALL": 100, "MOBILE": 50, "TABLET": 5, "WEB": 30}
+
+
+def _pins(requests_mock, multi_pin: dict[str, Any]) -> None:
+    requests_mock.get(API + "pins", json=page(PINS))
+    requests_mock.get(API + "pins/analytics", **multi_pin)
+
+    def one_pin(request, _):
+        asked = query(request)
+        if asked.get("split_field") == ["APP_TYPE"]:
+            return {app: _pin_block(VALUES[app]) for app in ("MOBILE", "TABLET", "WEB")}
+        return {"all": _pin_block(VALUES[asked.get("app_types", ["ALL"])[0]])}
+
+    for pin in PINS:
+        requests_mock.get(API + f"pins/{pin['id']}/analytics", json=one_pin)
+
+
+def _pin_rows(output) -> dict[tuple[str, str], Any]:
+    return {(r["PIN_ID"], r["APP_TYPE"]): r["IMPRESSION"] for r in records_of(output, "pin_analytics")}
+
+
+def _calls(requests_mock, suffix: str) -> list[dict[str, list[str]]]:
+    return [query(r) for r in requests_mock.request_history if r.path.endswith(suffix)]
+
+
+def test_pin_analytics_rows_for_all_and_each_app_type_through_either_path(requests_mock) -> None:
+    expected = {(p["id"], app): value for p in PINS for app, value in VALUES.items()}
+
+    def multi_pin(request, _):
+        app = query(request)["app_types"][0]
+        return {pin: {"all": _pin_block(VALUES[app])} for pin in query(request)["pin_ids"][0].split(",")}
+
+    _pins(requests_mock, {"json": multi_pin})
+    output = read_streams(oauth_config(start_date=TODAY.isoformat()), ["pin_analytics"])
+    assert _pin_rows(output) == expected
+    assert sorted(c["app_types"][0] for c in _calls(requests_mock, "/pins/analytics")) == sorted(VALUES)
+
+    # The beta closed: one refused request decides, then two requests per pin give the very same rows.
+    requests_mock.reset_mock()
+    _pins(requests_mock, {"status_code": 403, "json": {"code": 29, "message": "This endpoint is in beta."}})
+    output = read_streams(oauth_config(start_date=TODAY.isoformat()), ["pin_analytics"])
+    assert not output.errors
+    assert _pin_rows(output) == expected
+    assert len(_calls(requests_mock, "/pins/analytics")) == 1
+    assert len(_calls(requests_mock, "/11/analytics")) == len(_calls(requests_mock, "/12/analytics")) == 2
+    (line,) = [m.log.message for m in output.logs if "/pins/{pin_id}/analytics instead" in m.log.message]
+    assert "about 4 requests for 2 pins" in line and "batch of 100 pins" in line
+    assert output.get_stream_statuses("pin_analytics")[-1].name == "COMPLETE"
+    # One state entry per batch of pins, so a cut sync resumes at the first unfinished batch.
+    assert [s["partition"] for s in final_state(output, "pin_analytics")["states"]] == [{"pins": "11..12"}]
+
+    # Only the chosen app types: ALL alone costs one request per pin.
+    requests_mock.reset_mock()
+    _pins(requests_mock, {"status_code": 403, "json": {"code": 29, "message": "This endpoint is in beta."}})
+    output = read_streams(oauth_config(start_date=TODAY.isoformat(), pin_app_types=["ALL"]), ["pin_analytics"])
+    assert _pin_rows(output) == {(p["id"], "ALL"): 100 for p in PINS}
+    assert len(_calls(requests_mock, "/11/analytics")) == 1
+
+
+def test_a_pin_analytics_state_of_the_single_partition_shape_is_continued(requests_mock) -> None:
+    _pins(requests_mock, {"json": {}})
+    synced = TODAY - dt.timedelta(days=10)
+    old = {"states": [{"partition": {}, "cursor": {"DATE": synced.isoformat()}}], "use_global_cursor": False}
+    state = StateBuilder().with_stream_state("pin_analytics", old).build()
+
+    output = read_streams(oauth_config(lookback_window_days=2, start_date="2026-01-01"), ["pin_analytics"], state=state)
+
+    assert not output.errors
+    starts = {c["start_date"][0] for c in _calls(requests_mock, "/pins/analytics")}
+    assert starts == {(synced - dt.timedelta(days=2)).isoformat()}
+
+
+# ---------------------------------------------------------------------------------------------------- targeting
+def test_targeting_asks_every_type_at_once_and_drops_a_refused_beta_type_for_the_rest_of_the_sync(
+    requests_mock,
+) -> None:
+    old = _ts(TODAY - dt.timedelta(days=400))
+    requests_mock.get(API + "ad_accounts", json=page([{"id": ACCOUNT}, {"id": "222"}]))
+    for account in (ACCOUNT, "222"):
+        requests_mock.get(
+            API + f"ad_accounts/{account}/campaigns",
+            json=page([{"id": f"c{account}", "status": "ACTIVE", "created_time": old, "updated_time": old}]),
+        )
+
+    def targeting(request, context):
+        types = query(request)["targeting_types"][0].split(",")
+        if "AGE_BUCKET_AND_GENDER" in types:
+            context.status_code = 400
+            return {"code": 1, "message": "targeting_types AGE_BUCKET_AND_GENDER is in BETA and not available."}
+        campaign = query(request)["campaign_ids"][0]
+        return {
+            "data": [
+                {
+                    "targeting_type": t,
+                    "targeting_value": "v",
+                    "metrics": {"CAMPAIGN_ID": campaign, "DATE": TODAY.isoformat()},
+                }
+                for t in types
+            ]
+        }
+
+    for account in (ACCOUNT, "222"):
+        requests_mock.get(API + f"ad_accounts/{account}/campaigns/targeting_analytics", json=targeting)
+    chosen = ["AGE_BUCKET_AND_GENDER", "GENDER", "LOCATION"]
+
+    output = read_streams(
+        oauth_config(start_date=TODAY.isoformat(), targeting_types={"campaign": chosen}, num_workers=2),
+        ["campaign_targeting_analytics"],
+    )
+
+    assert not output.errors
+    rows = {(r["CAMPAIGN_ID"], r["TARGETING_TYPE"]) for r in records_of(output)}
+    assert rows == {(f"c{a}", t) for a in (ACCOUNT, "222") for t in ("GENDER", "LOCATION")}
+    asked = [c["targeting_types"][0] for c in _calls(requests_mock, "/targeting_analytics")]
+    # Refused at most once per account in flight, never asked again once known.
+    assert asked.count("GENDER,LOCATION") == 2 and 1 <= asked.count(",".join(chosen)) <= 2, asked
+    warnings = [m.log.message for m in output.logs if "targeting type AGE_BUCKET_AND_GENDER" in m.log.message]
+    assert len(warnings) == 1 and "skipped for the rest of this sync" in warnings[0]
+
+
+def test_a_stream_whose_every_targeting_type_is_refused_ends_incomplete_saying_why(requests_mock) -> None:
+    old = _ts(TODAY - dt.timedelta(days=400))
+    _campaigns(requests_mock, [{"id": "c1", "status": "ACTIVE", "created_time": old, "updated_time": old}])
+    requests_mock.get(
+        API + f"ad_accounts/{ACCOUNT}/campaigns/targeting_analytics",
+        status_code=400,
+        json={"code": 1, "message": "AGE_BUCKET_AND_GENDER is in BETA and not yet available to this ad account."},
+    )
+    config = oauth_config(start_date=TODAY.isoformat(), targeting_types={"campaign": ["AGE_BUCKET_AND_GENDER"]})
+
+    output = read_streams(config, ["campaign_targeting_analytics"], expecting_exception=True)
+
+    assert output.get_stream_statuses("campaign_targeting_analytics")[-1].name == "INCOMPLETE"
+    (error,) = output.errors
+    assert error.trace.error.failure_type.name == "config_error"
+    assert "campaign_targeting_analytics" in error.trace.error.message
+    assert "targeting_types.campaign" in error.trace.error.message
+
+
+def test_a_cut_pin_analytics_sync_continues_at_the_first_unfinished_batch(requests_mock) -> None:
+    pins = [{"id": str(1000 + i), "created_at": "2026-01-01T00:00:00"} for i in range(150)]  # two batches of 100
+    requests_mock.get(API + "pins", json=page(pins))
+    requests_mock.get(API + "pins/analytics", json={})
+    done = TODAY - dt.timedelta(days=1)
+    previous_sync = TODAY - dt.timedelta(days=20)
+    cut = {  # the first batch was read up to yesterday when the sync was killed; the last full sync ended earlier
+        "states": [{"partition": {"pins": "1000..1099"}, "cursor": {"DATE": done.isoformat()}}],
+        "state": {"DATE": previous_sync.isoformat()},
+        "use_global_cursor": False,
+    }
+    state = StateBuilder().with_stream_state("pin_analytics", cut).build()
+
+    output = read_streams(
+        oauth_config(lookback_window_days=0, start_date="2026-01-01", pin_app_types=["ALL"]), ["pin_analytics"], state
+    )
+
+    assert not output.errors
+    starts = {c["pin_ids"][0].split(",")[0]: c["start_date"][0] for c in _calls(requests_mock, "/pins/analytics")}
+    assert starts == {"1000": done.isoformat(), "1100": previous_sync.isoformat()}

@@ -90,6 +90,9 @@ def test_legacy_2x_config_is_migrated() -> None:
         ({"click_window_days": 45}, "click_window_days"),
         ({"conversion_report_time": "LATER"}, "conversion_report_time"),
         ({"pin_metric_types": ["LIKES"]}, "pin_metric_types"),
+        ({"pin_app_types": ["DESKTOP"]}, "pin_app_types"),
+        ({"targeting_types": {"ad_group": ["CREATIVE_TYPE"]}}, "targeting_types.ad_group"),
+        ({"targeting_types": {"pin": ["GENDER"]}}, "targeting_types"),
     ],
 )
 def test_bad_config_names_the_field_and_the_fix(change: dict, field: str) -> None:
@@ -101,6 +104,15 @@ def test_bad_config_names_the_field_and_the_fix(change: dict, field: str) -> Non
     assert f"'{field}'" in raised.value.message and "Fix:" in raised.value.message
     status, message = _check(oauth_config(**change))
     assert status == Status.FAILED and f"'{field}'" in message
+
+
+def test_targeting_types_default_to_every_non_beta_type_of_the_level() -> None:
+    assert "AGE_BUCKET_AND_GENDER" not in pinterest_config.targeting_types({}, "campaign")
+    assert len(pinterest_config.targeting_types({}, "campaign")) == 14  # the API's maxItems: one request
+    ad_group = pinterest_config.targeting_types({}, "ad_group")
+    assert "CREATIVE_ENHANCEMENTS" not in ad_group and "KEYWORD" in ad_group
+    chosen = {"targeting_types": {"ad": ["AGE_BUCKET_AND_GENDER", "GENDER"]}}
+    assert pinterest_config.targeting_types(chosen, "ad") == ["AGE_BUCKET_AND_GENDER", "GENDER"]
 
 
 def test_check_succeeds_with_one_cheap_call(requests_mock) -> None:

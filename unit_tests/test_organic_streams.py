@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import AirbyteStreamStatus, FailureType, SyncMode
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of, serve_pages
@@ -82,13 +82,20 @@ def test_pins_incremental_on_created_at(requests_mock) -> None:
     assert final_state(output, "pins")["created_at"].startswith("2026-11-02")
 
 
-def test_missing_scope_skips_the_stream_with_a_warning_and_the_sync_goes_on(requests_mock) -> None:
+def test_missing_scope_skips_the_stream_with_a_warning_the_sync_goes_on_and_ends_saying_so(requests_mock) -> None:
     requests_mock.get(API + "boards", status_code=403, json={"code": 3, "message": "Missing scope boards:read"})
     requests_mock.get(API + "user_account", json={"id": "u1", "username": "shop"})
 
-    output = read_streams(oauth_config(), ["boards", "user_account"], mode=SyncMode.full_refresh)
+    output = read_streams(
+        oauth_config(), ["boards", "user_account"], mode=SyncMode.full_refresh, expecting_exception=True
+    )
 
-    assert not output.errors
     assert [r["id"] for r in records_of(output, "user_account")] == ["u1"]
     warnings = [m.log.message for m in output.logs if m.log.level.value == "WARN"]
     assert any("Skipping /v5/boards" in w and "boards:read" in w for w in warnings)
+    # Not a silent COMPLETE with 0 rows: the stream is INCOMPLETE and the read ends with a config_error saying why.
+    assert output.get_stream_statuses("boards")[-1] == AirbyteStreamStatus.INCOMPLETE
+    assert output.get_stream_statuses("user_account")[-1] == AirbyteStreamStatus.COMPLETE
+    (error,) = output.errors
+    assert error.trace.error.failure_type == FailureType.config_error
+    assert "boards:" in error.trace.error.message and "re-authorise with the scopes" in error.trace.error.message

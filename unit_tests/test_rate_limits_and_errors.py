@@ -14,7 +14,13 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components import errors as errors_module
-from source_pinterest.components.errors import PinterestBackoff, PinterestErrorHandler
+from source_pinterest.components.analytics import ORG_ANALYTICS_PER_MINUTE
+from source_pinterest.components.errors import (
+    PinterestBackoff,
+    PinterestErrorHandler,
+    multi_pin_refused,
+    refused_targeting_types,
+)
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -47,6 +53,7 @@ ENDPOINTS = {
         "ad_accounts/549/ads/analytics",
         "ad_accounts/549/targeting_analytics",
         "ad_accounts/549/campaigns/targeting_analytics",
+        "ad_accounts/549/ads/targeting_analytics",
         "ad_accounts/549/reports",
         "POST ad_accounts/549/reports",
     ],
@@ -95,6 +102,11 @@ def test_every_endpoint_is_paced_a_little_under_its_pinterest_category_limit(bud
             assert budget.get_matching_policy(request) is policies[index], f"{endpoint} is not paced as {category}"
     report_download = requests.Request("GET", "https://pinterest-reports.s3.amazonaws.com/x.json").prepare()
     assert budget.get_matching_policy(report_download) is None  # not an API call, no quota
+
+
+def test_the_pin_fallback_estimate_uses_the_budget_the_requests_are_paced_by(budget) -> None:
+    request = requests.Request("GET", API + "pins/123/analytics").prepare()
+    assert _limit(budget.get_matching_policy(request)) == ORG_ANALYTICS_PER_MINUTE
 
 
 def test_one_budget_per_process_however_often_streams_are_built() -> None:
@@ -254,3 +266,18 @@ def test_a_dead_host_ends_the_read_within_a_minute_with_a_transient_error_and_a_
     path = "POST /v5/oauth/token" if auth == "oauth_refresh" else "GET /v5/ad_accounts"
     retries = [m.log.message for m in output.logs if m.log.message.startswith(f"Cannot connect for {path}")]
     assert len(retries) >= 4 and all("Connection refused); retrying in" in line for line in retries)
+
+
+def test_refused_betas_are_told_from_other_refusals() -> None:
+    multi_pin = API + "pins/analytics?pin_ids=1,2"
+    assert multi_pin_refused(_response(403, {"code": 29, "message": "Forbidden"}, url=multi_pin))
+    assert multi_pin_refused(_response(400, {"code": 1, "message": "This API is in beta."}, url=multi_pin))
+    assert multi_pin_refused(_response(404, {"code": 1, "message": "Not available to your app"}, url=multi_pin))
+    assert not multi_pin_refused(_response(404, {"code": 404, "message": "Pin not found."}, url=multi_pin))
+    assert not multi_pin_refused(_response(403, {"code": 3, "message": "Forbidden"}, url=API + "pins/1/analytics"))
+
+    targeting = API + "ad_accounts/1/ad_groups/targeting_analytics?targeting_types=AGE_BUCKET,AGE_BUCKET_AND_GENDER"
+    beta = {"code": 1, "message": "targeting_types AGE_BUCKET_AND_GENDER is in BETA and not available."}
+    assert refused_targeting_types(_response(400, beta, url=targeting)) == ["AGE_BUCKET_AND_GENDER"]  # not AGE_BUCKET
+    invalid = {"code": 1, "message": "Invalid targeting_types AGE_BUCKET_AND_GENDER"}
+    assert refused_targeting_types(_response(400, invalid, url=targeting)) == []  # a plain 400 still fails

@@ -56,6 +56,7 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
 class Api:
     def __init__(self, world: World, scenario: Scenario, seed: int, latency_ms: float = 0.0) -> None:
         self.world = world
+        self.scenario = scenario
         self.tokens = TokenStore(
             seed, scenario.token_scopes, scenario.access_token_ttl_seconds, scenario.refresh_token_ttl_seconds
         )

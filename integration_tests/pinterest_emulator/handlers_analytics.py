@@ -117,6 +117,15 @@ def ads_analytics(level: str) -> Any:
     return handler
 
 
+# Targeting types the spec's targeting_types descriptions mark "in BETA and not yet available to all users".
+BETA_TARGETING_TYPES = {
+    "AD_ACCOUNT": ("AGE_BUCKET_AND_GENDER",),
+    "CAMPAIGN": ("AGE_BUCKET_AND_GENDER",),
+    "AD_GROUP": ("AGE_BUCKET_AND_GENDER", "CREATIVE_ENHANCEMENTS"),
+    "AD": ("AGE_BUCKET_AND_GENDER",),
+}
+
+
 def targeting_analytics(level: str) -> Any:
     allowed = TARGETING_TYPES[level]
     most = 15 if level == "AD_ACCOUNT" else 14
@@ -124,6 +133,13 @@ def targeting_analytics(level: str) -> Any:
     def handler(ctx: Ctx) -> Any:
         ctx.params.required("targeting_types")
         types = ctx.params.enums("targeting_types", allowed, max_items=most)
+        closed = [t for t in types if t in BETA_TARGETING_TYPES[level]]
+        if (
+            closed and not ctx.api.scenario.beta_targeting_types
+        ):  # the first one, as an API that validates one parameter value at a time
+            raise bad_request(
+                f"Invalid parameters: targeting_types {closed[0]} is in BETA and not yet available to this ad account."
+            )
         ctx.params.enums("attribution_types", ("INDIVIDUAL", "HOUSEHOLD"), max_items=2)
         return {"data": run_targeting(ctx.world, _query(ctx, level), types)}
 
@@ -159,6 +175,8 @@ def pin_analytics_handler(ctx: Ctx) -> Any:
 
 
 def bulk_pin_analytics(ctx: Ctx) -> Any:
+    if not ctx.api.scenario.multi_pin_beta:
+        raise ApiError(403, 29, "This endpoint is in beta and not available to your app.")
     pin_ids = ctx.params.ids("pin_ids", 100, required=True)
     start, end, metrics = _organic_common(ctx, PIN_METRICS, required=True)
     app_types = ctx.params.text("app_types", "ALL", APP_TYPES) or "ALL"

@@ -47,6 +47,10 @@ class Scenario:
     report_link_ttl_seconds: float = 300.0  # a report's download URL works this long (wall clock)
     report_ttl_seconds: float = 3600.0  # then the job answers EXPIRED
     access_token_ttl_seconds: int = 30 * 86_400
+    # Betas an ordinary app meets closed: GET /pins/analytics answers 403, and targeting types the spec marks BETA
+    # (AGE_BUCKET_AND_GENDER everywhere, CREATIVE_ENHANCEMENTS for ad groups) answer 400 naming the type.
+    multi_pin_beta: bool = True
+    beta_targeting_types: bool = True
     refresh_token_ttl_seconds: int = 60 * 86_400
 
     def with_options(self, **changes: object) -> Scenario:

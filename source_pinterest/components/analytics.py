@@ -9,9 +9,14 @@ batches of at most 250 ids, asking only for entities that can have data in the w
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
+import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from typing import Any, NamedTuple
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
@@ -24,6 +29,9 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
+from source_pinterest.components import unreadable
+from source_pinterest.components.config import PIN_APP_TYPES, targeting_types
+from source_pinterest.components.errors import multi_pin_refused, pinterest_message, refused_targeting_types
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 from source_pinterest.components.reports import catalogue as report_catalogue
@@ -33,7 +41,9 @@ from source_pinterest.components.windows import DAY, first_whole_day, request_wi
 MAX_IDS_PER_REQUEST = 250
 # The async report level that reports on the same objects as a sync analytics level.
 REPORT_LEVELS = {"AD_ACCOUNT": "ADVERTISER", "CAMPAIGN": "CAMPAIGN", "AD_GROUP": "AD_GROUP", "AD": "PIN_PROMOTION"}
-APP_TYPES = ("MOBILE", "TABLET", "WEB")
+APP_TYPES = tuple(PIN_APP_TYPES)  # ALL (Pinterest's totals) and the per-app split
+ORG_ANALYTICS_PER_MINUTE = 57  # the manifest's api_budget for org_analytics (95 % of Pinterest's 60)
+logger = logging.getLogger("airbyte")
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
 STOPPED = frozenset({"PAUSED", "ARCHIVED"})
 
@@ -120,6 +130,11 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
     fields (`created_time`/`updated_time` or, for pins, `created_at`), and for ad groups and ads their
     `campaign_id` / `ad_group_id`. `ancestors_partition_router` lists those campaigns and ad groups the same way:
     an ad is asked for only if it, its ad group and its campaign can all have delivered in the window.
+
+    Without ad accounts (pins), `entities_per_partition` cuts the entities, sorted by id, into partitions of that
+    many, keyed `{"pins": "<first id>..<last id>"}`, so the state holds one entry per batch and a cut sync
+    resumes at the first unfinished batch. A key is reused only for the very same ids (ids only grow), so no
+    batch can inherit a cursor that another set of pins earned.
     """
 
     config: Config
@@ -129,7 +144,7 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
     ancestors_partition_router: PartitionRouter | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        pass
+        self.entities_per_partition = int(parameters.get("entities_per_partition") or 0)
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         entities: dict[str, list[Entity | Lineage]] = {}
@@ -149,7 +164,14 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
             }
         if not self.accounts_partition_router:
             everything = tuple(e for group in entities.values() for e in group)
-            yield StreamSlice(partition={}, cursor_slice={}, extra_fields={"entities": everything})
+            if not self.entities_per_partition:
+                yield StreamSlice(partition={}, cursor_slice={}, extra_fields={"entities": everything})
+                return
+            ordered = sorted(everything, key=lambda e: (len(e.id), e.id))  # numeric order of digit strings
+            for batch in batched(ordered, self.entities_per_partition):
+                key = f"{batch[0].id}..{batch[-1].id}"
+                extra = {"entities": tuple(batch), "entities_total": len(ordered)}
+                yield StreamSlice(partition={"pins": key}, cursor_slice={}, extra_fields=extra)
             return
         for account_slice in self.accounts_partition_router.stream_slices():
             account = str(account_slice.partition["ad_account_id"])
@@ -191,6 +213,14 @@ class AnalyticsRetriever(SimpleRetriever):
         self.per_app_type = bool(parameters.get("per_app_type"))
         # The per-request values (dates, ids, targeting types) come from the sub-slice; the requester adds the rest.
         self.request_option_provider = SliceParameters()
+        # What this sync learnt about the account, shared by the stream's partitions (one retriever per stream).
+        self._lock = threading.Lock()
+        self._refused_types: set[str] = set()  # BETA targeting types Pinterest refused
+        self._multi_pin: bool | None = None  # whether /pins/analytics serves this app (decided by the first batch)
+
+    @property
+    def targeting_key(self) -> str:
+        return LEVELS[self.level].targeting_key
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Iterable[Any]:
         assert stream_slice is not None
@@ -206,10 +236,139 @@ class AnalyticsRetriever(SimpleRetriever):
             start = seam
         for window_start, window_end in request_windows(start, end, granularity, settings.today):
             for extra in self._requests(settings, window_start, window_end, entities):
-                sub_slice = StreamSlice(
-                    partition=stream_slice.partition, cursor_slice=stream_slice.cursor_slice, extra_fields=extra
-                )
-                yield from super().read_records(records_schema, sub_slice)
+                if self.targeting:
+                    yield from self._read_targeting(records_schema, stream_slice, extra)
+                elif self.per_app_type:
+                    yield from self._read_pins(records_schema, stream_slice, extra)
+                else:
+                    yield from self._read_one(records_schema, stream_slice, extra)
+
+    def _read_one(
+        self, records_schema: Mapping[str, Any], stream_slice: StreamSlice, extra: Mapping[str, Any]
+    ) -> Iterable[Any]:
+        """One request, its own values in the sub-slice's extra fields (`params`, and `path` for per-pin URLs)."""
+        sub_slice = StreamSlice(
+            partition=stream_slice.partition, cursor_slice=stream_slice.cursor_slice, extra_fields=dict(extra)
+        )
+        yield from super().read_records(records_schema, sub_slice)
+
+    def _parse_response(
+        self,
+        response: requests.Response | None,
+        records_schema: Mapping[str, Any],
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Iterable[Any]:
+        # The error handler lets refused betas through (ignored) so that they can be told from an empty answer.
+        if response is not None and not response.ok:
+            refused = refused_targeting_types(response) if self.targeting else []
+            if refused or (self.per_app_type and multi_pin_refused(response)):
+                raise BetaRefused(refused, f"{response.status_code}: {pinterest_message(response)}")
+        yield from super()._parse_response(response, records_schema, stream_slice, next_page_token)
+
+    # ------------------------------------------------------------------------------------------------ targeting
+    def _read_targeting(
+        self, records_schema: Mapping[str, Any], stream_slice: StreamSlice, extra: Mapping[str, Any]
+    ) -> Iterator[Any]:
+        """The wanted types in as few requests as the API takes; a type refused as BETA is dropped for the rest of
+        the sync (one warning) and the request is repeated without it, so every other type stays exact."""
+        most = catalogue()["targeting_max_types"][self.targeting_key]
+        wanted = [t for t in targeting_types(self.config, self.targeting_key) if t not in self._refused_types]
+        for group in batched(wanted, most):
+            while group:
+                params = {**extra["params"], "targeting_types": ",".join(group)}
+                try:
+                    yield from self._read_one(records_schema, stream_slice, {**extra, "params": params})
+                    break
+                except BetaRefused as refusal:
+                    self._refuse_types(refusal)
+                    group = [t for t in group if t not in self._refused_types]
+
+    def _refuse_types(self, refusal: BetaRefused) -> None:
+        with self._lock:
+            new = [t for t in refusal.types if t not in self._refused_types]
+            self._refused_types.update(new)
+            everything_refused = set(targeting_types(self.config, self.targeting_key)) <= self._refused_types
+        for targeting_type in new:
+            logger.warning(
+                f"{self.name}: Pinterest refuses targeting type {targeting_type} to this account ({refusal.reason}); "
+                f"it is a BETA type, skipped for the rest of this sync, and every other type is read in full. Fix: "
+                f"ask Pinterest to enable it, or leave it out of targeting_types.{self.targeting_key}."
+            )
+        if everything_refused:
+            unreadable.note(
+                self.name,
+                f"Pinterest refuses every configured targeting type ({', '.join(sorted(self._refused_types))}) to "
+                f"this account as BETA. Fix: choose other types in targeting_types.{self.targeting_key}, or leave "
+                "it empty for every non-BETA type.",
+            )
+
+    # ------------------------------------------------------------------------------------------------ pins
+    def _read_pins(
+        self, records_schema: Mapping[str, Any], stream_slice: StreamSlice, extra: Mapping[str, Any]
+    ) -> Iterator[Any]:
+        """One batch of pins: through the multi-pin endpoint (a beta) while it serves this app, else pin by pin.
+
+        The first batch of the sync decides, while the others wait for its answer, so the decision and its log
+        line happen once per sync."""
+        decided: list[Any] | None = None  # the rows of the deciding batch, read while the others wait
+        if self._multi_pin is None:
+            with self._lock:
+                if self._multi_pin is None:
+                    try:
+                        decided = [
+                            r
+                            for request in self._multi_pin_requests(extra)
+                            for r in self._read_one(records_schema, stream_slice, request)
+                        ]  # one batch: at most 100 pins x 90 days per app type
+                        self._multi_pin = True
+                    except BetaRefused as refusal:
+                        self._multi_pin = False
+                        self._announce_fallback(stream_slice, extra, refusal)
+        if decided is not None:
+            yield from decided
+            return
+        if self._multi_pin:
+            try:
+                for request in self._multi_pin_requests(extra):
+                    yield from self._read_one(records_schema, stream_slice, request)
+                return
+            except BetaRefused:  # closed after the first batch: the rest goes pin by pin (rows are keyed, none lost)
+                self._multi_pin = False
+        for request in self._per_pin_requests(extra):
+            yield from self._read_one(records_schema, stream_slice, request)
+
+    def _app_types(self) -> list[str]:
+        return list(self.config.get("pin_app_types") or APP_TYPES)
+
+    def _multi_pin_requests(self, extra: Mapping[str, Any]) -> list[dict[str, Any]]:
+        # The multi-pin endpoint cannot split by app type: one request per app type and batch of 100 pins.
+        return [{**extra, "params": {**extra["params"], "app_types": app}} for app in self._app_types()]
+
+    def _per_pin_requests(self, extra: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Per pin: ALL in one request and the per-app rows in one more (split_field=APP_TYPE)."""
+        window = {k: v for k, v in extra["params"].items() if k != self.ids_parameter}
+        apps = self._app_types()
+        for pin_id in extra["params"][self.ids_parameter].split(","):
+            path = f"pins/{pin_id}/analytics"
+            if "ALL" in apps:
+                yield {**extra, "path": path, "params": {**window, "app_types": "ALL"}}
+            if set(apps) - {"ALL"}:
+                yield {**extra, "path": path, "params": {**window, "split_field": "APP_TYPE"}}
+
+    def _announce_fallback(self, stream_slice: StreamSlice, extra: Mapping[str, Any], refusal: BetaRefused) -> None:
+        pins = int(stream_slice.extra_fields.get("entities_total") or len(extra["params"][self.ids_parameter]))
+        apps = self._app_types()
+        per_pin = int("ALL" in apps) + int(bool(set(apps) - {"ALL"}))
+        calls = pins * per_pin
+        logger.warning(
+            f"{self.name}: Pinterest does not open /pins/analytics (multi-pin, beta) to this app ({refusal.reason}). "
+            f"Reading pin by pin through /pins/{{pin_id}}/analytics instead: about {calls} requests for {pins} pins "
+            f"per 90 days, about {math.ceil(calls / ORG_ANALYTICS_PER_MINUTE)} minutes at the org_analytics limit "
+            f"of {ORG_ANALYTICS_PER_MINUTE} a minute (the multi-pin endpoint needs "
+            f"{math.ceil(pins / self.batch_size) * len(apps)}). The state is kept per batch of {self.batch_size} pins, "
+            "so a sync cut short continues where it stopped."
+        )
 
     def _read_reports(
         self, stream_slice: StreamSlice, start: dt.date, end: dt.date, settings: AnalyticsSettings
@@ -220,6 +379,9 @@ class AnalyticsRetriever(SimpleRetriever):
         id_column = LEVELS[self.level].id_column
         report_id_column = report_catalogue.id_column(level)
         entities: tuple[Entity | Lineage, ...] | None = stream_slice.extra_fields.get("entities")
+        report_types = None
+        if self.targeting:  # the sync's types that reports offer, less those Pinterest refused on the sync endpoint
+            report_types = [t for t in report_targeting_types(self.level, self.config) if t not in self._refused_types]
         for window_start, window_end in report_windows(start, end, level, settings.granularity, settings.today):
             if entities is not None and not any(
                 e.may_have_data(window_start, window_end, settings.late_days) for e in entities
@@ -235,7 +397,7 @@ class AnalyticsRetriever(SimpleRetriever):
                 engagement_window_days=self.config.get("engagement_window_days"),
                 view_window_days=self.config.get("view_window_days"),
                 conversion_report_time=self.config.get("conversion_report_time"),
-                targeting_types=report_targeting_types(self.level) if self.targeting else None,
+                targeting_types=report_types,
             )
             request_slice = StreamSlice(
                 partition=stream_slice.partition,
@@ -257,19 +419,20 @@ class AnalyticsRetriever(SimpleRetriever):
         else:
             live = sorted(e.id for e in entities if e.may_have_data(start, end, settings.late_days))
             id_batches = [",".join(batch) for batch in batched(live, self.batch_size)]
-        splits: list[dict[str, str]] = [{}]
-        if self.targeting:
-            # One type a request, though the API takes 14: 250 ad groups x 90 days x every value of every type
-            # made single answers of 200k+ rows (gigabytes once decoded); per type they stay bounded.
-            splits = [{"targeting_types": t} for t in catalogue()["targeting_types"][LEVELS[self.level].targeting_key]]
-        elif self.per_app_type:  # the multi-pin endpoint cannot split by app type: one request per app type
-            splits = [{"app_types": app} for app in APP_TYPES]
-        for ids in id_batches:
-            for split in splits:
-                params = {**window, **split}
-                if ids is not None:
-                    params[self.ids_parameter] = ids
-                yield {"params": params, "start_date": window["start_date"]}
+        for ids in id_batches:  # targeting types and app types are added per request by the readers above
+            params = dict(window)
+            if ids is not None:
+                params[self.ids_parameter] = ids
+            yield {"params": params, "start_date": window["start_date"]}
+
+
+class BetaRefused(Exception):
+    """Pinterest refused a beta to this account or app: BETA targeting `types`, or the multi-pin endpoint."""
+
+    def __init__(self, types: list[str], reason: str) -> None:
+        super().__init__(reason)
+        self.types = types
+        self.reason = reason
 
 
 class SliceParameters(NoRequestOptions, RequestOptionsProvider):
@@ -285,11 +448,11 @@ class SliceParameters(NoRequestOptions, RequestOptionsProvider):
         return dict(stream_slice.extra_fields.get("params", {})) if stream_slice else {}
 
 
-def report_targeting_types(level: str) -> list[str]:
-    """The level's targeting breakdowns that async reports also offer (campaigns' CREATIVE_TYPE and ads'
+def report_targeting_types(level: str, config: Mapping[str, Any] | None = None) -> list[str]:
+    """The level's configured targeting breakdowns that async reports also offer (campaigns' CREATIVE_TYPE and ads'
     QUIZ_RESULT exist only on the sync endpoints, so older days have no rows for them)."""
     offered = set(catalogue()["async_targeting_types"])
-    return [t for t in catalogue()["targeting_types"][LEVELS[level].targeting_key] if t in offered]
+    return [t for t in targeting_types(config or {}, LEVELS[level].targeting_key) if t in offered]
 
 
 @dataclass(frozen=True)
@@ -385,9 +548,14 @@ class AnalyticsSchemaLoader(SchemaLoader):
 
 @dataclass
 class DailyMetricsExtractor(RecordExtractor):
-    """Rows of the organic analytics answers: `{"all": {"daily_metrics": [...]}}`, or one such map per pin id for
-    the multi-pin endpoint. A row is `{date, data_status, metrics}`; days without any metric (before the pin
-    existed, before the account was claimed) carry no data and are skipped."""
+    """Rows of the organic analytics answers: `{"all": {"daily_metrics": [...]}}`, one such map per pin id for
+    the multi-pin endpoint, or, for one pin split by app type, `{"MOBILE": {...}, "TABLET": {...}, "WEB": {...}}`.
+    A row is `{date, data_status, metrics}`; days without any metric (before the pin existed, before the account
+    was claimed) carry no data and are skipped.
+
+    Pin rows get `PIN_ID` (the map's key, or the pin of the `/pins/{pin_id}/analytics` URL) and `APP_TYPE`: the
+    split's key, or for "all" the `app_types` the request asked for (ALL when it asked for none). Only the
+    configured `pin_app_types` are kept."""
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
@@ -399,17 +567,31 @@ class DailyMetricsExtractor(RecordExtractor):
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         assert self.decoder is not None
+        url = urlsplit(str(response.request.url if response.request is not None else response.url))
+        one_pin = re.search(r"/pins/([^/]+)/analytics$", url.path)
+        asked = parse_qs(url.query).get("app_types", ["ALL"])[0]
+        wanted = set(self.config.get("pin_app_types") or APP_TYPES)
         for body in self.decoder.decode(response):
-            groups = body.items() if self.by_pin else [(None, body)]
-            for pin_id, group in groups:
-                for day in (group.get("all") or {}).get("daily_metrics") or ():
-                    metrics = day.get("metrics") or {}
-                    if not metrics:
+            if not self.by_pin:
+                pins = [(None, body)]
+            elif one_pin:
+                pins = [(one_pin[1], body)]
+            else:
+                pins = list(body.items())
+            for pin_id, blocks in pins:
+                for key, block in blocks.items():
+                    app_type = asked if key == "all" else key
+                    if key != "all" and (pin_id is None or app_type not in wanted):
                         continue
-                    row = {"DATE": day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
-                    if pin_id is not None:
-                        row["PIN_ID"] = str(pin_id)
-                    yield row
+                    for day in (block or {}).get("daily_metrics") or ():
+                        metrics = day.get("metrics") or {}
+                        if not metrics:
+                            continue
+                        row = {"DATE": day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
+                        if pin_id is not None:
+                            row["PIN_ID"] = str(pin_id)
+                            row["APP_TYPE"] = app_type
+                        yield row
 
 
 @dataclass

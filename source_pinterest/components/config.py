@@ -96,6 +96,8 @@ DEFAULT_PIN_METRIC_TYPES = [
     "TOTAL_COMMENTS",
     "TOTAL_REACTIONS",
 ]
+PIN_APP_TYPES = ["ALL", "MOBILE", "TABLET", "WEB"]
+TARGETING_LEVELS = ("ad_account", "campaign", "ad_group", "ad")  # keys of the catalogue's targeting_types
 ANALYTICS_DEFAULTS: dict[str, Any] = {
     "granularity": "DAY",
     "click_window_days": 30,
@@ -252,6 +254,7 @@ def apply_defaults(config: MutableMapping[str, Any]) -> None:
             config[key] = value
     config["analytics_columns"] = list(config.get("analytics_columns") or DEFAULT_ANALYTICS_COLUMNS)
     config["pin_metric_types"] = list(config.get("pin_metric_types") or DEFAULT_PIN_METRIC_TYPES)
+    config["pin_app_types"] = list(config.get("pin_app_types") or PIN_APP_TYPES)
     config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
 
 
@@ -372,6 +375,35 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
     unknown = [m for m in config["pin_metric_types"] if m not in pin_metrics]
     if unknown:
         raise config_error("pin_metric_types", f"unknown metric(s) {unknown}.", f"choose from {sorted(pin_metrics)}.")
+    unknown = [a for a in config["pin_app_types"] if a not in PIN_APP_TYPES]
+    if unknown:
+        raise config_error("pin_app_types", f"unknown app type(s) {unknown}.", f"choose from {PIN_APP_TYPES}.")
+    chosen = config.get("targeting_types") or {}
+    if not isinstance(chosen, Mapping):
+        raise config_error("targeting_types", "is not an object.", f"give a list per level {TARGETING_LEVELS}.")
+    for level, types in chosen.items():
+        offered = catalogue()["targeting_types"].get(level)
+        if offered is None:
+            raise config_error("targeting_types", f"unknown level '{level}'.", f"use the levels {TARGETING_LEVELS}.")
+        unknown = [t for t in types or () if t not in offered]
+        if unknown:
+            raise config_error(
+                f"targeting_types.{level}", f"Pinterest offers no {unknown} at this level.", f"choose from {offered}."
+            )
+
+
+def targeting_types(config: Mapping[str, Any], level: str) -> list[str]:
+    """The targeting types asked for at `level` (a catalogue key): the configured ones, else every non-BETA type.
+
+    Resolved here rather than written into the config by apply_defaults, so types a newer spec adds are picked up.
+    """
+    from source_pinterest.components.analytics import catalogue
+
+    chosen = (config.get("targeting_types") or {}).get(level)
+    if chosen:
+        return list(dict.fromkeys(chosen))
+    beta = set(catalogue()["targeting_beta_types"][level])
+    return [t for t in catalogue()["targeting_types"][level] if t not in beta]
 
 
 def _validate_credentials(credentials: Any) -> None:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import InitVar, dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -28,6 +28,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.backoff_strategy import Bac
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components import unreadable
 from source_pinterest.components.config import PRODUCTION_URL
 
 REAUTHENTICATE = (
@@ -53,7 +54,7 @@ _unreachable_budget: ContextVar[float] = ContextVar("unreachable_budget", defaul
 logger = logging.getLogger("airbyte")
 
 
-def _pinterest_message(response: requests.Response) -> str:
+def pinterest_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -103,7 +104,7 @@ def is_transient_400(response: requests.Response) -> bool:
 
 
 def _retry_after_in_message(response: requests.Response) -> float | None:
-    found = re.search(r"retry after (\d+(?:\.\d+)?)\s*(min)?", _pinterest_message(response), re.IGNORECASE)
+    found = re.search(r"retry after (\d+(?:\.\d+)?)\s*(min)?", pinterest_message(response), re.IGNORECASE)
     return float(found.group(1)) * (60 if found.group(2) else 1) if found else None
 
 
@@ -196,9 +197,40 @@ def unreachable(base_url: str, error: BaseException) -> AirbyteTracedException |
     )
 
 
+_UNAVAILABLE = ("beta", "not available", "not yet available", "not enabled")
+
+
+def _says_unavailable(response: requests.Response) -> bool:
+    message = pinterest_message(response).lower()
+    return any(words in message for words in _UNAVAILABLE)
+
+
+def _query_values(response: requests.Response, name: str) -> list[str]:
+    url = response.request.url if response.request is not None else response.url
+    return [v for joined in parse_qs(urlsplit(str(url)).query).get(name, []) for v in joined.split(",") if v]
+
+
+def refused_targeting_types(response: requests.Response) -> list[str]:
+    """The requested targeting types a 400 on */targeting_analytics refuses as not available to this account (BETA):
+    those of the request that Pinterest's message names next to words like "beta" or "not available"."""
+    if response.status_code != 400 or not urlsplit(response.url).path.endswith("/targeting_analytics"):
+        return []
+    if not _says_unavailable(response):
+        return []
+    message = pinterest_message(response)
+    return [t for t in _query_values(response, "targeting_types") if re.search(rf"\b{re.escape(t)}\b", message)]
+
+
+def multi_pin_refused(response: requests.Response) -> bool:
+    """Pinterest keeps GET /pins/analytics (multi-pin, beta) to apps it enabled it for: 403, or 400/404 saying so."""
+    if not urlsplit(response.url).path.endswith("/pins/analytics") or "/ad_accounts/" in response.url:
+        return False
+    return response.status_code == 403 or (response.status_code in (400, 404) and _says_unavailable(response))
+
+
 def is_daily_cap(response: requests.Response) -> bool:
     """Pinterest answers both its per-minute limits and the daily cap with 429 code 8; only the text differs."""
-    return response.status_code == 429 and "daily" in _pinterest_message(response).lower()
+    return response.status_code == 429 and "daily" in pinterest_message(response).lower()
 
 
 def daily_cap_message(response: requests.Response, now: dt.datetime | None = None) -> str:
@@ -207,7 +239,7 @@ def daily_cap_message(response: requests.Response, now: dt.datetime | None = Non
     when = f"tomorrow, at the latest after {now + dt.timedelta(days=1):%Y-%m-%d %H:%M} UTC"
     return (
         f"Pinterest's daily request limit for this app was reached on {describe_request(response)} "
-        f"(429: {_pinterest_message(response)}). Waiting within this sync cannot help, so it stops here; the state "
+        f"(429: {pinterest_message(response)}). Waiting within this sync cannot help, so it stops here; the state "
         f"keeps everything read so far. Fix: run the sync again {when}, or ask Pinterest for a higher access tier."
     )
 
@@ -227,12 +259,18 @@ class PinterestErrorHandler(DefaultErrorHandler):
     - 401 with a static access token: nothing can refresh it, so fail at once as a config error.
     - 403 (missing scope, or no role on one ad account): a config error where the state would move past the refused
       data (ads analytics, reports, a listing's later page), else skip that request's data with a warning.
+    - A refused beta (the multi-pin endpoint, a BETA targeting type): handed to the AnalyticsRetriever, which
+      falls back or drops the type, and says so once.
     - 409 from /catalogs: the user has no catalog, which is not an error.
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - 400 that Pinterest documents as transient ("Retry after...", code 12 "something went wrong"): retry.
     - No connection to the host for longer than its budget: fail as a transient_error naming `api_base_url`.
     - Any other failure that is Pinterest's answer (400, 404...): its message plus the request that caused it.
     """
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self.stream_name = str(parameters.get("name") or "")  # the stream's $parameters reach its error handler
 
     def interpret_response(self, response_or_exception: requests.Response | Exception | None) -> ErrorResolution:
         base_url = str(self.config.get("api_base_url") or PRODUCTION_URL)
@@ -247,7 +285,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
                 return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
             if is_transient_400(response_or_exception):
                 return ErrorResolution(
-                    ResponseAction.RETRY, FailureType.transient_error, _pinterest_message(response_or_exception)
+                    ResponseAction.RETRY, FailureType.transient_error, pinterest_message(response_or_exception)
                 )
         elif isinstance(response_or_exception, Exception):
             dead = unreachable(base_url, response_or_exception)
@@ -275,9 +313,12 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def _skip(self, response: requests.Response) -> ErrorResolution | None:
         path = urlsplit(response.url).path
+        if multi_pin_refused(response) or refused_targeting_types(response):
+            message = f"Pinterest refused a beta on {describe_request(response)}: {pinterest_message(response)}"
+            return ErrorResolution(ResponseAction.IGNORE, None, message)  # logged at info; the retriever warns
         if response.status_code == 403 and _checkpointed_after(response):
             message = (
-                f"Pinterest refused {describe_request(response)} (403: {_pinterest_message(response)}). The token "
+                f"Pinterest refused {describe_request(response)} (403: {pinterest_message(response)}). The token "
                 "lacks the ads:read scope, or the user has no role with reporting access on this ad account (ADMIN, "
                 "ANALYST, CAMPAIGN_MANAGER...). Fix: re-authorise with the scopes listed in the README, ask for such a "
                 "role, or remove the account from account_ids. This ad account stops here, so its state does not move "
@@ -286,14 +327,13 @@ class PinterestErrorHandler(DefaultErrorHandler):
             return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
         if response.status_code == 403:
             message = (
-                f"Skipping {path}: Pinterest refused access (403: {_pinterest_message(response)}). "
+                f"Skipping {path}: Pinterest refused access (403: {pinterest_message(response)}). "
                 "The token lacks the scope for this data or the user has no role on this ad account; "
                 "re-authorise with the scopes listed in the README to include it."
             )
-            if path.endswith("/pins/analytics"):  # the multi-pin endpoint is a beta not every app may call
-                message += " Pinterest also keeps /pins/analytics (multi-pin, beta) to the apps it enabled it for."
+            unreadable.note(self.stream_name or path, message)
         elif response.status_code == 409 and "/catalogs" in path:
-            message = f"Skipping {path}: the user has no catalog ({_pinterest_message(response)})."
+            message = f"Skipping {path}: the user has no catalog ({pinterest_message(response)})."
         else:
             return None
         logger.warning(message)
@@ -352,7 +392,7 @@ class PinterestBackoff(BackoffStrategy):
                     TRANSIENT_400_RETRIES,
                     what,
                     wait,
-                    f"HTTP 400: {_pinterest_message(response_or_exception)}",
+                    f"HTTP 400: {pinterest_message(response_or_exception)}",
                 )
             return self._counted("server", SERVER_ERROR_RETRIES, what, None, f"HTTP {status}")
         reason = connection_failure(response_or_exception)
@@ -393,7 +433,7 @@ class PinterestBackoff(BackoffStrategy):
         waited = clock() - self._local.started
         if waited + wait > RATE_LIMIT_BUDGET_SECONDS:
             message = (
-                f"Pinterest kept rate limiting {what} (429: {_pinterest_message(response)}): after {waited / 60:.0f} "
+                f"Pinterest kept rate limiting {what} (429: {pinterest_message(response)}): after {waited / 60:.0f} "
                 f"min of waiting it asks for {wait:.0f} s more, past the {RATE_LIMIT_BUDGET_SECONDS // 60} min a "
                 "request may wait. The state keeps everything read so far. Fix: run the sync again later, with "
                 "fewer 'num_workers' or fewer streams at once if other apps share this Pinterest app's quota."

@@ -152,3 +152,29 @@ class ForeignAnalyticsState(StateMigration):
         if fallback:  # accounts without an entry of their own start here
             migrated["state"] = {CURSOR: fallback}
         return migrated
+
+
+@dataclass
+class PinBatchState(StateMigration):
+    """pin_analytics keeps one entry per batch of 100 pins (`{"pins": "<first>..<last>"}`); before, it kept one
+    entry for all pins (`"partition": {}`). Such entries become the global cursor every batch without its own
+    entry starts from (the earliest, when there are several), so existing connections continue without a gap."""
+
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        pass
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        return any("pins" not in (entry.get("partition") or {}) for entry in stream_state.get("states", ()))
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        batches, older = [], []
+        for entry in stream_state["states"]:
+            (batches if "pins" in (entry.get("partition") or {}) else older).append(entry)
+        days = [d for d in (_day(e.get("cursor")) for e in older) if d]
+        global_day = _day(stream_state.get("state"))
+        migrated = {**stream_state, "states": batches}
+        if days or global_day:
+            migrated["state"] = {CURSOR: min([*days, *([global_day] if global_day else [])])}
+        return migrated
