@@ -85,6 +85,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
     - 401 with a static access token: nothing can refresh it, so fail at once as a config error.
     - 403 (missing scope, or no role on one ad account): skip that request's data with a warning; the sync goes on.
     - 409 from /catalogs: the user has no catalog, which is not an error.
+    - 404 for one targeting interest: a retired interest has no name to give (targeting_options leaves it out).
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - Any other failure that is Pinterest's answer (400, 404...): its message plus the request that caused it.
     """
@@ -130,6 +131,8 @@ class PinterestErrorHandler(DefaultErrorHandler):
                 message += " Pinterest also keeps /pins/analytics (multi-pin, beta) to the apps it enabled it for."
         elif response.status_code == 409 and "/catalogs" in path:
             message = f"Skipping {path}: the user has no catalog ({_pinterest_message(response)})."
+        elif response.status_code == 404 and "/resources/targeting/interests/" in path:
+            message = f"Skipping {path}: Pinterest no longer names this interest ({_pinterest_message(response)})."
         else:
             return None
         logger.warning(message)
