@@ -35,7 +35,9 @@ class Synced(NamedTuple):
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One sync of every stream these tests look at (a CLI run costs seconds): the emulator is only read."""
     with Emulator(scenario="small", today=TODAY) as emulator:
-        config = emulator.connector_config(start_date=START.isoformat(), **TOP_PINS_CONFIG)
+        config = emulator.connector_config(
+            start_date=START.isoformat(), progress_interval_seconds=0.5, **TOP_PINS_CONFIG
+        )
         run = run_cli(tmp_path_factory.mktemp("features"), "read", config, configured_catalog(config, STREAMS))
         assert run.returncode == 0 and not run.errors, run.errors or run.stderr[-2000:]
         yield Synced(emulator, run, emulator.request_counts())
@@ -78,3 +80,17 @@ def test_top_pins_follow_the_configured_metric_types_and_range(synced: Synced) -
     assert len(pins) == 50 and videos, "the scenario must rank more pins than the API returns"
     counts = synced.counts
     assert counts["GET /user_account/analytics/top_pins"] == counts["GET /user_account/analytics/top_video_pins"] == 1
+
+
+def test_progress_lines_during_the_sync_and_one_summary_row_per_stream(synced: Synced) -> None:
+    logs = [m["log"]["message"] for m in synced.run.messages if m["type"] == "LOG"]
+    progressing = {line.split(":")[0].removeprefix("Progress ") for line in logs if line.startswith("Progress ")}
+    assert progressing & set(STREAMS), "a sync of a minute logs progress twice a second here"
+    (summary,) = [line for line in logs if line.startswith("Sync summary:")]
+    rows = {line.split()[0]: line.split() for line in summary.splitlines()[2:]}
+    for stream in STREAMS:
+        records, requests, _seconds, outcome = rows[stream][1:]
+        assert int(records.replace(",", "")) == len(synced.run.records[stream]) and outcome == "succeeded"
+        assert int(requests.replace(",", "")) >= 1
+    sent = sum(int(row[2].replace(",", "")) for row in rows.values())
+    assert sent >= sum(n for endpoint, n in synced.counts.items() if endpoint != "POST /oauth/token")

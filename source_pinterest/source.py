@@ -18,7 +18,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import threadsafe_ast
+from source_pinterest.components import progress, threadsafe_ast
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.windows import oldest_sync_day
@@ -66,8 +66,18 @@ class SourcePinterest(YamlDeclarativeSource):
     ) -> Iterator[AirbyteMessage]:
         self._reject_unknown_streams(catalog)
         self._warn_about_clamped_start(logger, catalog)
-        self._warm_shared_parents(logger, catalog)
-        yield from super().read(logger, config, catalog, state)
+        tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
+        interval = float(self._config.get("progress_interval_seconds") or progress.DEFAULT_INTERVAL_SECONDS)
+        with progress.tracking(tracked, self._constructor._api_budget):
+            ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
+            try:
+                self._warm_shared_parents(logger, catalog)
+                for message in super().read(logger, config, catalog, state):
+                    progress.observe(tracked, message)
+                    yield message
+            finally:
+                ticker.stop()
+                logger.info(tracked.summary())
 
     def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
         # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
