@@ -9,7 +9,7 @@ import pytest
 
 from integration_tests.cli import Run, run_cli
 from integration_tests.pinterest_emulator import Emulator
-from integration_tests.pinterest_emulator.resources import is_top_level_interest, top_pins
+from integration_tests.pinterest_emulator.resources import is_top_level_interest, metrics_ready_state, top_pins
 from integration_tests.resume import configured_catalog
 from source_pinterest.components.targeting_options import RESOURCES, reported_types
 
@@ -22,7 +22,14 @@ TOP_PINS_CONFIG = {
     "top_pins_metric_types": ["SAVE", "IMPRESSION"],
     "top_video_pins_sort_by": "VIDEO_START",
 }
-STREAMS = ["ad_group_targeting_analytics", "targeting_options", "user_account_top_pins", "user_account_top_video_pins"]
+STREAMS = [
+    "ad_group_targeting_analytics",
+    "targeting_options",
+    "user_account_top_pins",
+    "user_account_top_video_pins",
+    "ad_account_analytics",
+    "advertiser_report",
+]
 
 
 class Synced(NamedTuple):
@@ -36,7 +43,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One sync of every stream these tests look at (a CLI run costs seconds): the emulator is only read."""
     with Emulator(scenario="small", today=TODAY) as emulator:
         config = emulator.connector_config(
-            start_date=START.isoformat(), progress_interval_seconds=0.5, **TOP_PINS_CONFIG
+            start_date=START.isoformat(), progress_interval_seconds=0.5, mark_provisional_days=True, **TOP_PINS_CONFIG
         )
         run = run_cli(tmp_path_factory.mktemp("features"), "read", config, configured_catalog(config, STREAMS))
         assert run.returncode == 0 and not run.errors, run.errors or run.stderr[-2000:]
@@ -94,3 +101,18 @@ def test_progress_lines_during_the_sync_and_one_summary_row_per_stream(synced: S
         assert int(requests.replace(",", "")) >= 1
     sent = sum(int(row[2].replace(",", "")) for row in rows.values())
     assert sent >= sum(n for endpoint, n in synced.counts.items() if endpoint != "POST /oauth/token")
+
+
+def test_ads_analytics_and_report_rows_say_whether_their_day_is_final(synced: Synced) -> None:
+    days: set[str] = set()
+    for stream in ("ad_account_analytics", "advertiser_report", "ad_group_targeting_analytics"):
+        rows = synced.run.records[stream]
+        assert rows, stream
+        for row in rows:
+            ready = metrics_ready_state(synced.emulator.world, dt.date.fromisoformat(row["DATE"]))
+            assert row["CONVERSION_METRICS_READY"] == ready["conversion_metrics_ready"], (stream, row["DATE"])
+            assert row["NON_CONVERSION_METRICS_READY"] == ready["non_conversion_metrics_ready"], (stream, row["DATE"])
+            days.add(row["DATE"])
+    assert {r["NON_CONVERSION_METRICS_READY"] for r in synced.run.records["ad_account_analytics"]} == {True, False}
+    # Once per day and sync, however many rows, streams and threads ask.
+    assert synced.counts["GET /resources/metrics_ready_state"] == len(days)

@@ -46,7 +46,7 @@ def test_lines_name_records_requests_jobs_and_budget_waits_of_active_streams() -
         "Sync summary:",
         "stream                     records  requests  seconds  outcome",
         "ad_analytics                     3         1     31.0  succeeded",
-        "ads                              0         1     40.0  parent listing",
+        "ads                              0         1     40.0  for other streams",
         "campaign_analytics_report        0         0     40.0  failed",
     ]
 

@@ -24,6 +24,7 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
+from source_pinterest.components import readiness
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 from source_pinterest.components.reports import catalogue as report_catalogue
@@ -369,6 +370,7 @@ class AnalyticsSchemaLoader(SchemaLoader):
         for column in self.config.get("analytics_columns") or ():
             if column not in properties:
                 properties[column] = {"type": [self._types.get(column, "string"), "null"]}
+        properties.update(readiness.schema_properties(self.config))
         return {
             "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",

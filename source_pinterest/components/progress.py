@@ -122,7 +122,7 @@ class SyncProgress:
                     f"{s.records:,}",
                     f"{s.requests:,}",
                     f"{(s.ended or now) - s.started:.1f}",
-                    s.outcome if name in self.selected else "parent listing",
+                    s.outcome if name in self.selected else "for other streams",
                 )
                 for name, s in sorted(self.streams.items())
             ]
