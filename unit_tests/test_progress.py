@@ -107,3 +107,13 @@ def test_a_read_ends_with_the_summary_table(requests_mock) -> None:
     row = summary[0].splitlines()[2].split()
     assert row[:3] == ["user_account_top_pins", "1", "1"] and row[-1] == "succeeded"
     assert progress.current() is None
+
+
+def test_the_demo_shows_progress_lines_and_the_summary_only() -> None:
+    def log(text: str) -> dict[str, Any]:
+        return {"type": "LOG", "log": {"level": "INFO", "message": text}}
+
+    assert progress.is_progress(log("Progress pins: 3 records, 1 requests, 30 s"))
+    assert progress.is_progress(log("Sync summary:\nstream  records"))
+    assert not progress.is_progress(log("Backing off 2 s"))
+    assert not progress.is_progress({"type": "RECORD", "record": {"stream": "pins", "data": {}}})
