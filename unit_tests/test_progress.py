@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
@@ -117,3 +118,27 @@ def test_the_demo_shows_progress_lines_and_the_summary_only() -> None:
     assert progress.is_progress(log("Sync summary:\nstream  records"))
     assert not progress.is_progress(log("Backing off 2 s"))
     assert not progress.is_progress({"type": "RECORD", "record": {"stream": "pins", "data": {}}})
+
+
+def test_requests_are_counted_per_stream_unless_served_from_the_cache(monkeypatch) -> None:
+    class Response:
+        def __init__(self, from_cache: bool) -> None:
+            self.from_cache = from_cache
+
+    def fake_send(client: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request == "broken":
+            raise ConnectionError("dropped")
+        return Response(from_cache=request == "cached")
+
+    class Client:
+        name = "campaigns"
+
+    monkeypatch.setattr(HttpClient, "_send", fake_send)
+    p = SyncProgress(selected=["campaigns"])
+    with tracking(p):
+        for request in ("sent", "cached", "sent"):
+            HttpClient._send(Client(), request)  # type: ignore[arg-type]
+        with pytest.raises(ConnectionError):
+            HttpClient._send(Client(), "broken")  # type: ignore[arg-type]
+    assert p.streams["campaigns"].requests == 3
+    assert HttpClient._send is fake_send

@@ -222,8 +222,14 @@ def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgres
 
     def send(client: HttpClient, request: Any, *args: Any, **kwargs: Any) -> Any:
         _local.stream = client.name
-        progress.request(client.name)
-        return original_send(client, request, *args, **kwargs)
+        try:
+            response = original_send(client, request, *args, **kwargs)
+        except BaseException:  # an attempt that failed (retried or not) was still sent
+            progress.request(client.name)
+            raise
+        if not getattr(response, "from_cache", False):  # cached parent listings never reach Pinterest
+            progress.request(client.name)
+        return response
 
     def acquire_call(request: Any, *args: Any, **kwargs: Any) -> Any:
         began = progress.clock()
