@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from integration_tests.cli import catalog_for
+from source_pinterest.components.progress import is_progress
 
 # The console script installed beside this interpreter (the venv scripts/demo.sh made), else the one on PATH.
 _BESIDE = Path(sys.executable).parent / "source-pinterest"
@@ -33,7 +34,10 @@ def _cli(*args: str) -> Iterator[dict[str, Any]]:
         assert process.stdout is not None
         for line in process.stdout:
             if line.startswith("{"):
-                yield json.loads(line)
+                message = json.loads(line)
+                if is_progress(message):  # the connector's live progress and summary, on the terminal
+                    print(message["log"]["message"], file=sys.stderr, flush=True)
+                yield message
     if process.returncode:
         raise SystemExit(f"source-pinterest {args[0]} failed (exit {process.returncode}); see the messages above.")
 

@@ -21,7 +21,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import threadsafe_ast, unreadable
+from source_pinterest.components import progress, threadsafe_ast, unreadable
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -84,14 +84,21 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
-        self._warm_shared_parents(logger, catalog)
-        try:
-            for message in super().read(logger, config, catalog, state):
-                yield _incomplete_if_unreadable(message)
-        finally:
-            # A failed stream ends the CDK's read by an exception that skips its thread pool's shutdown; its idle
-            # workers would live on in a process that embeds the source (tests, PyAirbyte).
-            self._concurrent_source._threadpool._threadpool.shutdown(wait=False, cancel_futures=True)
+        tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
+        interval = float(self._config.get("progress_interval_seconds") or progress.DEFAULT_INTERVAL_SECONDS)
+        with progress.tracking(tracked, self._constructor._api_budget):
+            ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
+            try:
+                self._warm_shared_parents(logger, catalog)
+                for message in super().read(logger, config, catalog, state):
+                    progress.observe(tracked, message)
+                    yield _incomplete_if_unreadable(message)
+            finally:
+                ticker.stop()
+                logger.info(tracked.summary())
+                # A failed stream ends the CDK's read by an exception that skips its thread pool's shutdown; its
+                # idle workers would live on in a process that embeds the source (tests, PyAirbyte).
+                self._concurrent_source._threadpool._threadpool.shutdown(wait=False, cancel_futures=True)
         missed = unreadable.reasons()
         if missed:  # after every other stream has finished: their data and state are already out
             text = "Some streams could not be read in full: " + " | ".join(

@@ -38,18 +38,25 @@ DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 PRIMARY_KEY = "id"
 ANY: dict[str, Any] = {}
 KEPT_FORMATS = frozenset({"date-time", "date"})
+TOP_PINS = "/user_account/analytics/top_pins"
+TOP_VIDEO_PINS = "/user_account/analytics/top_video_pins"
+TARGETING_OPTIONS = "/resources/targeting/{targeting_type}"
 
 Node = dict[str, Any]
 
 
 class Stream(NamedTuple):
     path: str  # GET operation in the spec
-    envelope: bool = True  # records are the `items` array of a (paginated) envelope, else the body itself
+    envelope: bool = True  # records are the `records` array of the body (a paginated envelope), else the body itself
     add: Mapping[str, Node] = {}  # fields the connector injects; a field the spec already has keeps the spec's type
     drop: tuple[str, ...] = ()  # fields the connector strips
+    records: str = "items"  # the body's field holding the records, when `envelope`; "" for a bare array body
+    primary_key: tuple[str, ...] = (PRIMARY_KEY,)
 
 
 _STR: Node = {"type": "string"}
+_DATE: Node = {"type": "string", "format": "date"}
+TOP_PINS_FIELDS: Mapping[str, Node] = {"sort_by": _STR, "start_date": _DATE, "end_date": _DATE}
 STREAMS: dict[str, Stream] = {
     "ad_accounts": Stream("/ad_accounts"),
     "campaigns": Stream("/ad_accounts/{ad_account_id}/campaigns"),
@@ -76,6 +83,17 @@ STREAMS: dict[str, Stream] = {
     # credentials holds the merchant's feed username and password: the connector strips it, so it is never declared.
     "catalogs_feeds": Stream("/catalogs/feeds", drop=("credentials",)),
     "catalogs_product_groups": Stream("/catalogs/product_groups"),
+    # The top pins of the requested range, with the sort metric and the range the connector asked for.
+    "user_account_top_pins": Stream(TOP_PINS, records="pins", primary_key=("pin_id",), add=TOP_PINS_FIELDS),
+    "user_account_top_video_pins": Stream(TOP_VIDEO_PINS, records="pins", primary_key=("pin_id",), add=TOP_PINS_FIELDS),
+    # Each answer is one free-form {value: name} map; the connector turns every entry into a row keyed like the
+    # targeting analytics rows (TARGETING_TYPE, TARGETING_VALUE), so the two join.
+    "targeting_options": Stream(
+        TARGETING_OPTIONS,
+        records="",
+        primary_key=("TARGETING_TYPE", "TARGETING_VALUE"),
+        add={"TARGETING_TYPE": _STR, "TARGETING_VALUE": _STR, "NAME": _STR, "AD_ACCOUNT_ID": _STR},
+    ),
 }
 
 
@@ -160,9 +178,10 @@ class Converter:
 
     def record(self, stream: Stream) -> Node:
         """The converted schema of one record of `stream`, as the API returns it."""
-        body = self.response(stream.path)
+        body = self.flatten(self.response(stream.path))
         if stream.envelope:
-            body = self.flatten(self.flatten(body)["properties"]["items"])["items"]
+            array = self.flatten(body["properties"][stream.records]) if stream.records else body
+            body = array["items"]
         return self.convert(body)
 
 
@@ -190,7 +209,7 @@ def union(schemas: list[Node]) -> Node:
 def stream_schema(converter: Converter, name: str) -> Node:
     stream = STREAMS[name]
     record = converter.record(stream)
-    props = dict(record["properties"])
+    props = dict(record.get("properties", {}))  # a free-form record ({}) has only the fields the connector adds
     for field in stream.drop:
         if props.pop(field, None) is None:
             raise ValueError(f"{name}: {field} is no longer in the spec; update STREAMS")
@@ -199,11 +218,12 @@ def stream_schema(converter: Converter, name: str) -> Node:
             props[field] = {**fragment, "type": _nullable_types([fragment["type"]])}
         elif fragment["type"] not in props[field].get("type", [fragment["type"]]):
             raise ValueError(f"{name}: the spec types {field} as {props[field]}, the connector adds a {fragment}")
-    if PRIMARY_KEY not in props:
-        raise ValueError(f"{name}: the spec has no {PRIMARY_KEY}")
-    # The primary key is the one field always present and never null.
-    (key_type,) = [t for t in props[PRIMARY_KEY]["type"] if t != "null"]
-    props[PRIMARY_KEY] = {**props[PRIMARY_KEY], "type": key_type}
+    for key in stream.primary_key:
+        if key not in props:
+            raise ValueError(f"{name}: the spec has no {key}")
+        # The primary key is always present and never null.
+        (key_type,) = [t for t in props[key]["type"] if t != "null"]
+        props[key] = {**props[key], "type": key_type}
     return {"$schema": DRAFT_07, "type": "object", "additionalProperties": True, "properties": props}
 
 
@@ -397,6 +417,18 @@ def analytics_catalogue(converter: Converter) -> Node:
         },
         "user_account_metric_types": _enum(_param_items(converter, USER_ACCOUNT_ANALYTICS, "metric_types")["enum"]),
         "date_limits": _date_limits(converter),
+        "top_pins": _top_pins_options(converter, TOP_PINS),
+        "top_video_pins": _top_pins_options(converter, TOP_VIDEO_PINS),
+        "targeting_option_types": _enum(
+            converter.flatten(_params(converter, TARGETING_OPTIONS)["targeting_type"]["schema"])["enum"]
+        ),
+    }
+
+
+def _top_pins_options(converter: Converter, path: str) -> Node:
+    return {
+        "sort_by": _enum(converter.flatten(_params(converter, path)["sort_by"]["schema"])["enum"]),
+        "metric_types": _enum(_param_items(converter, path, "metric_types")["enum"]),
     }
 
 

@@ -93,10 +93,11 @@ def test_everything_but_the_primary_key_is_nullable_open_and_enum_free(
     schemas: dict[str, dict[str, Any]], name: str
 ) -> None:
     schema = schemas[name]
-    assert schema["properties"]["id"] == {"type": "string"}
+    keys = gen.STREAMS[name].primary_key
+    assert all(schema["properties"][key] == {"type": "string"} for key in keys)
     for path, sub in _subschemas(schema):
         assert "enum" not in sub, path
-        if path != ".id":
+        if path not in {f".{key}" for key in keys}:
             assert jsonschema.Draft7Validator(sub).is_valid(None), f"{name}{path} rejects null"
         if "properties" in sub:
             assert sub["additionalProperties"] is True, path
@@ -111,6 +112,17 @@ def test_connector_side_fields(schemas: dict[str, dict[str, Any]]) -> None:
     assert schemas["keywords"]["properties"]["ad_account_id"] == nullable_string
     assert schemas["keywords"]["properties"]["ad_group_id"] == nullable_string
     assert schemas["board_pins"]["properties"]["board_pins_modified_at"]["format"] == "date-time"
+    for top in ("user_account_top_pins", "user_account_top_video_pins"):  # the spec's pin item plus the request
+        assert {"pin_id", "metrics", "data_status", "sort_by", "start_date", "end_date"} == set(
+            schemas[top]["properties"]
+        )
+        assert schemas[top]["properties"]["pin_id"] == {"type": "string"}
+    assert set(schemas["targeting_options"]["properties"]) == {
+        "TARGETING_TYPE",
+        "TARGETING_VALUE",
+        "NAME",
+        "AD_ACCOUNT_ID",
+    }
 
 
 @pytest.mark.parametrize(
@@ -224,8 +236,9 @@ def test_a_record_of_nulls_validates_and_a_null_primary_key_does_not(
 ) -> None:
     schema = schemas[name]
     validator = jsonschema.Draft7Validator(schema)
-    assert validator.is_valid({field: None for field in schema["properties"]} | {"id": "1"})
-    assert not validator.is_valid({"id": None})
+    keys = {key: "1" for key in gen.STREAMS[name].primary_key}
+    assert validator.is_valid({field: None for field in schema["properties"]} | keys)
+    assert not validator.is_valid(keys | {next(iter(keys)): None})
 
 
 def test_schemas_still_reject_wrong_types(schemas: dict[str, dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from . import handlers_analytics as ha
 from . import handlers_entities as he
 from . import handlers_reports as hr
+from . import resources as hx
 from .context import Ctx
 from .spec_enums import OPERATIONS
 
@@ -44,6 +45,11 @@ _HANDLERS: dict[tuple[str, str], Callable[[Ctx], Any]] = {
     ("GET", "/pins/{pin_id}/analytics"): ha.pin_analytics_handler,
     ("GET", "/pins/analytics"): ha.bulk_pin_analytics,
     ("GET", "/user_account/analytics"): ha.user_analytics,
+    ("GET", "/user_account/analytics/top_pins"): hx.top_pins_handler,
+    ("GET", "/user_account/analytics/top_video_pins"): hx.top_video_pins_handler,
+    ("GET", "/resources/targeting/{targeting_type}"): hx.targeting_options_handler,
+    ("GET", "/resources/targeting/interests/{interest_id}"): hx.interest_handler,
+    ("GET", "/resources/metrics_ready_state"): hx.metrics_ready_state_handler,
     ("POST", A + "/reports"): hr.create_report,
     ("GET", A + "/reports"): hr.get_report,
 }

@@ -21,8 +21,8 @@ from .world import AdNode, World
 
 Value = str | int
 _PLACEMENTS = ("SEARCH", "BROWSE", "OTHER")
-_INTEREST_NAMES = ("Home decor", "Food and drinks", "Womens fashion", "DIY and crafts", "Travel", "Beauty", "Gardening")
-_PINNER_INTERESTS = ("Chocolate cookies", "Living room ideas", "Hiking", "Wedding dresses")
+# Interests Pinterest inferred for the pinners reached (top-level interest ids, named by /resources/targeting/INTEREST).
+PINNER_INTERESTS = ("935005558402", "935005558404", "935005558406", "935005558408")
 _ZIPS = {"US": "94102", "CA": "M5V", "GB": "SW1A", "DE": "10115", "FR": "75001", "AU": "2000"}
 _REGIONS = {"US": "US-CA", "CA": "CA-ON", "GB": "GB-ENG", "DE": "DE-BE", "FR": "FR-IDF", "AU": "AU-NSW"}
 
@@ -40,8 +40,8 @@ def values_for(world: World, ad: AdNode, targeting_type: str) -> list[Value]:
         "LOCATION": [int(x) for x in spec.get("LOCATION") or []],
         "PLACEMENT": list(_PLACEMENTS),
         "COUNTRY": list(geo),
-        "TARGETED_INTEREST": list(_INTEREST_NAMES[: len(spec.get("INTEREST") or [])]),
-        "PINNER_INTEREST": list(_PINNER_INTERESTS),
+        "TARGETED_INTEREST": [str(x) for x in spec.get("INTEREST") or []],  # interest ids, named by /resources
+        "PINNER_INTEREST": list(PINNER_INTERESTS),
         "AUDIENCE_INCLUDE": [int(x) for x in spec.get("AUDIENCE_INCLUDE") or []],
         "GEO": [f"{c}:{_ZIPS.get(c, '00000')}" for c in geo],
         "AGE_BUCKET": list(ages),

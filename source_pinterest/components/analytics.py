@@ -29,7 +29,7 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
-from source_pinterest.components import unreadable
+from source_pinterest.components import readiness, unreadable
 from source_pinterest.components.config import PIN_APP_TYPES, targeting_types
 from source_pinterest.components.errors import multi_pin_refused, pinterest_message, refused_targeting_types
 from source_pinterest.components.partitions import NoRequestOptions, batched
@@ -538,6 +538,7 @@ class AnalyticsSchemaLoader(SchemaLoader):
         for column in self.config.get("analytics_columns") or ():
             if column not in properties:
                 properties[column] = {"type": [self._types.get(column, "string"), "null"]}
+        properties.update(readiness.schema_properties(self.config))
         return {
             "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",

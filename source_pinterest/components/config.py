@@ -105,6 +105,8 @@ ANALYTICS_DEFAULTS: dict[str, Any] = {
     "view_window_days": 1,
     "conversion_report_time": "TIME_OF_AD_ACTION",
     "lookback_window_days": 30,
+    "top_pins_sort_by": "IMPRESSION",
+    "top_video_pins_sort_by": "IMPRESSION",
 }
 
 
@@ -389,6 +391,20 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
         if unknown:
             raise config_error(
                 f"targeting_types.{level}", f"Pinterest offers no {unknown} at this level.", f"choose from {offered}."
+            )
+
+    for option in ("top_pins", "top_video_pins"):
+        allowed = catalogue()[option]
+        if config[f"{option}_sort_by"] not in allowed["sort_by"]:
+            raise config_error(
+                f"{option}_sort_by",
+                f"{config[f'{option}_sort_by']!r} is not supported.",
+                f"choose one of {allowed['sort_by']}.",
+            )
+        unknown = [m for m in config.get(f"{option}_metric_types") or () if m not in allowed["metric_types"]]
+        if unknown:
+            raise config_error(
+                f"{option}_metric_types", f"unknown metric(s) {unknown}.", f"choose from {allowed['metric_types']}."
             )
 
 

@@ -262,6 +262,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
     - A refused beta (the multi-pin endpoint, a BETA targeting type): handed to the AnalyticsRetriever, which
       falls back or drops the type, and says so once.
     - 409 from /catalogs: the user has no catalog, which is not an error.
+    - 404 for one targeting interest: a retired interest has no name to give (targeting_options leaves it out).
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - 400 that Pinterest documents as transient ("Retry after...", code 12 "something went wrong"): retry.
     - No connection to the host for longer than its budget: fail as a transient_error naming `api_base_url`.
@@ -334,6 +335,8 @@ class PinterestErrorHandler(DefaultErrorHandler):
             unreadable.note(self.stream_name or path, message)
         elif response.status_code == 409 and "/catalogs" in path:
             message = f"Skipping {path}: the user has no catalog ({pinterest_message(response)})."
+        elif response.status_code == 404 and "/resources/targeting/interests/" in path:
+            message = f"Skipping {path}: Pinterest no longer names this interest ({pinterest_message(response)})."
         else:
             return None
         logger.warning(message)

@@ -21,6 +21,7 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components import progress
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
 from source_pinterest.components.reports.requests import MAX_TARGETING_TYPES, body_window, split_targeting_types
@@ -132,7 +133,9 @@ class ReportRunner:
         if len(body.get("targeting_types") or ()) > MAX_TARGETING_TYPES:
             raise ValueError(f"a report job names at most {MAX_TARGETING_TYPES} targeting types; use rows()")
         attempts: list[_Attempt] = []
-        with self._slots:  # a job holds its slot from creation until its file is on disk
+        stream = str(getattr(self._create, "name", ""))  # the requesters carry their stream's name
+        progress.report_job(stream, "queued")
+        with self._slots, progress.job_running(stream):  # a job holds its slot from creation until its file is on disk
             while len(attempts) < self.max_attempts:
                 file, attempt = self._one_job(ad_account_id, body)
                 if file is not None:

@@ -19,6 +19,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components.analytics import AnalyticsSettings, Entity, entity_of
+from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
 from source_pinterest.components.reports.requests import PASS_THROUGH, build_report_body, report_windows
 from source_pinterest.components.reports.runner import ReportRunner
@@ -49,6 +50,7 @@ class ReportRetriever(Retriever):
     # The account's campaigns (every status): below the advertiser level a window where none of them can have
     # delivered has no rows, so it gets no report job (an account without campaigns gets none at all).
     campaigns_partition_router: PartitionRouter | None = None
+    provisional_days: ProvisionalDays | None = None  # the readiness flags, with `mark_provisional_days`
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.level = self.level or str(parameters.get("level", ""))  # the stream's `$parameters.level`
@@ -105,6 +107,8 @@ class ReportRetriever(Retriever):
                 row["AD_ACCOUNT_ID"] = account
                 if "TARGETING_VALUE" in row and row["TARGETING_VALUE"] is not None:
                     row["TARGETING_VALUE"] = str(row["TARGETING_VALUE"])
+                if self.provisional_days:
+                    self.provisional_days.flag(row, granularity)
                 yield row
 
 
@@ -120,4 +124,5 @@ class ReportSchemaLoader(SchemaLoader):
 
     def get_json_schema(self) -> Mapping[str, Any]:
         settings = report_settings(self.config, self.level, self.custom_report)
-        return catalogue.json_schema(settings["level"], list(settings["columns"]))
+        schema = catalogue.json_schema(settings["level"], list(settings["columns"]))
+        return {**schema, "properties": {**schema["properties"], **schema_properties(self.config)}}
