@@ -36,7 +36,8 @@ def _sandbox() -> ModuleType:
     return module
 
 
-if not os.environ.get("TEST_SANDBOX_VIOLATIONS"):
+if not os.environ.get("TEST_SANDBOX_VIOLATIONS") or os.environ.get("PYTEST_XDIST_WORKER"):
+    # one file per pytest process (xdist workers too), so a refusal is charged to the test that caused it
     os.environ["TEST_SANDBOX_VIOLATIONS"] = tempfile.mkstemp(prefix="sandbox-violations-")[1]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SANDBOX_DIR), os.environ.get("PYTHONPATH")]))
 sandbox = _sandbox()

@@ -11,4 +11,5 @@ export PYTHONPATH="$PWD/tools/test_sandbox${PYTHONPATH:+:$PYTHONPATH}"
 if [ -n "${TEST_TODAY:-}" ]; then
   export FAKE_NOW="${TEST_TODAY}T$(date -u +%H:%M:%S)+00:00"
 fi
-.venv/bin/python -m pytest "$@"
+# Two workers (the machine has two cores), one test file each at a time: module-scoped emulators stay shared.
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
