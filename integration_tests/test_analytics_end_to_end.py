@@ -161,7 +161,9 @@ def test_full_sync_equals_truth_at_the_fewest_requests(tmp_path: Path) -> None:
 def test_incremental_sync_brings_revised_metrics(tmp_path: Path) -> None:
     start = TODAY - dt.timedelta(days=DAYS)
     with Emulator(scenario="small", today=TODAY - dt.timedelta(days=3)) as emulator:
-        config = emulator.connector_config(start_date=start.isoformat(), lookback_window_days=30)
+        # The first sync checkpoints the connector's today, 3 days ahead of the emulator's: 30 + 3 days re-read the
+        # emulator's last 30 days, as a 30-day lookback does when both clocks agree.
+        config = emulator.connector_config(start_date=start.isoformat(), lookback_window_days=33)
         first = _read(tmp_path, emulator, config)
         emulator.advance(3)  # new days, and late conversions revise the last 30 days
         second = _read(tmp_path, emulator, config, state=first.final_states())

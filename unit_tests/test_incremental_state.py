@@ -35,7 +35,8 @@ def _state(stream: str, cursor_field: str, per_account: dict[str, str], global_c
     entries = [
         {"partition": {"ad_account_id": a, **extra}, "cursor": {cursor_field: c}} for a, c in per_account.items()
     ]
-    return StateBuilder().with_stream_state(stream, {"states": entries, "state": {cursor_field: global_cursor}})
+    written = {"use_global_cursor": False, "states": entries, "state": {cursor_field: global_cursor}}
+    return StateBuilder().with_stream_state(stream, written)
 
 
 def _cursors(output: Any, stream: str, field: str) -> dict[str, str]:

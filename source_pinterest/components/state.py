@@ -50,8 +50,10 @@ class OwnPartitionCursors(StateMigration):
         pass
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
-        # With `use_global_cursor` (over 10,000 partitions) the global cursor is the only state there is.
-        return "states" in stream_state and "state" in stream_state and not stream_state.get("use_global_cursor")
+        # Only a state the CDK wrote (it always says `use_global_cursor`; with true, over 10,000 partitions, the
+        # global cursor is the only state there is). ForeignAnalyticsState's fallback for 2.x states has no such
+        # key and must survive: migrations run again on the migrated state.
+        return stream_state.get("use_global_cursor") is False and "state" in stream_state
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
         return {key: value for key, value in stream_state.items() if key != "state"}
