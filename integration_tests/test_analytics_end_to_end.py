@@ -163,7 +163,8 @@ def test_incremental_sync_brings_revised_metrics(tmp_path: Path) -> None:
     with Emulator(scenario="small", today=TODAY - dt.timedelta(days=3)) as emulator:
         # The first sync checkpoints the connector's today, 3 days ahead of the emulator's: 30 + 3 days re-read the
         # emulator's last 30 days, as a 30-day lookback does when both clocks agree.
-        config = emulator.connector_config(start_date=start.isoformat(), lookback_window_days=33)
+        lookback = 33
+        config = emulator.connector_config(start_date=start.isoformat(), lookback_window_days=lookback)
         first = _read(tmp_path, emulator, config)
         emulator.advance(3)  # new days, and late conversions revise the last 30 days
         second = _read(tmp_path, emulator, config, state=first.final_states())
@@ -174,7 +175,7 @@ def test_incremental_sync_brings_revised_metrics(tmp_path: Path) -> None:
             for _, path, query in emulator.requests_log
             if "analytics" in path
         )
-        assert oldest >= TODAY - dt.timedelta(days=3 + 30 + 1), oldest
+        assert oldest >= TODAY - dt.timedelta(days=3 + lookback + 1), oldest
 
         revised = 0
         for stream in ALL_STREAMS:
