@@ -1,4 +1,6 @@
-"""HTTP/1.1 on 127.0.0.1 (keep-alive, Nagle off) in daemon threads, handing requests to api.Api."""
+"""HTTP/1.1 on 127.0.0.1 (keep-alive, Nagle off), a thread per connection, handing requests to api.Api.
+
+stop() ends every connection and joins every thread, so no server thread outlives the emulator."""
 
 from __future__ import annotations
 
@@ -13,13 +15,35 @@ from .api import Api, Request
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+    # Handler threads are joined by server_close(), after stop() has cut the connections clients keep alive.
+    daemon_threads = False
+    block_on_close = True
     allow_reuse_address = True
     request_queue_size = 128
 
     def __init__(self, api: Api, port: int) -> None:
         self.api = api
+        self.open_connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        with self._connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self._connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        """End every kept-alive connection, so its handler thread stops waiting for the next request."""
+        with self._connections_lock:
+            connections = list(self.open_connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -83,5 +107,6 @@ class HttpServer:
 
     def stop(self) -> None:
         self._server.shutdown()
-        self._server.server_close()
+        self._server.cut_connections()
+        self._server.server_close()  # joins the handler threads
         self._thread.join(timeout=5)

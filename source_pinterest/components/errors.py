@@ -271,7 +271,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
-        self.stream_name = str(parameters.get("name") or "")  # the stream's $parameters reach its error handler
+        self.stream_name = str((parameters or {}).get("name") or "")  # the stream's $parameters reach its error handler
 
     def interpret_response(self, response_or_exception: requests.Response | Exception | None) -> ErrorResolution:
         base_url = str(self.config.get("api_base_url") or PRODUCTION_URL)
