@@ -252,3 +252,24 @@ def test_an_analytics_sync_killed_and_resumed_equals_the_truth(tmp_path: Path) -
             for attempt in attempts:  # what an append-dedup destination ends with
                 table.update({_key(stream, r): r for r in attempt.records.get(stream, [])})
             assert_rows_equal(stream, table, truth_rows(emulator, stream, start, TODAY))
+
+
+def test_answers_cut_short_mid_body_are_asked_again_and_no_row_comes_twice(tmp_path: Path) -> None:
+    start = TODAY - dt.timedelta(days=20)
+    streams = ["ad_analytics", "ad_group_targeting_analytics"]
+    with Emulator(scenario="tiny", today=TODAY) as emulator:
+        config = emulator.connector_config(start_date=start.isoformat())
+        discovered = run_cli(tmp_path, "discover", config)
+        catalog = catalog_for(next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG"))
+        # Half the body, then the connection closes: rows are streamed, so this breaks mid-decoding.
+        emulator.inject("truncate", path=r"/(ads|ad_groups)/(targeting_)?analytics$", count=3)
+
+        run = run_cli(
+            tmp_path, "read", config, {"streams": [s for s in catalog["streams"] if s["stream"]["name"] in streams]}
+        )
+
+        assert run.returncode == 0 and not run.errors, run.errors
+        logs = [m["log"]["message"] for m in run.messages if m["type"] == "LOG"]
+        assert sum("the answer was cut short" in line for line in logs) == 3, logs[-5:]
+        for stream in streams:
+            assert_rows_equal(stream, _by_key(run, stream), truth_rows(emulator, stream, start, TODAY))
