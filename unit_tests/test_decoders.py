@@ -11,7 +11,9 @@ import pytest
 import requests
 from urllib3.exceptions import ProtocolError
 
+from source_pinterest import SourcePinterest
 from source_pinterest.components.decoders import AnswerCutShort, StreamedRows
+from unit_tests.conftest import oauth_config
 
 ROW = {"AD_ID": "123456789", "DATE": "2026-11-01", "SPEND_IN_DOLLAR": 12.5, "TOTAL_IMPRESSION": 4000, "CTR": None}
 
@@ -90,3 +92,14 @@ def test_an_answer_cut_short_raises_before_its_first_row() -> None:
     rows = extractor.extract_records(_response(_LazyBody(_array(10_000), fail_after=200_000)))
     with pytest.raises(AnswerCutShort, match=r"GET /v5/ad_accounts/1/ads/analytics: the answer was cut short"):
         next(iter(rows))
+
+
+def test_every_ads_analytics_stream_streams_its_answers() -> None:
+    source = SourcePinterest(config=oauth_config())
+    streams = {s.name: s for s in source.streams(source._config)}
+    names = [n for n in streams if n.endswith("_analytics") and n not in ("pin_analytics", "user_account_analytics")]
+    assert len(names) == 7
+    for name in names:
+        retriever = streams[name]._stream_partition_generator._partition_factory._retriever
+        assert isinstance(retriever.record_selector.extractor, StreamedRows), name
+        assert retriever.requester.stream_response, f"{name}: the body would be read whole before decoding"
