@@ -81,3 +81,31 @@ def test_a_failed_sync_shows_what_the_connector_said(tmp_path: Path, monkeypatch
     monkeypatch.setattr(demo, "CLI", [sys.executable, str(fake)])
     with pytest.raises(SystemExit, match=r"source-pinterest read failed \(exit 1\):\n- Pinterest rejected the refresh"):
         demo.sync("config.json", CATALOG, demo.Loader(duckdb.connect(), CATALOG, tmp_path), tmp_path)
+
+
+def test_demo_sh_installs_once_and_again_only_when_pyproject_changes(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "demo.sh").write_text((root / "scripts" / "demo.sh").read_text())
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    # A fake python3 whose `-m venv .venv` makes a venv of fakes: every call is logged instead of installing.
+    fake = f'#!/usr/bin/env bash\necho "$(basename "$0") $*" >> {log}\n'
+    (tmp_path / "fake").write_text(fake)
+    venv = f"mkdir -p .venv/bin; for t in python pip; do cp {tmp_path}/fake .venv/bin/$t; done\n"
+    (bin_dir / "python3").write_text(fake + venv)
+    for script in (tmp_path / "fake", bin_dir / "python3"):
+        script.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+    def run() -> list[str]:
+        log.write_text("")
+        subprocess.run(["bash", "scripts/demo.sh", "--scenario", "tiny"], cwd=tmp_path, env=env, check=True)
+        return [line.split()[0] + " " + line.split()[1] for line in log.read_text().splitlines()]
+
+    assert run() == ["python3 -m", "pip install", "pip install", "python -m"]  # venv, pip, the project, the demo
+    assert run() == ["python -m"]  # installed: straight to the demo
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'y'\n")
+    assert run()[0] == "python3 -m"  # the dependencies may have changed: install again
