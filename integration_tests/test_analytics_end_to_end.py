@@ -319,3 +319,24 @@ def test_closed_betas_give_the_same_records_pin_by_pin_and_every_non_beta_type_e
         for refused in ("AGE_BUCKET_AND_GENDER", "CREATIVE_ENHANCEMENTS"):
             named = [w for w in warnings if f"targeting type {refused} " in w]
             assert len(named) == 1 and "ad_group_targeting_analytics" in named[0], named
+
+
+def test_answers_cut_short_mid_body_are_asked_again_and_no_row_comes_twice(tmp_path: Path) -> None:
+    start = TODAY - dt.timedelta(days=20)
+    streams = ["ad_analytics", "ad_group_targeting_analytics"]
+    with Emulator(scenario="tiny", today=TODAY) as emulator:
+        config = emulator.connector_config(start_date=start.isoformat())
+        discovered = run_cli(tmp_path, "discover", config)
+        catalog = catalog_for(next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG"))
+        # Half the body, then the connection closes: rows are streamed, so this breaks mid-decoding.
+        emulator.inject("truncate", path=r"/(ads|ad_groups)/(targeting_)?analytics$", count=3)
+
+        run = run_cli(
+            tmp_path, "read", config, {"streams": [s for s in catalog["streams"] if s["stream"]["name"] in streams]}
+        )
+
+        assert run.returncode == 0 and not run.errors, run.errors
+        logs = [m["log"]["message"] for m in run.messages if m["type"] == "LOG"]
+        assert sum("the answer was cut short" in line for line in logs) == 3, logs[-5:]
+        for stream in streams:
+            assert_rows_equal(stream, _by_key(run, stream), truth_rows(emulator, stream, start, TODAY))

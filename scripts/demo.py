@@ -17,33 +17,53 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from integration_tests.cli import catalog_for
+from integration_tests.pinterest_emulator.scenarios import SCENARIOS
 from source_pinterest.components.progress import is_progress
 
 # The console script installed beside this interpreter (the venv scripts/demo.sh made), else the one on PATH.
 _BESIDE = Path(sys.executable).parent / "source-pinterest"
-CLI = str(_BESIDE) if _BESIDE.exists() else shutil.which("source-pinterest") or "source-pinterest"
+CLI = [str(_BESIDE) if _BESIDE.exists() else shutil.which("source-pinterest") or "source-pinterest"]
+BATCH = 20_000  # records per stream spooled to disk, then inserted at once: memory never holds a whole stream
+DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
 
 
-def _cli(*args: str) -> Iterator[dict[str, Any]]:
-    with subprocess.Popen([CLI, *args], stdout=subprocess.PIPE, text=True, bufsize=1 << 20) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("{"):
+class SyncFailed(SystemExit):
+    pass
+
+
+def _cli(args: Sequence[str], errors: list[str]) -> Iterator[dict[str, Any]]:
+    """The connector's messages; a failed run ends with what the connector said went wrong."""
+    with tempfile.TemporaryFile("w+") as stderr:
+        with subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=stderr, text=True) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if not line.startswith("{"):
+                    continue
                 message = json.loads(line)
                 if is_progress(message):  # the connector's live progress and summary, on the terminal
                     print(message["log"]["message"], file=sys.stderr, flush=True)
+                if message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
+                    errors.append(message["trace"]["error"]["message"])
+                elif message["type"] == "LOG" and message["log"]["level"] in ("ERROR", "FATAL"):
+                    errors.append(message["log"]["message"])
                 yield message
-    if process.returncode:
-        raise SystemExit(f"source-pinterest {args[0]} failed (exit {process.returncode}); see the messages above.")
+        if process.returncode:
+            stderr.seek(0)
+            said = errors or [line for line in stderr.read().strip().splitlines()[-5:]] or ["(no output)"]
+            raise SyncFailed(f"source-pinterest {args[0]} failed (exit {process.returncode}):\n- " + "\n- ".join(said))
 
 
 def _catalog(config_path: str) -> dict[str, Any]:
-    streams = next(m["catalog"]["streams"] for m in _cli("discover", "--config", config_path) if m["type"] == "CATALOG")
+    errors: list[str] = []
+    messages = _cli(["discover", "--config", config_path], errors)
+    streams = next((m["catalog"]["streams"] for m in messages if m["type"] == "CATALOG"), None)
+    if streams is None:
+        raise SyncFailed("source-pinterest discover listed no streams:\n- " + "\n- ".join(errors or ["(no output)"]))
     return catalog_for(streams)
 
 
@@ -72,70 +92,125 @@ def _config(workdir: Path, scenario: str) -> Iterator[tuple[str, str]]:
         yield str(path), f"the local Pinterest API emulator ({scenario} scenario, {emulator.base_url})"
 
 
-def _load(db_path: Path, files: dict[str, Path], keys: dict[str, list[list[str]]]) -> dict[str, int]:
+def open_db(path: Path) -> Any:
+    """The DuckDB file, opened before any sync work: a file another process holds fails here, in a line."""
     import duckdb
 
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    with duckdb.connect(str(db_path)) as db:
-        for stream, path in files.items():
-            source = f"read_json_auto('{path}', format='newline_delimited', sample_size=-1)"
-            key = ", ".join(f'"{part[0]}"' for part in keys.get(stream, []))
-            # The last version of each record wins, as a dedup destination would keep it.
-            dedup = f" QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _line DESC) = 1" if key else ""
-            db.execute(
-                f'CREATE OR REPLACE TABLE "{stream}" AS SELECT * EXCLUDE (_line) FROM '
-                f"(SELECT *, row_number() OVER () AS _line FROM {source}){dedup}"
-            )
-            counts[stream] = db.execute(f'SELECT count(*) FROM "{stream}"').fetchone()[0]
-    return counts
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.Error as error:
+        reason = str(error).splitlines()[0]
+        fix = "Fix: close the program that holds it, or pass another --db."
+        raise SystemExit(f"Cannot open the DuckDB file {path}: {reason}\n{fix}") from None
 
 
-def main() -> None:
+def _column_type(schema: dict[str, Any]) -> str:
+    types = schema.get("type", [])
+    types = [t for t in ([types] if isinstance(types, str) else types) if t != "null"]
+    return DUCKDB_TYPES.get(types[0], "JSON") if len(types) == 1 else "JSON"
+
+
+class Loader:
+    """Streams records into one table per catalog stream, BATCH at a time through a small spool file per stream.
+
+    Every stream's table exists from the start (0 rows still get a table, typed from the stream's schema); the
+    last version of each primary key wins at the end, as a dedup destination would keep it."""
+
+    def __init__(self, db: Any, catalog: dict[str, Any], workdir: Path, batch: int = BATCH) -> None:
+        self.db, self.workdir, self.batch = db, workdir, batch
+        self.columns: dict[str, dict[str, str]] = {}
+        self.keys: dict[str, list[str]] = {}
+        self.counts: dict[str, int] = {}
+        self._spools: dict[str, tuple[IO[str], int]] = {}
+        self._line = 0
+        for configured in catalog["streams"]:
+            stream = configured["stream"]["name"]
+            properties = configured["stream"]["json_schema"].get("properties", {})
+            columns = {name: _column_type(schema) for name, schema in properties.items()}
+            columns["_line"] = "BIGINT"
+            self.columns[stream] = columns
+            self.keys[stream] = [part[0] for part in configured.get("primary_key") or []]
+            self.counts[stream] = 0
+            ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
+            db.execute(f'CREATE OR REPLACE TABLE "{stream}" ({ddl})')
+
+    def add(self, stream: str, data: dict[str, Any]) -> None:
+        if stream not in self.columns:
+            return
+        spool, pending = self._spools.get(stream) or ((self.workdir / f"{stream}.jsonl").open("w"), 0)
+        self._line += 1
+        spool.write(json.dumps({**data, "_line": self._line}) + "\n")
+        self._spools[stream] = (spool, pending + 1)
+        if pending + 1 >= self.batch:
+            self._flush(stream)
+
+    def _flush(self, stream: str) -> None:
+        spool, pending = self._spools.pop(stream)
+        spool.close()
+        columns = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in self.columns[stream].items()) + "}"
+        self.db.execute(
+            f"INSERT INTO \"{stream}\" BY NAME SELECT * FROM read_json('{spool.name}', "
+            f"format='newline_delimited', columns={columns})"
+        )
+        Path(spool.name).unlink()
+
+    def finish(self) -> dict[str, int]:
+        for stream in list(self._spools):
+            self._flush(stream)
+        for stream, key in self.keys.items():
+            name = f'"{stream}"'
+            if key:
+                partition = ", ".join(f'"{part}"' for part in key)
+                self.db.execute(
+                    f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} "
+                    f"QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY _line DESC) = 1"
+                )
+            self.db.execute(f"ALTER TABLE {name} DROP COLUMN _line")
+            self.counts[stream] = self.db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        return self.counts
+
+
+def sync(config_path: str, catalog: dict[str, Any], loader: Loader, workdir: Path) -> list[str]:
+    """Runs `read`, feeding the loader; prints per-stream timings. Returns the errors the connector reported."""
+    catalog_path = workdir / "catalog.json"
+    catalog_path.write_text(json.dumps(catalog))
+    started = time.monotonic()
+    seen: dict[str, list[float]] = {}
+    errors: list[str] = []
+    for message in _cli(["read", "--config", config_path, "--catalog", str(catalog_path)], errors):
+        kind = message["type"]
+        if kind == "RECORD":
+            stream = message["record"]["stream"]
+            now = time.monotonic() - started
+            seen.setdefault(stream, [now, now])[1] = now
+            loader.add(stream, message["record"]["data"])
+        elif kind == "CONTROL" and os.environ.get("PINTEREST_CONFIG"):
+            Path(config_path).write_text(json.dumps(message["control"]["connectorConfig"]["config"]))
+    elapsed = time.monotonic() - started
+    counts = loader.finish()
+    print(f"\n{'stream':32} {'rows':>8}  {'first..last record (s)':>22}")
+    for stream in sorted(counts):
+        span = f"{seen[stream][0]:.1f}..{seen[stream][1]:.1f}" if stream in seen else "-"
+        print(f"{stream:32} {counts[stream]:>8}  {span:>22}")
+    print(f"{'total':32} {sum(counts.values()):>8}  sync took {elapsed:.1f} s")
+    return errors
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scenario", default="small", help="emulator scenario: tiny, small or large")
+    parser.add_argument("--scenario", default="small", choices=sorted(SCENARIOS), help="emulator scenario")
     parser.add_argument("--db", default="demo_output/pinterest.duckdb", help="DuckDB file to write")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as tmp, _config(Path(tmp), args.scenario) as (config_path, target):
-        workdir = Path(tmp)
+    db = open_db(Path(args.db))
+    with db, tempfile.TemporaryDirectory() as tmp, _config(Path(tmp), args.scenario) as (config_path, target):
         print(f"Syncing {target} into {args.db}", file=sys.stderr)
         catalog = _catalog(config_path)
-        catalog_path = workdir / "catalog.json"
-        catalog_path.write_text(json.dumps(catalog))
-        keys = {c["stream"]["name"]: c["primary_key"] for c in catalog["streams"]}
-
-        started = time.monotonic()
-        first_seen: dict[str, float] = {}
-        last_seen: dict[str, float] = {}
-        handles: dict[str, Any] = {}
-        errors = []
-        for message in _cli("read", "--config", config_path, "--catalog", str(catalog_path)):
-            kind = message["type"]
-            if kind == "RECORD":
-                stream = message["record"]["stream"]
-                now = time.monotonic() - started
-                first_seen.setdefault(stream, now)
-                last_seen[stream] = now
-                if stream not in handles:
-                    handles[stream] = (workdir / f"{stream}.jsonl").open("w")
-                handles[stream].write(json.dumps(message["record"]["data"]) + "\n")
-            elif kind == "CONTROL" and os.environ.get("PINTEREST_CONFIG"):
-                Path(config_path).write_text(json.dumps(message["control"]["connectorConfig"]["config"]))
-            elif kind == "TRACE" and message["trace"]["type"] == "ERROR":
-                errors.append(message["trace"]["error"]["message"])
-        for handle in handles.values():
-            handle.close()
-        elapsed = time.monotonic() - started
-
-        counts = _load(Path(args.db), {s: workdir / f"{s}.jsonl" for s in handles}, keys)
-        print(f"\n{'stream':32} {'rows':>8}  {'first..last record (s)':>22}")
-        for stream in sorted(keys):
-            span = f"{first_seen[stream]:.1f}..{last_seen[stream]:.1f}" if stream in first_seen else "-"
-            print(f"{stream:32} {counts.get(stream, 0):>8}  {span:>22}")
-        print(f"{'total':32} {sum(counts.values()):>8}  sync took {elapsed:.1f} s; DuckDB file: {args.db}")
-        if errors:
-            raise SystemExit("The sync reported errors:\n- " + "\n- ".join(errors))
+        errors = sync(config_path, catalog, Loader(db, catalog, Path(tmp)), Path(tmp))
+    print(f"DuckDB file: {args.db}")
+    if errors:
+        raise SystemExit("The sync reported errors:\n- " + "\n- ".join(errors))
 
 
 if __name__ == "__main__":

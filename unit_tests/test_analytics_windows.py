@@ -78,6 +78,10 @@ def test_an_empty_or_future_range_makes_no_request() -> None:
         (Entity("8", dt.date(2026, 1, 1), "PAUSED", dt.date(2026, 2, 1)), 0, False),  # paused since before it
         (Entity("8b", dt.date(2026, 1, 1), "PAUSED", dt.date(2026, 10, 5)), 0, True),  # paused inside it
         (Entity("9", None, None, None), 0, True),  # unknown: ask
+        # ACTIVE but scheduled to end before the window (COMPLETED): nothing delivers after end_time
+        (Entity("10", dt.date(2026, 1, 1), "ACTIVE", dt.date(2026, 11, 20), ends=dt.date(2026, 9, 30)), 0, False),
+        (Entity("10b", dt.date(2026, 1, 1), "ACTIVE", None, ends=dt.date(2026, 10, 1)), 0, True),  # ends inside it
+        (Entity("10c", dt.date(2026, 1, 1), "ACTIVE", None, ends=dt.date(2026, 9, 1)), 30, True),  # late conversions
     ],
 )
 def test_only_entities_that_can_have_rows_are_asked_for(entity: Entity, late_days: int, expected: bool) -> None:

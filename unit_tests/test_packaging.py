@@ -26,7 +26,7 @@ def test_dockerfile_uses_the_metadata_base_image_and_runs_the_console_script() -
     assert 'ENTRYPOINT ["source-pinterest"]' in dockerfile
     assert f"io.airbyte.version={metadata['dockerImageTag']}" in dockerfile
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert re.search(r'^source-pinterest = "source_pinterest.run:run"$', pyproject, re.M)
+    assert re.search(r'^source-pinterest = "source_pinterest.spec:main"$', pyproject, re.M)
 
 
 AIRBYTE_SOURCE_PINTEREST = "5cb7e5fe-38c2-11ec-8d3d-0242ac130003"  # Airbyte's registry id of source-pinterest

@@ -124,4 +124,7 @@ LARGE = Scenario(
     daily_impressions=2000,
 )
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (TINY, SMALL, LARGE)}
+# Memory must not grow with the account: 10x the large scenario's campaigns (so ad groups and ads) and pins.
+HUGE = LARGE.with_options(name="huge", campaigns_per_account=600, pins=15000, boards=600)
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (TINY, SMALL, LARGE, HUGE)}

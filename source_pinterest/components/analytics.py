@@ -13,12 +13,14 @@ import logging
 import math
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
@@ -28,9 +30,11 @@ from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRe
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import readiness, unreadable
 from source_pinterest.components.config import PIN_APP_TYPES, targeting_types
+from source_pinterest.components.decoders import AnswerCutShort
 from source_pinterest.components.errors import multi_pin_refused, pinterest_message, refused_targeting_types
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
@@ -46,6 +50,9 @@ ORG_ANALYTICS_PER_MINUTE = 57  # the manifest's api_budget for org_analytics (95
 logger = logging.getLogger("airbyte")
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
 STOPPED = frozenset({"PAUSED", "ARCHIVED"})
+CUT_SHORT_ATTEMPTS = 4  # an answer whose connection broke mid-body is asked again this many times in all
+
+logger = logging.getLogger("airbyte")
 
 
 class Level(NamedTuple):
@@ -79,15 +86,20 @@ class Entity(NamedTuple):
     status: str | None
     updated: dt.date | None
     parent_ids: tuple[str, ...] = ()  # its campaign and ad group, which must be able to deliver too
+    ends: dt.date | None = None  # the day of its scheduled `end_time` (campaigns, ad groups)
 
     def may_have_data(self, start: dt.date, end: dt.date, late_days: int) -> bool:
         """False only when no row can exist in [start, end]: never-delivering drafts, objects created after the
-        window, and objects paused or archived since before it (a status change moves `updated_time`, so an
-        object in such a status with an older `updated_time` has not delivered since). `late_days` extends that
-        when conversions are dated at conversion time rather than at the ad action."""
+        window, objects whose schedule ended before it (an ACTIVE campaign past its `end_time` is COMPLETED and
+        no longer delivers), and objects paused or archived since before it (a status change moves
+        `updated_time`, so an object in such a status with an older `updated_time` has not delivered since).
+        `late_days` extends the last two when conversions are dated at conversion time rather than at the ad
+        action."""
         if self.status in NEVER_DELIVERS:
             return False
         if self.created and self.created > end:
+            return False
+        if self.ends and self.ends + dt.timedelta(days=late_days) < start:
             return False
         if self.status in STOPPED and self.updated:
             return self.updated + dt.timedelta(days=late_days) >= start
@@ -103,6 +115,7 @@ def entity_of(child: StreamSlice) -> Entity:
         extra.get("status"),
         _day(extra.get("updated_time")),
         tuple(str(extra[key]) for key in ("campaign_id", "ad_group_id") if extra.get(key)),
+        _day(extra.get("end_time")),
     )
 
 
@@ -217,6 +230,9 @@ class AnalyticsRetriever(SimpleRetriever):
         self._lock = threading.Lock()
         self._refused_types: set[str] = set()  # BETA targeting types Pinterest refused
         self._multi_pin: bool | None = None  # whether /pins/analytics serves this app (decided by the first batch)
+        # The CDK links a retriever's decoder to its requester's stream=True only for its own SimpleRetriever.
+        if getattr(self.record_selector.extractor, "streams_response", False):
+            self.requester.stream_response = True  # type: ignore[attr-defined]
 
     @property
     def targeting_key(self) -> str:
@@ -250,7 +266,25 @@ class AnalyticsRetriever(SimpleRetriever):
         sub_slice = StreamSlice(
             partition=stream_slice.partition, cursor_slice=stream_slice.cursor_slice, extra_fields=dict(extra)
         )
-        yield from super().read_records(records_schema, sub_slice)
+        yield from self._read_request(records_schema, sub_slice)
+
+    def _read_request(self, records_schema: Mapping[str, Any], sub_slice: StreamSlice) -> Iterable[Any]:
+        """One request's rows. An answer cut short raises before its first row (StreamedRows spools it whole
+        first), so asking again cannot emit a row twice."""
+        for attempt in range(1, CUT_SHORT_ATTEMPTS + 1):
+            try:
+                yield from super().read_records(records_schema, sub_slice)
+                return
+            except AnswerCutShort as error:
+                if attempt == CUT_SHORT_ATTEMPTS:
+                    raise AirbyteTracedException(
+                        message=f"Pinterest's answer was cut short {attempt} times in a row ({error}). The state "
+                        "keeps what was read; the next sync continues from there.",
+                        internal_message=repr(error.__cause__),
+                        failure_type=FailureType.transient_error,
+                    ) from error
+                logger.warning(f"{error}; asking again in {attempt} s (attempt {attempt + 1}/{CUT_SHORT_ATTEMPTS}).")
+                time.sleep(attempt)
 
     def _parse_response(
         self,
