@@ -6,13 +6,14 @@ Python process a test starts; each refused address lands in one file that is rea
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -60,11 +61,23 @@ def _children() -> set[int]:
     return found
 
 
-@pytest.fixture(scope="session")
-def sandbox_clock() -> ModuleType:
-    """The sandbox module: `shift_to(moment)`, `set_offset(seconds)`, `offset()` move this process's clock and its
-    children's (the `sandboxed` fixture puts it back after each test)."""
-    return sandbox
+@pytest.fixture(scope="session", autouse=True)
+def on_the_chosen_day() -> Iterator[None]:
+    """Every test, and every process it starts, runs on TODAY (integration_tests/clock.py), whatever the date."""
+    from integration_tests.clock import TODAY, emulator_now
+
+    before = sandbox.offset()
+    sandbox.shift_to(emulator_now(TODAY))
+    yield
+    sandbox.set_offset(before)
+
+
+@pytest.fixture
+def clock() -> Callable[[dt.date], None]:
+    """`clock(day)`: this test (and the processes it starts) runs on `day`; the next test is back on TODAY."""
+    from integration_tests.clock import emulator_now
+
+    return lambda day: sandbox.shift_to(emulator_now(day))
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,8 @@
 """The day end-to-end tests run on: the emulator's calendar and the connector's clock agree on it.
 
-The package fixture in conftest.py moves the wall clock of the suite and of every connector it starts (through the
-test sandbox's CLOCK_OFFSET_SECONDS) to TODAY at the emulator's NOW_HOUR; a test may choose another day with the
-`clock` fixture. Nothing then depends on the day the suite happens to run.
+A session fixture of the root conftest.py moves the wall clock of the suite and of every process it starts (through
+the test sandbox's CLOCK_OFFSET_SECONDS) to TODAY at the emulator's NOW_HOUR; a test may choose another day with
+the `clock` fixture. Nothing then depends on the day the suite happens to run.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ from typing import Any, NamedTuple
 import pytest
 
 from integration_tests.cli import Run, run_cli
+from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import Emulator
 from integration_tests.pinterest_emulator.resources import is_top_level_interest, metrics_ready_state, top_pins
 from integration_tests.resume import configured_catalog
 from source_pinterest.components.targeting_options import RESOURCES, reported_types
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's "today" (it cannot be faked in a subprocess)
 START = TODAY - dt.timedelta(days=3)
 
 

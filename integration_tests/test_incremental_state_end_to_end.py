@@ -7,11 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 from integration_tests.cli import run_cli
+from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import Emulator
 from integration_tests.resume import configured_catalog
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's "today" (it cannot be faked in a subprocess)
 START = TODAY - dt.timedelta(days=40)
 
 

@@ -7,9 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from integration_tests.cli import catalog_for, run_cli
+from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import Emulator
-
-TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector dates its requests by the real UTC date
 
 
 def _day(days_ago: int) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from airbyte_cdk.test.state_builder import StateBuilder
 
+from integration_tests.clock import TODAY
 from source_pinterest.components.analytics import AnalyticsRow
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
 ACCOUNT = "111"
 
 

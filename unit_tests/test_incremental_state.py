@@ -13,9 +13,9 @@ from typing import Any
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.state_builder import StateBuilder
 
+from integration_tests.clock import TODAY
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
 START = TODAY - dt.timedelta(days=60)
 DAY_S = 86400
 FILE = "https://pinterest-reports.example/file.json?signature=abc"

@@ -22,12 +22,13 @@ import pytest
 import requests_mock as requests_mocker
 import yaml
 
+from integration_tests.clock import TODAY
 from source_pinterest.components.reports import catalogue
 from unit_tests.conftest import API, oauth_config, page, read_streams
 
 SPEC = Path(__file__).resolve().parents[1] / "tools" / "openapi" / "pinterest-api-v5-openapi.yaml"
 ACCOUNT = "549755885175"
-TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector dates its requests by the clock; checks are relative
+
 FILE = "https://reports.example/file.json"
 STREAMS = [
     "ad_accounts",
