@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.models import AirbyteStreamStatus, FailureType, SyncMode
 
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components.targeting_options import RESOURCES, reported_types
@@ -79,11 +79,18 @@ def test_top_pins_ask_for_the_configured_ranking_within_90_days(requests_mock) -
     ]
 
 
-def test_top_pins_refused_for_a_missing_scope_skip_with_a_warning(requests_mock) -> None:
+def test_top_pins_refused_for_a_missing_scope_skip_with_a_warning_and_end_saying_so(requests_mock) -> None:
     requests_mock.get(API + "user_account/analytics/top_video_pins", status_code=403, json={"code": 3, "message": "no"})
-    output = read_streams(oauth_config(), ["user_account_top_video_pins"], mode=SyncMode.full_refresh)
-    assert not records_of(output) and not output.errors
+    output = read_streams(
+        oauth_config(), ["user_account_top_video_pins"], mode=SyncMode.full_refresh, expecting_exception=True
+    )
+    assert not records_of(output)
     assert any("refused access (403" in m.log.message for m in output.logs)
+    # Not a silent COMPLETE with 0 rows: INCOMPLETE, and the read ends with a config_error naming the stream.
+    assert output.get_stream_statuses("user_account_top_video_pins")[-1] == AirbyteStreamStatus.INCOMPLETE
+    (error,) = output.errors
+    assert error.trace.error.failure_type == FailureType.config_error
+    assert "user_account_top_video_pins" in error.trace.error.message
 
 
 @pytest.mark.parametrize(

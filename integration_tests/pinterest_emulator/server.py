@@ -49,6 +49,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else small keep-alive responses stall ~40 ms on delayed ACKs
+    # A connection idle this long is closed (clients reconnect), so a shared emulator's handler threads end soon
+    # after the test that opened their connections.
+    timeout = 5
     server_version = "PinterestEmulator/1.0"
     sys_version = ""
     server: _Server
