@@ -20,6 +20,7 @@ from unittest import mock
 
 import yaml
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.declarative.requesters.paginators import DefaultPaginator
 from airbyte_cdk.sources.types import StreamSlice
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +50,7 @@ SAMPLE = StreamSlice(
     cursor_slice={"start_time": "2026-01-01", "end_time": "2026-01-31"},
     extra_fields={"path": "pins/P1/analytics", "params": {"pin_ids": "P1"}, "board_pins_modified_at": "2026-01-02"},
 )
+EVALUATED_WITH: dict[str, Any] = {}  # the config as the source normalised it (defaults applied)
 SKIP = {
     "config", "_config", "parameters", "_parameters", "_logger", "logger", "_message_repository",
     "message_repository", "_connector_state_manager", "_lock", "_session", "_http_client", "_record_counter",
@@ -58,7 +60,7 @@ SKIP = {
 
 def _evaluated(obj: Any) -> Any:
     try:
-        return obj.eval(CONFIG, stream_slice=SAMPLE, **(SAMPLE.extra_fields or {}))
+        return obj.eval(EVALUATED_WITH, stream_slice=SAMPLE, **(SAMPLE.extra_fields or {}))
     except Exception as error:  # noqa: BLE001 - an expression that needs more context is compared as written
         return f"<unevaluated {type(error).__name__}: {getattr(obj, 'string', obj)!r}>"
 
@@ -104,13 +106,17 @@ def describe(obj: Any, seen: set[int]) -> Any:
         return {"type": type(obj).__name__, "value": describe(_evaluated(obj), seen)}
     if callable(obj) and not hasattr(obj, "__dict__"):
         return f"<{type(obj).__name__}>"
-    fields = vars(obj) if hasattr(obj, "__dict__") else {}
+    fields = dict(vars(obj)) if hasattr(obj, "__dict__") else {}
+    if isinstance(obj, DefaultPaginator):  # a copy of the requester's base, read only for page tokens in the path
+        fields.pop("url_base", None)
     return {"type": type(obj).__name__, **{k: describe(v, seen) for k, v in fields.items() if k not in SKIP}}
 
 
 def streams(manifest: Mapping[str, Any]) -> dict[str, Any]:
     with mock.patch.object(SourcePinterest, "_read_and_parse_yaml_file", return_value=manifest):
         source = SourcePinterest(config=CONFIG)
+        EVALUATED_WITH.clear()
+        EVALUATED_WITH.update(source._config)
         return {stream.name: describe(stream, set()) for stream in source.streams(source._config)}
 
 
