@@ -222,7 +222,9 @@ class AnalyticsRetriever(SimpleRetriever):
         self.targeting = bool(parameters.get("targeting"))
         self.batch_size = int(parameters.get("batch_size", MAX_IDS_PER_REQUEST))
         self.daily = bool(parameters.get("daily"))  # organic analytics: days only, whatever `granularity` says
-        self.ids_parameter: str = parameters.get("ids_parameter", "")
+        # Ads levels: the level's (none for AD_ACCOUNT); pin_analytics names its own.
+        level = LEVELS.get(self.level)
+        self.ids_parameter: str = parameters.get("ids_parameter") or (level.ids_parameter if level else None) or ""
         self.per_app_type = bool(parameters.get("per_app_type"))
         # The per-request values (dates, ids, targeting types) come from the sub-slice; the requester adds the rest.
         self.request_option_provider = SliceParameters()

@@ -87,6 +87,17 @@ class PinterestComponentFactory(ModelToComponentFactory):
             converter.__class__ = WindowEndState  # same fields, one method differs; the CDK builds it inline
         return cursor
 
+    def _create_nested_component(
+        self, model: Any, model_field: str, model_value: Any, config: Config, **kwargs: Any
+    ) -> Any:
+        # A router nested in a custom component takes `stream_name` from its own `$parameters` only; the stream's
+        # `$parameters.name` reaches every nested component, so it need not be written twice in the manifest.
+        if isinstance(model_value, dict):
+            parameters = model_value.get("$parameters") or {}
+            if parameters.get("name") and "stream_name" not in parameters:
+                model_value = {**model_value, "$parameters": {**parameters, "stream_name": parameters["name"]}}
+        return super()._create_nested_component(model, model_field, model_value, config, **kwargs)
+
 
 def _ad_account(partition: Mapping[str, Any]) -> str | None:
     """The ad account of a partition: named as such, or the root of its parent chain (ad accounts are the roots)."""
