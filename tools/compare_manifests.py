@@ -19,6 +19,7 @@ from typing import Any
 from unittest import mock
 
 import yaml
+from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentCursorFactory
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators import DefaultPaginator
 from airbyte_cdk.sources.types import StreamSlice
@@ -95,6 +96,8 @@ def describe(obj: Any, seen: set[int]) -> Any:
         items = [describe(v, seen) for v in obj]
         return sorted(items, key=str) if isinstance(obj, (set, frozenset)) else items
     module = type(obj).__module__
+    if module in ("datetime", "isodate.duration", "re", "enum"):  # values: dates, steps, patterns
+        return repr(obj)
     if not module.startswith(("airbyte_cdk", "source_pinterest")):
         return f"<{type(obj).__name__}>"
     if id(obj) in seen:
@@ -102,6 +105,8 @@ def describe(obj: Any, seen: set[int]) -> Any:
     seen.add(id(obj))
     if isinstance(obj, HttpRequester):
         return {"type": "HttpRequester", **_request(obj, seen)}
+    if isinstance(obj, ConcurrentCursorFactory):  # a partition's cursor: its start, end, step, lookback...
+        return {"type": "ConcurrentCursorFactory", "creates": describe(obj.create({}, None), seen)}
     if module.startswith("airbyte_cdk.sources.declarative.interpolation") and hasattr(obj, "eval"):
         return {"type": type(obj).__name__, "value": describe(_evaluated(obj), seen)}
     if callable(obj) and not hasattr(obj, "__dict__"):
