@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 import yaml
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
@@ -177,7 +180,8 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
     config = token_config(custom_reports=[{"name": "by_gender", "level": "PIN_PROMOTION_TARGETING"}])
     source = SourcePinterest(config=config)
     streams = {s.name: s for s in source.streams(source._config)}
-    manifest = yaml.safe_load(MANIFEST.read_text())["definitions"]
+    manifest = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load(MANIFEST.read_text()))["definitions"]
+    today = dt.datetime.now(dt.timezone.utc).date()
     for name, level in {**REPORT_STREAMS, "custom_by_gender": "PIN_PROMOTION_TARGETING"}.items():
         stream = streams[name].as_airbyte_stream()
         assert stream.source_defined_primary_key == [[k] for k in catalogue.primary_key(level)], name
@@ -185,11 +189,17 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
         properties = stream.json_schema["properties"]
         assert set(catalogue.primary_key(level)) | set(catalogue.default_columns()) <= set(properties)
         assert properties["SPEND_IN_DOLLAR"]["type"] == ["null", "number"]
-        if name in REPORT_STREAMS:
-            parameters = manifest[f"{name}_stream"]["$parameters"]
+        if name in REPORT_STREAMS:  # the stream names its level; the cursor's limits follow from it
+            stream_definition = manifest[f"{name}_stream"]
+            cursor = ManifestComponentTransformer().propagate_types_and_parameters("", stream_definition, {})
+            cursor = cursor["incremental_sync"]
+            parameters = cursor["$parameters"]
+            oldest = InterpolatedString.create(cursor["start_datetime"]["min_datetime"], parameters=parameters)
+            max_days_back = (today - dt.date.fromisoformat(oldest.eval(config))).days + 1
+            window = InterpolatedString.create(cursor["step"], parameters=parameters).eval(config)
             back, span = catalogue.date_limits(level, "DAY")
             assert parameters["level"] == level
-            assert (parameters["max_days_back"], parameters["window"]) == (back, f"P{span}D")
+            assert (max_days_back, window) == (back, f"P{span}D")
 
 
 def test_the_custom_report_key_table_in_the_manifest_matches_the_catalogue() -> None:

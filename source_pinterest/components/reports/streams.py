@@ -53,7 +53,8 @@ class ReportRetriever(Retriever):
     provisional_days: ProvisionalDays | None = None  # the readiness flags, with `mark_provisional_days`
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.level = self.level or str(parameters.get("level", ""))  # the stream's `$parameters.level`
+        # The stream's `$parameters.level`; a custom report has no `$parameters` (the CDK passes None).
+        self.level = self.level or str((parameters or {}).get("level", ""))
         self.settings = report_settings(self.config, self.level, self.custom_report)
         self.runner = self.runner or ReportRunner.for_config(
             self.creation_requester, self.polling_requester, self.download_requester, self.config
@@ -120,7 +121,7 @@ class ReportSchemaLoader(SchemaLoader):
     custom_report: str = ""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.level = self.level or str(parameters.get("level", ""))
+        self.level = self.level or str((parameters or {}).get("level", ""))
 
     def get_json_schema(self) -> Mapping[str, Any]:
         settings = report_settings(self.config, self.level, self.custom_report)
