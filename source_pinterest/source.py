@@ -18,6 +18,7 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.sources.types import ConnectionDefinition
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
@@ -26,6 +27,7 @@ from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
+from source_pinterest.spec import with_spec
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
 
@@ -48,6 +50,9 @@ class SourcePinterest(YamlDeclarativeSource):
         )
         # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
         self._constructor.__class__ = PinterestComponentFactory
+
+    def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> ConnectionDefinition:
+        return with_spec(super()._read_and_parse_yaml_file(path_to_yaml_file))  # spec.yaml is the `spec` block
 
     def _migrate_and_transform_config(
         self, config_path: str | None, config: Mapping[str, Any] | None

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from source_pinterest import SourcePinterest  # noqa: E402
+from source_pinterest.spec import with_spec  # noqa: E402
 
 MANIFEST = "source_pinterest/manifest.yaml"
 CONFIG: dict[str, Any] = {
@@ -85,7 +86,7 @@ def _request(requester: HttpRequester, seen: set[int]) -> dict[str, Any]:
 
 
 def describe(obj: Any, seen: set[int]) -> Any:
-    """A plain-data picture of a built component graph (each object once: parents are shared)."""
+    """A plain-data picture of a built component graph."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, Mapping):
@@ -100,9 +101,16 @@ def describe(obj: Any, seen: set[int]) -> Any:
         return repr(obj)
     if not module.startswith(("airbyte_cdk", "source_pinterest")):
         return f"<{type(obj).__name__}>"
-    if id(obj) in seen:
-        return f"<seen {type(obj).__name__}>"
+    if id(obj) in seen:  # a cycle (a stream's cursor points back at its router...)
+        return f"<cycle {type(obj).__name__}>"
     seen.add(id(obj))
+    try:
+        return _component(obj, module, seen)
+    finally:
+        seen.discard(id(obj))  # shared objects (parents) are described wherever they occur
+
+
+def _component(obj: Any, module: str, seen: set[int]) -> Any:
     if isinstance(obj, HttpRequester):
         return {"type": "HttpRequester", **_request(obj, seen)}
     if isinstance(obj, ConcurrentCursorFactory):  # a partition's cursor: its start, end, step, lookback...
@@ -118,7 +126,7 @@ def describe(obj: Any, seen: set[int]) -> Any:
 
 
 def streams(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    with mock.patch.object(SourcePinterest, "_read_and_parse_yaml_file", return_value=manifest):
+    with mock.patch.object(SourcePinterest, "_read_and_parse_yaml_file", return_value=manifest):  # with its spec
         source = SourcePinterest(config=CONFIG)
         EVALUATED_WITH.clear()
         EVALUATED_WITH.update(source._config)
@@ -155,8 +163,11 @@ def main() -> int:
     base = yaml.safe_load(subprocess.run(["git", "show", f"{ref}:{MANIFEST}"], cwd=ROOT, check=True,
                                          capture_output=True, text=True).stdout)  # fmt: skip
     current = yaml.safe_load((ROOT / MANIFEST).read_text())
+    base, current = (m if "spec" in m else with_spec(m) for m in (base, current))  # older manifests hold the spec
     before, after = streams(base), streams(current)
     found = differences(before, after)
+    if base["spec"] != current["spec"]:
+        found["spec"] = ["the spec differs"]
     for name, lines in found.items():
         print(f"{name}:", *lines, sep="\n  ")
     checked = sum(len(dict(flatten(p))) for p in after.values())

@@ -25,6 +25,7 @@ from urllib3.exceptions import MaxRetryError
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components.errors import CHECK_UNREACHABLE_SECONDS
+from source_pinterest.spec import with_spec
 from unit_tests.conftest import API, oauth_config, page, token_config
 
 MANIFEST = "source_pinterest/manifest.yaml"
@@ -37,7 +38,7 @@ def _check(config: dict) -> tuple[Status, str | None]:
 
 def test_manifest_validates_against_the_cdk_schema() -> None:
     with open(MANIFEST) as f:
-        manifest = yaml.safe_load(f)
+        manifest = with_spec(yaml.safe_load(f))  # as SourcePinterest reads it
     resolved = ManifestReferenceResolver().preprocess_manifest(manifest)
     validate_manifest(
         ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {}),
