@@ -50,6 +50,7 @@ class SourcePinterest(YamlDeclarativeSource):
         )
         # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
         self._constructor.__class__ = PinterestComponentFactory
+        self._constructor._init_mappings()  # its table of constructors holds methods bound before the switch
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> ConnectionDefinition:
         return with_spec(super()._read_and_parse_yaml_file(path_to_yaml_file))  # spec.yaml is the `spec` block

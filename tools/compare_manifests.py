@@ -1,10 +1,11 @@
 """Show that two manifests build the same streams: `python tools/compare_manifests.py [GIT_REF]`.
 
-Builds every stream (and two custom reports) from the manifest at GIT_REF (default `main`) and from the working
-tree, walks each built stream's components and compares what they do rather than how the YAML spells it: a
-requester by the URL, query, headers and body it sends for a sample slice, an interpolated value by its value,
-everything else by its attributes (paginator, record selector, error handler, cursor, schema, parents). Prints
-the differing paths per stream; exits 1 if any.
+Builds every stream (and two custom reports) from the manifest at GIT_REF (default: where this branch left
+`main`; both use the working tree's components) and from the working tree, walks each built stream's components
+and compares what they do rather than how the YAML spells it: a requester by the URL, query, headers and body it
+sends for a sample slice, an interpolated value by its value, everything else by its attributes (paginator, record
+selector, error handler, cursor, schema, parents), and the spec. Prints the differing paths per stream; exits 1
+if any.
 """
 
 from __future__ import annotations
@@ -158,10 +159,13 @@ def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str
     return found
 
 
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+
 def main() -> int:
-    ref = sys.argv[1] if len(sys.argv) > 1 else "main"
-    base = yaml.safe_load(subprocess.run(["git", "show", f"{ref}:{MANIFEST}"], cwd=ROOT, check=True,
-                                         capture_output=True, text=True).stdout)  # fmt: skip
+    ref = sys.argv[1] if len(sys.argv) > 1 else git("merge-base", "HEAD", "main").strip()
+    base = yaml.safe_load(git("show", f"{ref}:{MANIFEST}"))
     current = yaml.safe_load((ROOT / MANIFEST).read_text())
     base, current = (m if "spec" in m else with_spec(m) for m in (base, current))  # older manifests hold the spec
     before, after = streams(base), streams(current)

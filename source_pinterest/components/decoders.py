@@ -45,7 +45,8 @@ def spool_body(response: requests.Response, spool: IO[bytes]) -> int:
 
 @dataclass
 class StreamedRows(RecordExtractor):
-    """The objects of the JSON array at `field_path` (`[]`: the body is the array), parsed incrementally.
+    """The objects of the JSON array at `field_path`, parsed incrementally. Without one, the body is the array,
+    or its `data` for targeting breakdowns (the stream's `$parameters.targeting`).
 
     `streams_response` makes the retriever send its requests with stream=True, so no layer below reads the
     whole body into memory first. Numbers decode as json.loads would: int stays int, decimals become float.
@@ -57,6 +58,7 @@ class StreamedRows(RecordExtractor):
     streams_response = True
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.field_path = self.field_path or (["data"] if (parameters or {}).get("targeting") else [])
         self._prefix = ".".join([*self.field_path, "item"])
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:

@@ -28,12 +28,17 @@ from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     CustomFormatConcurrentStreamStateConverter,
 )
 from airbyte_cdk.sources.types import Config
+
+from source_pinterest.components.analytics import LEVELS
+from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
 
 CURSOR = "DATE"
 DEFAULT_LOOKBACK_DAYS = 30
@@ -87,6 +92,14 @@ class PinterestComponentFactory(ModelToComponentFactory):
             converter.__class__ = WindowEndState  # same fields, one method differs; the CDK builds it inline
         return cursor
 
+    def create_default_stream(self, model: models.DeclarativeStream, config: Config, **kwargs: Any) -> Any:
+        # Analytics and report streams name their level, which decides their key.
+        written = model.primary_key.__root__ if model.primary_key else None  # the CDK's default is ""
+        key = None if written else _level_key(model.parameters or {})
+        if key:
+            model = model.copy(update={"primary_key": models.PrimaryKey(__root__=key)})
+        return super().create_default_stream(model, config, **kwargs)
+
     def _create_nested_component(
         self, model: Any, model_field: str, model_value: Any, config: Config, **kwargs: Any
     ) -> Any:
@@ -97,6 +110,14 @@ class PinterestComponentFactory(ModelToComponentFactory):
             if parameters.get("name") and "stream_name" not in parameters:
                 model_value = {**model_value, "$parameters": {**parameters, "stream_name": parameters["name"]}}
         return super()._create_nested_component(model, model_field, model_value, config, **kwargs)
+
+
+def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:
+    """An ads analytics level's id column (the analytics.LEVELS names), else a report level's key; None: no level."""
+    level = parameters.get("level")
+    if level in LEVELS:
+        return [LEVELS[level].id_column, "DATE"] + (list(TARGETING_COLUMNS) if parameters.get("targeting") else [])
+    return catalogue.primary_key(level) if level else None
 
 
 def _ad_account(partition: Mapping[str, Any]) -> str | None:
