@@ -7,6 +7,8 @@
   its end, rows or not, so empty and dormant accounts do not re-read (and re-create report jobs for) their whole
   range on every sync. Only closed windows count, so a failed window keeps the state before it.
 - `ForeignAnalyticsState`: state of Airbyte's source-pinterest 1.x/2.x, folded into ours instead of failing.
+- `PinterestComponentFactory`: the CDK's factory, checkpointing `WindowEndState` cursors; it also gives a stream
+  that names its `level` its primary key, and a router nested in a custom component its stream's name.
 
 Ads analytics and report streams keep one state entry per ad account: `{"states": [{"partition":
 {"ad_account_id": ...}, "cursor": {"DATE": ...}}]}`. 2.x keyed report and account-level entries by the account
@@ -79,7 +81,8 @@ class WindowEndState(CustomFormatConcurrentStreamStateConverter):
 
 
 class PinterestComponentFactory(ModelToComponentFactory):
-    """The CDK's component factory, with cursors of `$parameters.checkpoint: window_end` checkpointing window ends."""
+    """The CDK's component factory, with cursors of `$parameters.checkpoint: window_end` checkpointing window ends,
+    keys derived from a stream's level and nested routers named after their stream."""
 
     def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:
         cursor = super().create_concurrent_cursor_from_datetime_based_cursor(*args, **kwargs)
