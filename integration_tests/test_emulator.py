@@ -719,7 +719,12 @@ def _poll(client: Client, account: str, token: str) -> dict[str, Any]:
     return client.get(f"ad_accounts/{account}/reports", token=token).json()  # type: ignore[no-any-return]
 
 
-def test_report_lifecycle_and_download(small: Emulator) -> None:
+def test_report_lifecycle_and_download() -> None:
+    with Emulator(SCENARIOS["small"].with_options(report_polls=2)) as small:
+        _report_lifecycle_and_download(small)
+
+
+def _report_lifecycle_and_download(small: Emulator) -> None:
     client = Client(small)
     account = account_ids(small)[0]
     request = {
