@@ -22,7 +22,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import progress, threadsafe_ast, unreadable
+from source_pinterest.components import progress, threadsafe_ast, timezone, unreadable
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -100,6 +100,7 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
+        timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
         interval = float(self._config.get("progress_interval_seconds") or progress.DEFAULT_INTERVAL_SECONDS)
         with progress.tracking(tracked, self._constructor._api_budget):

@@ -53,6 +53,11 @@ class Scenario:
     # (AGE_BUCKET_AND_GENDER everywhere, CREATIVE_ENHANCEMENTS for ad groups) answer 400 naming the type.
     multi_pin_beta: bool = True
     beta_targeting_types: bool = True
+    # reporting_timezone=AD_ACCOUNT_TIME_ZONE (a closed beta): when closed, sync analytics and report jobs answer 403.
+    reporting_timezone_beta: bool = True
+    # Hours east of UTC of the ad accounts, in id order (cycled). AdAccount does not show them (the spec has no
+    # such field); with AD_ACCOUNT_TIME_ZONE rows are dated in them. +13 starts its day 11 h before UTC's.
+    account_utc_offsets: tuple[int, ...] = (-5, 13, 9)
     refresh_token_ttl_seconds: int = 60 * 86_400
 
     def with_options(self, **changes: object) -> Scenario:

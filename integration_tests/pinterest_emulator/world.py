@@ -108,6 +108,12 @@ class World:
     def account_of(self, node: AdNode) -> str:
         return str(node.record["ad_account_id"])
 
+    def utc_offset(self, account_id: str) -> int:
+        """Hours east of UTC of an ad account's time zone (no daylight saving), by its rank in id order."""
+        offsets = self.scenario.account_utc_offsets
+        rank = sorted(self.ad_accounts, key=int).index(account_id) if account_id in self.ad_accounts else 0
+        return offsets[rank % len(offsets)] if offsets else 0
+
     def campaigns_in(self, account_id: str) -> list[AdNode]:
         return [self.campaigns[i] for i in self.children[account_id]]
 
