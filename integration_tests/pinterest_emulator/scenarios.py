@@ -59,6 +59,13 @@ class Scenario:
     # such field); with AD_ACCOUNT_TIME_ZONE rows are dated in them. +13 starts its day 11 h before UTC's.
     account_utc_offsets: tuple[int, ...] = (-5, 13, 9)
     refresh_token_ttl_seconds: int = 60 * 86_400
+    # Accounts a sync must not lose track of. Empty: owned, without a single campaign. Dormant: owned, whose every
+    # campaign (ad group, ad) was archived before the analytics history begins. Both have no rows in any window.
+    empty_ad_accounts: int = 0
+    dormant_ad_accounts: int = 0
+    # The shared accounts are shared with the user only once `advance` has moved the clock this many days (0: from
+    # the start): until then the listing leaves them out and their paths answer 404, though their history is there.
+    share_delay_days: int = 0
 
     def with_options(self, **changes: object) -> Scenario:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -79,6 +79,9 @@ class World:
         self.user: Record = {}
         self.ad_accounts: dict[str, Record] = {}
         self.shared_accounts: set[str] = set()
+        self.unshared_accounts: set[str] = set()  # shared later (Scenario.share_delay_days): invisible until then
+        self.share_day: int | None = None  # the day (ordinal) they are shared
+        self.quiet_accounts: set[str] = set()  # empty and dormant (Scenario): they stay so as the clock moves
         self.campaigns: dict[str, AdNode] = {}
         self.ad_groups: dict[str, AdNode] = {}
         self.ads: dict[str, AdNode] = {}
