@@ -107,6 +107,7 @@ ANALYTICS_DEFAULTS: dict[str, Any] = {
     "lookback_window_days": 30,
     "top_pins_sort_by": "IMPRESSION",
     "top_video_pins_sort_by": "IMPRESSION",
+    "reporting_timezone": "PINTEREST_TIME_ZONE",  # UTC, as Pinterest reports without the parameter
 }
 
 
@@ -365,6 +366,13 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
             "conversion_report_time",
             f"'{config['conversion_report_time']}' is not supported.",
             f"choose one of {CONVERSION_REPORT_TIMES}.",
+        )
+    zones = catalogue()["reporting_timezone"]["values"]
+    if config["reporting_timezone"] not in zones:
+        raise config_error(
+            "reporting_timezone",
+            f"{config['reporting_timezone']!r} is not supported.",
+            f"choose one of {zones} (AD_ACCOUNT_TIME_ZONE dates rows in each ad account's time zone).",
         )
     lookback = config["lookback_window_days"]
     if not _is_int(lookback) or not 0 <= lookback <= MAX_LOOKBACK_DAYS:

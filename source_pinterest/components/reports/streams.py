@@ -18,6 +18,7 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
+from source_pinterest.components import timezone
 from source_pinterest.components.analytics import AnalyticsSettings, Entity, entity_of
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
@@ -86,7 +87,7 @@ class ReportRetriever(Retriever):
         options = {k: s[k] for k in PASS_THROUGH if s.get(k) not in (None, [])}
         campaigns = self._campaigns_of(account)
         late_days = AnalyticsSettings.from_config(s).late_days
-        for window_start, window_end in report_windows(start, end, level, granularity):
+        for window_start, window_end in report_windows(start, end, level, granularity, timezone.last_day(self.config)):
             if campaigns is not None and not any(
                 c.may_have_data(window_start, window_end, late_days) for c in campaigns
             ):
