@@ -13,8 +13,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest import SourcePinterest
 from source_pinterest.components.config import apply_defaults, validate
 from source_pinterest.components.reports import build_report_body, catalogue, report_windows
-from source_pinterest.components.reports.factory import MANIFEST
 from unit_tests.conftest import token_config
+from unit_tests.report_factory import MANIFEST
 
 TODAY = dt.date(2026, 11, 22)
 REPORT_STREAMS = {
