@@ -135,7 +135,7 @@ def targeting_analytics(level: str) -> Any:
         types = ctx.params.enums("targeting_types", allowed, max_items=most)
         closed = [t for t in types if t in BETA_TARGETING_TYPES[level]]
         if (
-            closed and not ctx.api.scenario.beta_targeting_types
+            closed and not ctx.scenario.beta_targeting_types
         ):  # the first one, as an API that validates one parameter value at a time
             raise bad_request(
                 f"Invalid parameters: targeting_types {closed[0]} is in BETA and not yet available to this ad account."
@@ -175,7 +175,7 @@ def pin_analytics_handler(ctx: Ctx) -> Any:
 
 
 def bulk_pin_analytics(ctx: Ctx) -> Any:
-    if not ctx.api.scenario.multi_pin_beta:
+    if not ctx.scenario.multi_pin_beta:
         raise ApiError(403, 29, "This endpoint is in beta and not available to your app.")
     pin_ids = ctx.params.ids("pin_ids", 100, required=True)
     start, end, metrics = _organic_common(ctx, PIN_METRICS, required=True)
