@@ -35,8 +35,9 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_sta
 )
 from airbyte_cdk.sources.types import Config
 
+from source_pinterest.settings import settings
+
 CURSOR = "DATE"
-DEFAULT_LOOKBACK_DAYS = 30
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 
 
@@ -131,7 +132,7 @@ class ForeignAnalyticsState(StateMigration):
         return {"ad_account_id": account, **({"parent_slice": {}} if self.substream_partitions else {})}
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
-        lookback = int(self.config.get("lookback_window_days", DEFAULT_LOOKBACK_DAYS))
+        lookback = int(settings(self.config).lookback_window_days)
         per_account: dict[str, list[str]] = {}
         unplaced: list[str] = []
         for entry in stream_state.get("states", ()):
