@@ -13,16 +13,20 @@ from source_pinterest import SourcePinterest
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 
-EMULATOR_PORT = 18765  # fixed, because acceptance-test-config.yml's config files name it
+# acceptance-test-config.yml's config files name this URL; the tests point it at their emulator's free port, so
+# two suites (or a real service on that port) never collide.
+CONFIGURED_URL = "http://127.0.0.1:18765/v5/"
+_running: list[Emulator] = []
 
 
 @pytest.fixture(scope="module", autouse=True)
 def emulator() -> Iterator[Emulator]:
-    emu = Emulator(scenario="tiny").start(port=EMULATOR_PORT)
-    try:
-        yield emu
-    finally:
-        emu.stop()
+    with Emulator(scenario="tiny") as emu:
+        _running.append(emu)
+        try:
+            yield emu
+        finally:
+            _running.remove(emu)
 
 
 class TestSourcePinterest(SourceTestSuiteBase):
@@ -32,4 +36,6 @@ class TestSourcePinterest(SourceTestSuiteBase):
         config = (scenario or ConnectorTestScenario()).get_config_dict(
             connector_root=cls.get_connector_root_dir(), empty_if_missing=True
         )
+        if config.get("api_base_url") == CONFIGURED_URL and _running:
+            config = {**config, "api_base_url": _running[-1].base_url}
         return SourcePinterest(config=config)

@@ -671,6 +671,48 @@ def test_faults(tiny: Emulator) -> None:
         tiny.inject("meteor")
 
 
+def test_a_403_on_one_request_and_an_edit_during_a_listing() -> None:
+    with Emulator(SCENARIOS["tiny"].with_options(campaigns_per_account=5)) as emu:
+        client = Client(emu)
+        (account,) = emu.world.ad_accounts
+        emu.inject("403", path=f"/ad_accounts/{account}/analytics$")
+        window = {"start_date": days_ago(emu, 3), "end_date": days_ago(emu, 0), "columns": "SPEND_IN_DOLLAR"}
+        refused = client.get(f"ad_accounts/{account}/analytics", granularity="DAY", **window)
+        assert refused.status_code == 403 and refused.json()["code"] == 29
+        assert client.get(f"ad_accounts/{account}/analytics", granularity="DAY", **window).status_code == 200
+
+        emu.inject("edit_during_listing", path="/campaigns$")
+        params = {"page_size": 2, "entity_statuses": STATUSES}
+        first_page = client.get(f"ad_accounts/{account}/campaigns", **params).json()
+        assert emu.truth.entities("campaigns")[0] == first_page["items"][0]  # a first page edits nothing
+        rest = client.all_pages(f"ad_accounts/{account}/campaigns", bookmark=first_page["bookmark"], **params)
+        truth = emu.truth.entities("campaigns")
+        assert "edited while listed" in truth[0]["name"] and first_page["items"][0] != truth[0]
+        assert rest[-1] == truth[-1] and truth[0]["updated_time"] < truth[-1]["updated_time"]
+
+
+def test_shared_later_empty_and_dormant_accounts() -> None:
+    scenario = SCENARIOS["small"].with_options(share_delay_days=2, empty_ad_accounts=1, dormant_ad_accounts=1)
+    with Emulator(scenario) as emu:
+        client = Client(emu)
+        owned, shared, empty, dormant = sorted(emu.world.ad_accounts, key=int)
+        listed = lambda: [a["id"] for a in client.all_pages("ad_accounts")]  # noqa: E731
+        assert listed() == [owned, empty, dormant]
+        assert client.get(f"ad_accounts/{shared}/campaigns").status_code == 404
+        emu.advance(1)
+        assert shared not in listed()
+        emu.advance(1)
+        assert listed() == [owned, shared, empty, dormant]
+        assert client.get(f"ad_accounts/{shared}/campaigns").status_code == 200
+
+        assert not emu.world.campaigns_in(empty)
+        archived = client.all_pages(f"ad_accounts/{dormant}/campaigns", entity_statuses=STATUSES)
+        assert archived and {c["status"] for c in archived} == {"ARCHIVED"}
+        rows = emu.truth.analytics("AD_ACCOUNT", emu.world.today - timedelta(days=scenario.history_days),
+                                   emu.today, METRICS)  # fmt: skip
+        assert {str(r["AD_ACCOUNT_ID"]) for r in rows} == {owned, shared}
+
+
 def test_latency_and_rate_limits() -> None:
     with Emulator("tiny", latency_ms=50) as emu:
         client = Client(emu)
@@ -719,7 +761,12 @@ def _poll(client: Client, account: str, token: str) -> dict[str, Any]:
     return client.get(f"ad_accounts/{account}/reports", token=token).json()  # type: ignore[no-any-return]
 
 
-def test_report_lifecycle_and_download(small: Emulator) -> None:
+def test_report_lifecycle_and_download() -> None:
+    with Emulator(SCENARIOS["small"].with_options(report_polls=2)) as small:
+        _report_lifecycle_and_download(small)
+
+
+def _report_lifecycle_and_download(small: Emulator) -> None:
     client = Client(small)
     account = account_ids(small)[0]
     request = {

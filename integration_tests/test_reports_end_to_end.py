@@ -108,7 +108,7 @@ def _assert_per_account_state(run: Run) -> None:
 
 def test_a_failed_job_is_run_again_and_its_rows_are_complete(tmp_path: Path) -> None:
     start = TODAY - dt.timedelta(days=60)
-    with _emulator() as emu:  # jobs answer IN_PROGRESS twice: the connector polls with backoff
+    with _emulator(report_polls=2) as emu:  # jobs answer IN_PROGRESS twice: the connector polls with backoff
         accounts = [a["id"] for a in emu.truth.entities("ad_accounts")]
         config = emu.connector_config(start_date=start.isoformat())
         catalog = _catalog(tmp_path, config, ["advertiser_report"])

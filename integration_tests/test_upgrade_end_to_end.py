@@ -9,6 +9,7 @@ from pathlib import Path
 from integration_tests.cli import catalog_for, run_cli
 from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import Emulator
+from integration_tests.resume import ENTITY_LOOKBACK_SECONDS
 
 
 def _day(days_ago: int) -> str:
@@ -43,12 +44,23 @@ def test_a_2x_config_and_state_sync_as_they_are(tmp_path: Path) -> None:
         assert config["num_workers"] == 20 and config["organic_ad_account_id"] == account
         assert config["custom_reports"][0]["granularity"] == "DAY" and "account_id" not in config
 
-        streams = ["custom_totals", "campaign_analytics", "boards"]
+        streams = ["custom_totals", "campaign_analytics", "boards", "ads"]
         catalog = catalog_for(
             next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG"), streams
         )
         entity = {"id": account, "parent_slice": {}}
+        ads = emu.truth.entities("ads", entity_statuses=["ACTIVE", "PAUSED"])
+        synced = max(a["updated_time"] for a in ads)  # 2.x's cursor: the newest updated_time it emitted
+        unchanged = {a["id"] for a in ads if a["updated_time"] < synced - ENTITY_LOOKBACK_SECONDS}
+        assert unchanged, "every ad changed lately; the test would prove nothing"
         state = [
+            {
+                "type": "STREAM",
+                "stream": {
+                    "stream_descriptor": {"name": "ads"},
+                    "stream_state": {"states": [{"partition": entity, "cursor": {"updated_time": synced}}]},
+                },
+            },
             {
                 "type": "STREAM",
                 "stream": {
@@ -80,3 +92,5 @@ def test_a_2x_config_and_state_sync_as_they_are(tmp_path: Path) -> None:
         assert analytics and min(q["start_date"][0] for q in analytics) == _day(11)
         assert {r["DATE"] for r in run.records["custom_totals"]} <= {_day(d) for d in range(10)}
         assert run.records["custom_totals"] and all(r["CAMPAIGN_ID"] for r in run.records["custom_totals"])
+        # ads continue from 2.x's cursor minus the entity lookback: what did not change is not emitted again
+        assert {r["id"] for r in run.records["ads"]} == {a["id"] for a in ads} - unchanged

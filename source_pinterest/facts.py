@@ -148,6 +148,9 @@ ATTRIBUTION_DAYS: tuple[int, ...] = tuple(CATALOGUE["attribution_windows"]["clic
 CONVERSION_REPORT_TIMES: tuple[str, ...] = tuple(CATALOGUE["conversion_report_time"]["values"])
 DEFAULT_CONVERSION_REPORT_TIME: str = CATALOGUE["conversion_report_time"]["default"]  # TIME_OF_AD_ACTION
 
+REPORTING_TIMEZONES: tuple[str, ...] = tuple(CATALOGUE["reporting_timezone"]["values"])  # a beta
+DEFAULT_REPORTING_TIMEZONE = "PINTEREST_TIME_ZONE"  # UTC: what Pinterest uses without the parameter
+
 # ------------------------------------------------------------------------------------------ config defaults
 GRANULARITIES = ("DAY", "HOUR", "WEEK", "MONTH", "TOTAL")  # the spec's, in the order messages offer them
 DEFAULT_GRANULARITY = "DAY"

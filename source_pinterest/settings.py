@@ -25,6 +25,7 @@ from source_pinterest.facts import (
     DEFAULT_MAX_CONCURRENT_REPORTS,
     DEFAULT_PIN_METRIC_TYPES,
     DEFAULT_PROGRESS_INTERVAL_SECONDS,
+    DEFAULT_REPORTING_TIMEZONE,
     DEFAULT_START_DAYS_AGO,
     DEFAULT_TOP_PINS_SORT_BY,
     DEFAULT_WORKERS,
@@ -49,6 +50,7 @@ ANALYTICS_DEFAULTS: dict[str, Any] = {
     "lookback_window_days": DEFAULT_LOOKBACK_DAYS,
     "top_pins_sort_by": DEFAULT_TOP_PINS_SORT_BY,
     "top_video_pins_sort_by": DEFAULT_TOP_PINS_SORT_BY,
+    "reporting_timezone": DEFAULT_REPORTING_TIMEZONE,
 }
 
 
@@ -71,6 +73,7 @@ class Settings:
     view_window_days: int
     conversion_report_time: str
     lookback_window_days: int
+    reporting_timezone: str
     pin_metric_types: tuple[str, ...]
     pin_app_types: tuple[str, ...]
     targeting_types: Mapping[str, tuple[str, ...]]  # per TARGETING_LEVELS key: the configured, else non-BETA
@@ -109,6 +112,7 @@ class Settings:
             view_window_days=config["view_window_days"],
             conversion_report_time=config["conversion_report_time"],
             lookback_window_days=config["lookback_window_days"],
+            reporting_timezone=config["reporting_timezone"],
             pin_metric_types=tuple(config["pin_metric_types"]),
             pin_app_types=tuple(config["pin_app_types"]),
             targeting_types={level: tuple(_targeting_types(chosen, level)) for level in TARGETING_LEVELS},

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections import Counter
@@ -21,7 +22,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import progress, threadsafe_ast, unreadable
+from source_pinterest.components import progress, threadsafe_ast, timezone, unreadable
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -49,6 +50,7 @@ class SourcePinterest(YamlDeclarativeSource):
         )
         # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
         self._constructor.__class__ = PinterestComponentFactory
+        self._only: set[str] | None = None  # while set, streams() builds just these (and what they need)
 
     def _migrate_and_transform_config(
         self, config_path: str | None, config: Mapping[str, Any] | None
@@ -64,7 +66,21 @@ class SourcePinterest(YamlDeclarativeSource):
         # check, discover and read all build streams here: one gate for a clear config_error.
         if self._config:
             pinterest_config.validate(self._config)
-        return super().streams(config)
+        if self._only is None:
+            return super().streams(config)
+        # Building a stream costs about 30 ms of CPU: a read of a few streams should not pay for all 40-odd.
+        # Parents are built inside their children's partition routers, so the named configs are enough.
+        self._prepare_for_stream_build()
+        every = self._stream_configs(self._source_config) + self.dynamic_streams
+        return self._create_streams([c for c in every if c["name"] in self._only], every)
+
+    @contextlib.contextmanager
+    def _building_only(self, names: set[str]) -> Iterator[None]:
+        self._only = names
+        try:
+            yield
+        finally:
+            self._only = None
 
     def _prepare_for_stream_build(self) -> None:
         # The CDK builds a new api_budget on every streams() call, and read() calls it twice (parent warm-up, then
@@ -85,15 +101,17 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
+        timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
         interval = settings(self._config).progress_interval_seconds
         with progress.tracking(tracked, self._constructor._api_budget):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             try:
                 self._warm_shared_parents(logger, catalog)
-                for message in super().read(logger, config, catalog, state):
-                    progress.observe(tracked, message)
-                    yield _incomplete_if_unreadable(message)
+                with self._building_only(set(tracked.selected)):
+                    for message in super().read(logger, config, catalog, state):
+                        progress.observe(tracked, message)
+                        yield _incomplete_if_unreadable(message)
             finally:
                 ticker.stop()
                 logger.info(tracked.summary())
@@ -173,8 +191,12 @@ class SourcePinterest(YamlDeclarativeSource):
         configs = [c for c in self._stream_configs(self._source_config) if c["name"] in selected]
         users = Counter(name for c in configs for name in self._parent_stream_names([c]))
         users.update(selected & set(users))
-        shared = [name for name, count in users.items() if count > 1]
-        for stream in self.streams(self._config):
+        shared = {name for name, count in users.items() if count > 1}
+        if not shared:
+            return
+        with self._building_only(shared):
+            streams = self.streams(self._config)
+        for stream in streams:
             if stream.name in shared:
                 try:
                     for partition in stream.generate_partitions():

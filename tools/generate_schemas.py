@@ -422,7 +422,19 @@ def analytics_catalogue(converter: Converter) -> Node:
         "targeting_option_types": _enum(
             converter.flatten(_params(converter, TARGETING_OPTIONS)["targeting_type"]["schema"])["enum"]
         ),
+        "reporting_timezone": _reporting_timezone(converter, report),
     }
+
+
+def _reporting_timezone(converter: Converter, report: Node) -> Node:
+    """ReportingTimeZone: its values (the first is the API's default, UTC), whether it is a beta, and a check that
+    every ads and targeting analytics endpoint and the report body take it, as the connector assumes."""
+    paths = [path for pair in SYNC_ANALYTICS.values() for path in pair]
+    missing = [path for path in paths if "reporting_timezone" not in _params(converter, path)]
+    if missing or "reporting_timezone" not in report["properties"]:
+        raise ValueError(f"reporting_timezone is no longer taken by {missing or [REPORTS]}")
+    schema = converter.flatten(_params(converter, COLUMNS_SOURCE)["reporting_timezone"]["schema"])
+    return {"values": list(schema["enum"]), "beta": "beta" in schema.get("description", "").lower()}
 
 
 def _top_pins_options(converter: Converter, path: str) -> Node:

@@ -89,6 +89,7 @@ def test_legacy_2x_config_is_migrated() -> None:
         ({"lookback_window_days": 120}, "lookback_window_days"),
         ({"click_window_days": 45}, "click_window_days"),
         ({"conversion_report_time": "LATER"}, "conversion_report_time"),
+        ({"reporting_timezone": "Europe/Paris"}, "reporting_timezone"),
         ({"pin_metric_types": ["LIKES"]}, "pin_metric_types"),
         ({"pin_app_types": ["DESKTOP"]}, "pin_app_types"),
         ({"targeting_types": {"ad_group": ["CREATIVE_TYPE"]}}, "targeting_types.ad_group"),

@@ -284,3 +284,40 @@ def test_no_campaign_report_job_for_an_account_without_campaigns_nor_before_its_
     campaign_jobs = [(account, start) for level, account, start in jobs if level == "CAMPAIGN"]
     assert campaign_jobs == [("111", _days(214)), ("111", _days(28))]
     assert len([j for j in jobs if j[0] == "ADVERTISER"]) == 6  # advertiser reports: every account and window
+
+
+# ------------------------------------------------------------------ 3. (organic) a 403 never checkpoints past it
+REFUSED = {"status_code": 403, "json": {"code": 29, "message": "You are not permitted to access that resource."}}
+
+
+def _daily(day: str, value: int) -> dict[str, Any]:
+    return {"daily_metrics": [{"date": day, "data_status": "READY", "metrics": {"IMPRESSION": value}}]}
+
+
+def _emitted_days(output: Any, stream: str) -> list[str]:
+    return [
+        s.get("cursor", s).get("DATE")
+        for m in output.state_messages
+        if m.state.stream.stream_descriptor.name == stream
+        for s in [m.state.stream.stream_state.__dict__, *m.state.stream.stream_state.__dict__.get("states", [])]
+        if s.get("cursor", s).get("DATE")
+    ]
+
+
+def test_a_pin_refused_inside_a_batch_fails_the_batch_instead_of_checkpointing_the_other_pins(requests_mock) -> None:
+    pins = [{"id": "11", "created_at": "2026-01-01T00:00:00"}, {"id": "12", "created_at": "2026-01-01T00:00:00"}]
+    requests_mock.get(API + "pins", json=page(pins))
+    requests_mock.get(API + "pins/analytics", **REFUSED)  # the multi-pin beta is closed: pin by pin
+    requests_mock.get(API + "pins/11/analytics", json={"all": _daily(_days(1), 5)})
+    requests_mock.get(API + "pins/12/analytics", **REFUSED)  # this one pin is refused
+
+    output = read_streams(
+        oauth_config(start_date=_days(10), pin_app_types=["ALL"]), ["pin_analytics"], expecting_exception=True
+    )
+
+    assert [r["PIN_ID"] for r in records_of(output, "pin_analytics")] == ["11"]
+    # the batch 11..12 is not checkpointed at pin 11's row
+    assert all(day <= _days(10) for day in _emitted_days(output, "pin_analytics"))
+    error = next(m.trace.error for m in output.errors if "403" in m.trace.error.message)
+    assert error.failure_type.value == "config_error" and "/v5/pins/12/analytics" in error.message
+    assert "pins:read" in error.message

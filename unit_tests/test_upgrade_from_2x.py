@@ -18,7 +18,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components.state import ForeignAnalyticsState
-from unit_tests.conftest import API, oauth_config, page, query, read_streams
+from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of
 
 ACCOUNT = "549755885175"
 
@@ -227,3 +227,70 @@ def test_a_report_stream_resumes_a_2x_state(requests_mock) -> None:
     assert not output.errors
     (create,) = [r.json() for r in requests_mock.request_history if r.method == "POST"]
     assert create["start_date"] == (synced - dt.timedelta(days=3)).isoformat()
+
+
+# ---------------------------------------------------------------- entity state, and the CDK's global shape
+OTHER = "549755885176"
+DAY_S = 86_400
+
+
+def _campaign_listings(requests_mock, now: int) -> None:
+    requests_mock.get(API + "ad_accounts", json=page([{"id": ACCOUNT}, {"id": OTHER}]))
+    for account in (ACCOUNT, OTHER):
+        ages = {"old": 100, "in-lookback": 12, "new": 1}  # days since each campaign's last update
+        listing = [{"id": f"{name}-{account}", "updated_time": now - days * DAY_S} for name, days in ages.items()]
+        requests_mock.get(API + f"ad_accounts/{account}/campaigns", json=page(listing))
+
+
+def test_2x_campaigns_state_is_continued_per_ad_account_and_an_account_it_does_not_name_starts_from_the_start(
+    requests_mock,
+) -> None:
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    _campaign_listings(requests_mock, now)
+    synced = now - 10 * DAY_S  # 2.x: one entry per ad account, updated_time in Unix seconds
+    state_2x = {"states": [{"partition": {"id": ACCOUNT, "parent_slice": {}}, "cursor": {"updated_time": synced}}]}
+    state = StateBuilder().with_stream_state("campaigns", state_2x).build()
+
+    output = read_streams(oauth_config(), ["campaigns"], state)
+
+    assert not output.errors
+    emitted = sorted(r["id"] for r in records_of(output, "campaigns"))
+    # ACCOUNT: what changed since its 2.x cursor minus the 3-day entity lookback; OTHER, unknown to 2.x: everything
+    assert emitted == sorted([f"in-lookback-{ACCOUNT}", f"new-{ACCOUNT}", f"old-{OTHER}", f"in-lookback-{OTHER}",
+                              f"new-{OTHER}"])  # fmt: skip
+    partitions = [s["partition"] for s in final_state(output, "campaigns")["states"]]
+    assert partitions == [{"ad_account_id": a, "parent_slice": {}} for a in (ACCOUNT, OTHER)]  # no 2.x leftovers
+
+
+@pytest.mark.parametrize(
+    ("stream", "cursor"),
+    [("campaigns", {"updated_time": "{synced_ts}"}), ("campaign_analytics", {"DATE": "{synced_day}"})],
+)
+def test_a_global_2x_state_becomes_per_account_state(requests_mock, stream: str, cursor: dict) -> None:
+    """The CDK writes one global cursor once a stream has over 10,000 partitions (2.x's per-entity analytics of a
+    big account). Left as it is, the stream stays global for good: a new account would start at the others'
+    cursor and a window without rows would never advance it."""
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    today = dt.datetime.now(dt.timezone.utc).date()
+    _campaign_listings(requests_mock, now)
+    for account in (ACCOUNT, OTHER):
+        requests_mock.get(API + f"ad_accounts/{account}/campaigns/analytics", json=[])
+    synced_day = (today - dt.timedelta(days=10)).isoformat()
+    value = {k: v.format(synced_ts=now - 10 * DAY_S, synced_day=synced_day) for k, v in cursor.items()}
+    state_2x = {"use_global_cursor": True, "state": value, "lookback_window": 1, "parent_state": {}}
+    state = StateBuilder().with_stream_state(stream, state_2x).build()
+
+    output = read_streams(oauth_config(lookback_window_days=2), [stream], state)
+
+    assert not output.errors
+    out = final_state(output, stream)
+    assert out["use_global_cursor"] is False
+    assert sorted(s["partition"]["ad_account_id"] for s in out["states"]) == [ACCOUNT, OTHER]
+    if stream == "campaign_analytics":  # continued from the 2.x cursor (minus the lookback), up to today
+        starts = {query(r)["start_date"][0] for r in requests_mock.request_history if r.path.endswith("/analytics")}
+        assert starts == {(today - dt.timedelta(days=12)).isoformat()}
+        assert {s["cursor"]["DATE"] for s in out["states"]} == {today.isoformat()}
+    else:
+        assert sorted(r["id"] for r in records_of(output, stream)) == sorted(
+            f"{name}-{a}" for name in ("in-lookback", "new") for a in (ACCOUNT, OTHER)
+        )

@@ -25,12 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY, help="YYYY-MM-DD (UTC)")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--enforce-rate-limits", action="store_true")
-    parser.add_argument("--closed-betas", action="store_true", help="refuse /pins/analytics and BETA targeting types")
+    parser.add_argument(
+        "--closed-betas", action="store_true", help="refuse /pins/analytics, BETA targeting types, reporting_timezone"
+    )
     args = parser.parse_args(argv)
 
     scenario = SCENARIOS[args.scenario].with_options(enforce_rate_limits=args.enforce_rate_limits)
     if args.closed_betas:
-        scenario = scenario.with_options(multi_pin_beta=False, beta_targeting_types=False)
+        scenario = scenario.with_options(
+            multi_pin_beta=False, beta_targeting_types=False, reporting_timezone_beta=False
+        )
     emulator = Emulator(scenario, today=args.today, seed=args.seed, latency_ms=args.latency_ms).start(args.port)
     details = {
         "base_url": emulator.base_url,

@@ -8,6 +8,9 @@ Rows are built by summing ads' daily (or hourly) counters into (entity, period) 
   conversion day. HOUR granularity has no conversion data (as the spec says).
 - DATE: DAY 'YYYY-MM-DD'; WEEK the Monday and MONTH the 1st of the calendar period (so the first and last
   buckets may cover only part of their period); HOUR 'YYYY-MM-DDTHH:00:00' (UTC); TOTAL rows have no DATE.
+- reporting_timezone=AD_ACCOUNT_TIME_ZONE (Query.account_zone) dates everything in the ad account's zone
+  (World.utc_offset): a local day sums the UTC hours it covers, and a conversion takes the local day of its
+  action's (or conversion's) hour. Which conversions are reported so far still follows the UTC clock.
 - Rows whose requested metrics are all zero or absent are omitted; absent values are left out (sparse rows).
 """
 
@@ -23,7 +26,7 @@ from source_pinterest import facts
 
 from .clock import NOW_HOUR, iso_date
 from .columns import Column, column
-from .metrics import MAX_LAG, NB, NC, ZERO, Event, ad_day, ad_hours, ad_partial_day, conv_index
+from .metrics import FLAG_INDEXES, MAX_LAG, NB, NC, ZERO, Event, ad_day, ad_hours, ad_partial_day, conv_index
 from .rowbuilder import row_builder
 from .world import AdNode, World
 
@@ -54,6 +57,12 @@ class Query:
     granularity: str = "DAY"
     attribution: Attribution = Attribution()
     aggregate: bool = False  # aggregate_report_rows: one row per period for all entities, without the id column
+    account_zone: bool = False  # reporting_timezone=AD_ACCOUNT_TIME_ZONE: dates in each ad account's time zone
+
+
+def utc_offset(world: World, ad: AdNode, q: Query) -> int:
+    """Hours to add to UTC for the dates of `ad`'s rows."""
+    return world.utc_offset(world.account_of(ad)) if q.account_zone else 0
 
 
 def period_of(ordinal: int, granularity: str) -> int | None:
@@ -80,8 +89,14 @@ def live_days(world: World, ad: AdNode, first: int, last: int) -> Iterator[int]:
         yield from range(max(first, start), stop + 1)
 
 
-def deliveries(world: World, ad: AdNode, first: int, last: int, hourly: bool) -> Iterator[tuple[Period, Sequence[int]]]:
-    """(day or (day, hour), counters) of an ad between two ordinals, today counting only up to NOW_HOUR."""
+def deliveries(
+    world: World, ad: AdNode, first: int, last: int, hourly: bool, offset: int = 0
+) -> Iterator[tuple[Period, Sequence[int]]]:
+    """(day or (day, hour), counters) of an ad between two ordinals, today counting only up to NOW_HOUR; days and
+    hours of a zone `offset` hours east of UTC when it is not 0."""
+    if offset:
+        yield from _zoned_deliveries(world, ad, first, last, hourly, offset)
+        return
     today = world.today.toordinal()
     profile = ad.profile
     for day in live_days(world, ad, max(first, world.history_start), min(last, today)):
@@ -101,17 +116,54 @@ def deliveries(world: World, ad: AdNode, first: int, last: int, hourly: bool) ->
                 yield day, full[0]
 
 
+def _zoned_deliveries(
+    world: World, ad: AdNode, first: int, last: int, hourly: bool, offset: int
+) -> Iterator[tuple[Period, Sequence[int]]]:
+    """Local day L holds the UTC hours [24 L - offset, 24 L + 24 - offset): each UTC day feeds two local days."""
+    today = world.today.toordinal()
+    cut = 24 - offset if offset > 0 else -offset  # the UTC hour at which the local date changes
+    before, after = (0, 1) if offset > 0 else (-1, 0)  # local day of the hours before / from `cut`
+    for day in live_days(world, ad, max(first - 1, world.history_start), min(last + 1, today)):
+        hours = ad_hours(ad.profile, day)
+        if hours is None:
+            continue
+        upto = NOW_HOUR if day == today else 24
+        if hourly:
+            for hour in range(upto):
+                local_day, local_hour = divmod(day * 24 + hour + offset, 24)
+                if first <= local_day <= last:
+                    yield (local_day, local_hour), hours[hour]
+            continue
+        for local_day, lo, hi in ((day + before, 0, min(cut, upto)), (day + after, cut, upto)):
+            if lo < hi and first <= local_day <= last:
+                yield local_day, _sum_hours(hours[lo:hi])
+
+
+def _sum_hours(hours: Sequence[Sequence[int]]) -> list[int]:
+    total = [sum(column) for column in zip(*hours, strict=True)]
+    for i in FLAG_INDEXES:  # presence flags of the ad-day, not counters
+        total[i] = hours[0][i]
+    return total
+
+
+def event_hour(ad: AdNode, day: int, position: int) -> int:
+    """The UTC hour of a conversion's ad action (and of the conversion, `lag` days later)."""
+    return (ad.profile.key + day * 7 + position * 5) % 24
+
+
 def conversions(
-    world: World, ad: AdNode, first: int, last: int, attribution: Attribution
+    world: World, ad: AdNode, first: int, last: int, attribution: Attribution, offset: int = 0
 ) -> Iterator[tuple[int, int, Event]]:
-    """(reporting day, event number, event) of the conversions known today that fall on days first..last.
+    """(reporting day, event number, event) of the conversions known today that fall on days first..last, dated in
+    the zone `offset` hours east of UTC.
 
     The event number (action day * 64 + position) identifies an event, for whole-event splits (targeting)."""
     reported_through = world.today.toordinal() - 1
     windows = attribution.windows()
     by_action = attribution.conversion_report_time == "TIME_OF_AD_ACTION"
-    earliest_action = first if by_action else first - MAX_LAG
-    for day in live_days(world, ad, max(earliest_action, world.history_start), min(last, reported_through)):
+    earliest_action = (first if by_action else first - MAX_LAG) - (1 if offset else 0)
+    latest = min(last + (1 if offset else 0), reported_through)
+    for day in live_days(world, ad, max(earliest_action, world.history_start), latest):
         full = ad_day(ad.profile, day)
         if full is None:
             continue
@@ -120,6 +172,8 @@ def conversions(
             if lag > windows[event[1]] or day + lag > reported_through:
                 continue
             when = day if by_action else day + lag
+            if offset:
+                when = (when * 24 + event_hour(ad, day, position) + offset) // 24
             if first <= when <= last:
                 yield when, day * 64 + position, event
 
@@ -142,12 +196,13 @@ def run(world: World, q: Query) -> list[Row]:
     for entity_id in q.entity_ids:
         bucket_entity = "" if q.aggregate else entity_id
         for ad in world.ads_under(entity_id):
-            for when, vec in deliveries(world, ad, first, last, hourly):
+            offset = utc_offset(world, ad, q)
+            for when, vec in deliveries(world, ad, first, last, hourly, offset):
                 key = (bucket_entity, when if hourly else period_of(when, q.granularity))  # type: ignore[arg-type]
                 acc = base.get(key)
                 base[key] = list(vec) if acc is None else list(map(add, acc, vec))
             if with_conversions:
-                for when, _, event in conversions(world, ad, first, last, q.attribution):
+                for when, _, event in conversions(world, ad, first, last, q.attribution, offset):
                     key = (bucket_entity, period_of(when, q.granularity))
                     add_event(conv.setdefault(key, [0] * NC), event)
     rows = []

@@ -16,8 +16,9 @@ from typing import Any
 
 from .auth import TokenStore
 from .context import Ctx
+from .evolve import edit_during_listing
 from .factories import token_hex
-from .faults import DAILY_CAP, FaultBox
+from .faults import DAILY_CAP, NOT_PERMITTED, FaultBox
 from .paging import Pager
 from .params import ApiError, Params
 from .ratelimit import RATE_LIMITED, RateLimiter
@@ -26,7 +27,8 @@ from .routes import match
 from .scenarios import Scenario
 from .world import World
 
-NETWORK_FAULTS = frozenset({"429", "500", "503", "drop", "truncate", "slow", "daily_cap"})
+NETWORK_FAULTS = frozenset({"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap"})
+LISTING_FAULTS = frozenset({"edit_during_listing"})
 _GATEWAY_PAGE = b"<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"  # noqa: E501
 
 
@@ -87,6 +89,8 @@ class Api:
             response = self._fault_response(fault.kind, fault.opts)
             response.delay = delay
             return response
+        if api_path and req.query.get("bookmark") and self.faults.take(req.path, LISTING_FAULTS):
+            edit_during_listing(self.world, api_path)  # a later page: earlier ones are already served
         response = self._dispatch(req, route, path_params, other_method, api_path)
         response.delay = delay
         if fault and fault.kind == "truncate":
@@ -99,6 +103,8 @@ class Api:
         if kind == "429":
             retry = str(opts.get("retry_after", 1))
             return _json(429, {"code": 8, "message": RATE_LIMITED}, {"Retry-After": retry})
+        if kind == "403":
+            return _json(403, {"code": 29, "message": NOT_PERMITTED})
         if kind == "daily_cap":
             return _json(429, {"code": 8, "message": DAILY_CAP}, {"x-ratelimit-remaining": "0"})
         if kind == "503":

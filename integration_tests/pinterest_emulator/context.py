@@ -41,7 +41,7 @@ class Ctx:
     def account(self) -> str:
         """The path's ad account; 404 unless the user owns it or it is shared with them."""
         account_id = path_id(self.path_params["ad_account_id"], "ad_account_id")
-        if account_id not in self.world.ad_accounts:
+        if account_id not in self.world.ad_accounts or account_id in self.world.unshared_accounts:
             raise ApiError(404, 2, "AdAccount not found.")
         return account_id
 

@@ -11,6 +11,7 @@ has data, today's hours up to NOW_HOUR appear, estimates settle, and late conver
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -31,6 +32,8 @@ def advance(world: World, days: int = 1) -> None:
 def _one_day(world: World) -> None:
     world.today += timedelta(days=1)
     today = world.today.toordinal()
+    if world.share_day is not None and today >= world.share_day:
+        world.unshared_accounts.clear()  # shared through Business Access, with all their history
     rng = random.Random(f"{world.seed}|advance|{today}")
     now = now_ts(world.today)
 
@@ -48,6 +51,27 @@ def _one_day(world: World) -> None:
     _grow_ads(world, rng, today)
     _grow_organic(world, rng, moment)
     _touch_account_objects(world, rng, moment)
+
+
+_LISTING = re.compile(r"^/ad_accounts/(?P<account>\d+)/(?P<kind>campaigns|ad_groups|ads)/?$")
+
+
+def edit_during_listing(world: World, api_path: str) -> None:
+    """While a client pages through an account's campaigns, ad groups or ads: the first object (served on an
+    earlier page) is renamed, and a second later the last one is edited too (faults.py, "edit_during_listing")."""
+    found = _LISTING.match(api_path)
+    if not found:
+        return
+    listing = {"campaigns": world.campaigns_in, "ad_groups": world.ad_groups_in, "ads": world.ads_in}[found["kind"]]
+    with world.lock:
+        nodes = sorted(listing(found["account"]), key=lambda n: int(n.id))
+        if len(nodes) < 2:
+            return
+        now = now_ts(world.today)
+        first, last = nodes[0].record, nodes[-1].record
+        first["name"] = f"{first['name'].split(' (v')[0]} (edited while listed)"
+        first["updated_time"], last["updated_time"] = now - 1, now
+        world.touch()
 
 
 def _change(rng: random.Random, kind: str, node: AdNode, today: int, moment: Callable[[], int]) -> None:
@@ -84,7 +108,7 @@ def _edit(rng: random.Random, kind: str, record: dict) -> None:
 
 def _grow_ads(world: World, rng: random.Random, today: int) -> None:
     s = world.scenario
-    for i, account_id in enumerate(list(world.ad_accounts)):
+    for i, account_id in enumerate(a for a in world.ad_accounts if a not in world.quiet_accounts):
         # A new campaign now and then, and at least every fourth day in the first account.
         if rng.random() < min(0.8, 0.15 + s.campaigns_per_account / 40) or (i == 0 and today % 4 == 0):
             campaign = new_campaign(world, rng, account_id, "ACTIVE", created_day=today)

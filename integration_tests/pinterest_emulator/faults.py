@@ -1,11 +1,15 @@
 """Injected misbehaviour. A fault matches request paths by regular expression (re.search on the full path,
 e.g. "/v5/ad_accounts/123/campaigns") and fires on the next `count` matching requests.
 
-Kinds: "429" (code 8 with Retry-After, opts retry_after=1), "500", "503" (an HTML gateway page), "drop" (close the
-connection without answering), "truncate" (half the body with the full Content-Length), "slow" (opts seconds=2, then
-answer normally), "daily_cap" (429 code 8, daily limit, forever: count is ignored), "report_failed",
-"report_expired", "report_cancelled" (the next polls of report jobs answer that status, for good), and
-"expire_token" (applied at once by Emulator.inject: every issued access token stops working).
+Kinds: "429" (code 8 with Retry-After, opts retry_after=1), "403" (code 29, no access to that resource: one refused
+request, e.g. one window of one ad account), "500", "503" (an HTML gateway page), "drop" (close the connection
+without answering), "truncate" (half the body with the full Content-Length), "slow" (opts seconds=2, then answer
+normally), "daily_cap" (429 code 8, daily limit, forever: count is ignored), "report_failed", "report_expired",
+"report_cancelled" (the next polls of report jobs answer that status, for good), "edit_during_listing" (on a
+matching campaigns/ad groups/ads request for a later page, before answering it: the listing's first object, on a
+page already served, is renamed, and a second later its last object is edited too, so the newest `updated_time`
+the client sees is newer than the first object's edit), and "expire_token" (applied at once by Emulator.inject:
+every issued access token stops working).
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = frozenset(
-    {"429", "500", "503", "drop", "truncate", "slow", "daily_cap", "report_failed", "report_expired",
-     "report_cancelled", "expire_token"}
+    {"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap", "report_failed", "report_expired",
+     "report_cancelled", "edit_during_listing", "expire_token"}
 )  # fmt: skip
 REPORT_KINDS = frozenset({"report_failed", "report_expired", "report_cancelled"})
+NOT_PERMITTED = "You are not permitted to access that resource."
 DAILY_CAP = (
     "This request exceeded a rate limit. You have exceeded your daily request limit for this app; try again tomorrow."
 )

@@ -26,6 +26,7 @@ def build_world(scenario: Scenario, seed: int, today: date) -> World:
     for account_id in list(world.ad_accounts):
         builder.ad_tree(account_id)
         builder.account_objects(account_id)
+    builder.quiet_accounts()
     builder.catalogs()
     refresh_counts(world)
     return world
@@ -102,6 +103,26 @@ class _Builder:
             w.ad_accounts[account["id"]] = account
             if shared:
                 w.shared_accounts.add(account["id"])
+                if s.share_delay_days:
+                    w.unshared_accounts.add(account["id"])
+        if s.share_delay_days:
+            w.share_day = self.today + s.share_delay_days
+
+    def quiet_accounts(self) -> None:
+        """Owned accounts without rows: empty ones (no campaign) and dormant ones (archived before the history)."""
+        w, rng, s = self.w, self.rng, self.w.scenario
+        for i in range(s.empty_ad_accounts + s.dormant_ad_accounts):
+            created = day_start_ts(self.start - rng.randint(400, 600))
+            account = make.ad_account(rng, w.ids.next("ad_account"), w.user, False, created)
+            account["updated_time"] = min(account["updated_time"], now_ts(w.today))
+            w.ad_accounts[account["id"]] = account
+            w.quiet_accounts.add(account["id"])
+            if i < s.empty_ad_accounts:
+                continue
+            for _ in range(2):  # launched ~a year before the history, archived within 150 days (plan_live)
+                campaign = new_campaign(w, rng, account["id"], "ARCHIVED", created_day=self.start - 320)
+                group = new_ad_group(w, rng, campaign, "ARCHIVED")
+                new_ad(w, rng, group, "ARCHIVED")
 
     def ad_tree(self, account_id: str) -> None:
         w, rng, s = self.w, self.rng, self.w.scenario

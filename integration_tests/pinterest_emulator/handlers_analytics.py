@@ -72,11 +72,23 @@ def _query(ctx: Ctx, level: str) -> Query:
     columns = _columns(p, _SYNC)
     granularity = p.required("granularity", GRANULARITIES)
     attribution = _attribution(p)
-    p.text("reporting_timezone", choices=("PINTEREST_TIME_ZONE", "AD_ACCOUNT_TIME_ZONE"))
+    account_zone = reporting_timezone(ctx, p.text("reporting_timezone", choices=REPORTING_TIME_ZONES))
     ids = _entity_ids(ctx, level, account)
     start, end = _dates(p, world.today, granularity)
     aggregate = level in ("CAMPAIGN", "AD_GROUP") and p.boolean("aggregate_report_rows", False)
-    return Query(level, ids, start, end, columns, granularity, attribution, aggregate)
+    return Query(level, ids, start, end, columns, granularity, attribution, aggregate, account_zone)
+
+
+REPORTING_TIME_ZONES = ("PINTEREST_TIME_ZONE", "AD_ACCOUNT_TIME_ZONE")  # the spec's ReportingTimeZone
+
+
+def reporting_timezone(ctx: Ctx, zone: str | None) -> bool:
+    """Whether rows are dated in the ad account's zone; 403 when the scenario keeps that beta closed."""
+    if zone != "AD_ACCOUNT_TIME_ZONE":
+        return False
+    if not ctx.scenario.reporting_timezone_beta:
+        raise ApiError(403, 29, "reporting_timezone is in beta and not available to your app.")
+    return True
 
 
 def _entity_ids(ctx: Ctx, level: str, account: str) -> list[str]:

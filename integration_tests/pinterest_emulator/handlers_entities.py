@@ -33,7 +33,8 @@ def _ordered(ctx: Ctx, records: Iterable[Record]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- ad accounts
 def list_ad_accounts(ctx: Ctx) -> Any:
     shared = ctx.params.boolean("include_shared_accounts", True)
-    accounts = [a for i, a in ctx.world.ad_accounts.items() if shared or i not in ctx.world.shared_accounts]
+    hidden = ctx.world.unshared_accounts | (set() if shared else ctx.world.shared_accounts)
+    accounts = [a for i, a in ctx.world.ad_accounts.items() if i not in hidden]
     return _page(ctx, accounts)
 
 

@@ -71,6 +71,7 @@ def report_rows(world: World, account_id: str, spec: ReportSpec) -> tuple[str, l
         list(spec.columns),
         spec.granularity,
         spec.attribution,
+        account_zone=spec.account_zone,
     )
     engine_id = ID_COLUMN[engine_level]
     if spec.level.endswith("_TARGETING"):

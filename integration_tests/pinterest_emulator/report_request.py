@@ -18,7 +18,7 @@ from source_pinterest import facts
 
 from .analytics import Attribution
 from .clock import parse_day
-from .handlers_analytics import GRANULARITIES, WINDOWS, check_range
+from .handlers_analytics import GRANULARITIES, REPORTING_TIME_ZONES, WINDOWS, check_range
 from .params import bad_request
 from .spec_enums import ASYNC_COLUMNS, ASYNC_TARGETING_TYPES, REPORT_LEVELS
 
@@ -61,6 +61,7 @@ class ReportSpec:
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     start_hour: int | None = None
     end_hour: int | None = None
+    account_zone: bool = False  # reporting_timezone AD_ACCOUNT_TIME_ZONE
 
 
 def _enum(body: dict[str, Any], name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
@@ -173,4 +174,5 @@ def parse_report_request(raw: bytes, today: date) -> ReportSpec:
         filters={k: v for k, v in filters.items() if v},
         start_hour=hours[0],
         end_hour=hours[1],
+        account_zone=_enum(body, "reporting_timezone", REPORTING_TIME_ZONES) == "AD_ACCOUNT_TIME_ZONE",
     )

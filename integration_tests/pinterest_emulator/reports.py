@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .factories import token_hex
+from .params import ApiError
 from .report_files import render
 from .report_request import parse_report_request
 from .scenarios import Scenario
@@ -44,9 +45,12 @@ class ReportStore:
         self.polls = scenario.report_polls
         self.link_ttl = scenario.report_link_ttl_seconds
         self.ttl = scenario.report_ttl_seconds
+        self.reporting_timezone_beta = scenario.reporting_timezone_beta
 
     def create(self, world: World, account_id: str, body: bytes) -> dict[str, Any]:
         spec = parse_report_request(body, world.today)
+        if spec.account_zone and not self.reporting_timezone_beta:
+            raise ApiError(403, 29, "reporting_timezone is in beta and not available to your app.")
         payload = render(world, account_id, spec)
         with self._lock:
             token = token_hex(self._seed, "report", len(self._jobs), time.time_ns(), length=32)

@@ -43,7 +43,9 @@ class Scenario:
     daily_impressions: int = 3000  # mean paid impressions of a live ad on a weekday
     token_scopes: tuple[str, ...] = READ_SCOPES
     enforce_rate_limits: bool = False  # headers are always sent; 429s only when enforced
-    report_polls: int = 2  # GET /reports answers IN_PROGRESS this many times before FINISHED
+    # GET /reports answers IN_PROGRESS this many times before FINISHED. The test scenarios' jobs finish at once
+    # (polling and its backoff have their own tests); the large ones poll like real jobs.
+    report_polls: int = 0
     report_link_ttl_seconds: float = 300.0  # a report's download URL works this long (wall clock)
     report_ttl_seconds: float = 3600.0  # then the job answers EXPIRED
     access_token_ttl_seconds: int = 30 * 86_400
@@ -51,7 +53,19 @@ class Scenario:
     # (AGE_BUCKET_AND_GENDER everywhere, CREATIVE_ENHANCEMENTS for ad groups) answer 400 naming the type.
     multi_pin_beta: bool = True
     beta_targeting_types: bool = True
+    # reporting_timezone=AD_ACCOUNT_TIME_ZONE (a closed beta): when closed, sync analytics and report jobs answer 403.
+    reporting_timezone_beta: bool = True
+    # Hours east of UTC of the ad accounts, in id order (cycled). AdAccount does not show them (the spec has no
+    # such field); with AD_ACCOUNT_TIME_ZONE rows are dated in them. +13 starts its day 11 h before UTC's.
+    account_utc_offsets: tuple[int, ...] = (-5, 13, 9)
     refresh_token_ttl_seconds: int = 60 * 86_400
+    # Accounts a sync must not lose track of. Empty: owned, without a single campaign. Dormant: owned, whose every
+    # campaign (ad group, ad) was archived before the analytics history begins. Both have no rows in any window.
+    empty_ad_accounts: int = 0
+    dormant_ad_accounts: int = 0
+    # The shared accounts are shared with the user only once `advance` has moved the clock this many days (0: from
+    # the start): until then the listing leaves them out and their paths answer 404, though their history is there.
+    share_delay_days: int = 0
 
     def with_options(self, **changes: object) -> Scenario:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -122,6 +136,7 @@ LARGE = Scenario(
     feeds_per_catalog=3,
     product_groups_per_feed=10,
     daily_impressions=2000,
+    report_polls=2,
 )
 
 # Memory must not grow with the account: 10x the large scenario's campaigns (so ad groups and ads) and pins.

@@ -14,7 +14,7 @@ from functools import lru_cache
 from operator import add
 from typing import Any
 
-from .analytics import ZERO, Period, Query, add_event, build_row, conversions, deliveries, period_of
+from .analytics import ZERO, Period, Query, add_event, build_row, conversions, deliveries, period_of, utc_offset
 from .columns import column
 from .metrics import FLAG_INDEXES, NB, NC
 from .world import AdNode, World
@@ -117,14 +117,15 @@ def run_targeting(world: World, q: Query, targeting_types: Sequence[str]) -> lis
                     ((_weight(ad.record["ad_group_id"], targeting_type, v), v) for v in values), reverse=True
                 )
                 ordered = [v for _, v in weights]
-                for when, vec in deliveries(world, ad, first, last, hourly):
+                offset = utc_offset(world, ad, q)
+                for when, vec in deliveries(world, ad, first, last, hourly, offset):
                     period = when if hourly else period_of(when, q.granularity)  # type: ignore[arg-type]
                     for value, part in zip(ordered, _split(vec, [w for w, _ in weights], fields), strict=True):
                         key = (bucket_entity, value, period)
                         acc = base.get(key)
                         base[key] = part if acc is None else list(map(add, acc, part))
                 if with_conversions:
-                    for when, number, event in conversions(world, ad, first, last, q.attribution):
+                    for when, number, event in conversions(world, ad, first, last, q.attribution, offset):
                         value = ordered[number % len(ordered)]
                         add_event(
                             conv.setdefault((bucket_entity, value, period_of(when, q.granularity)), [0] * NC), event

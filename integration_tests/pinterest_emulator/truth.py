@@ -91,11 +91,14 @@ class Truth:
 
     # ------------------------------------------------------------------------------------------------ analytics
     def _query(
-        self, level: str, start: date, end: date, columns: Sequence[str], granularity: str, **attr: Any
+        self, level: str, start: date, end: date, columns: Sequence[str], granularity: str, zone: str, **attr: Any
     ) -> Query:
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}")
-        return Query(level, entity_ids(self._world, level), start, end, list(columns), granularity, Attribution(**attr))
+        ids = entity_ids(self._world, level)
+        attribution = Attribution(**attr)
+        account_zone = zone == "AD_ACCOUNT_TIME_ZONE"
+        return Query(level, ids, start, end, list(columns), granularity, attribution, account_zone=account_zone)
 
     def analytics(
         self,
@@ -108,11 +111,13 @@ class Truth:
         engagement_window_days: int = 30,
         view_window_days: int = 1,
         conversion_report_time: str = "TIME_OF_AD_ACTION",
+        reporting_timezone: str = "PINTEREST_TIME_ZONE",
     ) -> list[dict[str, Any]]:
-        """Rows as the sync analytics endpoint of `level` returns them, for all entities of all accounts."""
+        """Rows as the sync analytics endpoint of `level` returns them, for all entities of all accounts (each in
+        its own time zone with reporting_timezone=AD_ACCOUNT_TIME_ZONE)."""
         with self._world.lock:
             q = self._query(
-                level, start, end, columns, granularity, click_window_days=click_window_days,
+                level, start, end, columns, granularity, reporting_timezone, click_window_days=click_window_days,
                 engagement_window_days=engagement_window_days, view_window_days=view_window_days,
                 conversion_report_time=conversion_report_time,
             )  # fmt: skip
@@ -130,11 +135,12 @@ class Truth:
         engagement_window_days: int = 30,
         view_window_days: int = 1,
         conversion_report_time: str = "TIME_OF_AD_ACTION",
+        reporting_timezone: str = "PINTEREST_TIME_ZONE",
     ) -> list[dict[str, Any]]:
         """`data` items ({targeting_type, targeting_value, metrics}) for all entities of all accounts."""
         with self._world.lock:
             q = self._query(
-                level, start, end, columns, granularity, click_window_days=click_window_days,
+                level, start, end, columns, granularity, reporting_timezone, click_window_days=click_window_days,
                 engagement_window_days=engagement_window_days, view_window_days=view_window_days,
                 conversion_report_time=conversion_report_time,
             )  # fmt: skip

@@ -79,6 +79,9 @@ class World:
         self.user: Record = {}
         self.ad_accounts: dict[str, Record] = {}
         self.shared_accounts: set[str] = set()
+        self.unshared_accounts: set[str] = set()  # shared later (Scenario.share_delay_days): invisible until then
+        self.share_day: int | None = None  # the day (ordinal) they are shared
+        self.quiet_accounts: set[str] = set()  # empty and dormant (Scenario): they stay so as the clock moves
         self.campaigns: dict[str, AdNode] = {}
         self.ad_groups: dict[str, AdNode] = {}
         self.ads: dict[str, AdNode] = {}
@@ -107,6 +110,12 @@ class World:
     # ------------------------------------------------------------------ hierarchy
     def account_of(self, node: AdNode) -> str:
         return str(node.record["ad_account_id"])
+
+    def utc_offset(self, account_id: str) -> int:
+        """Hours east of UTC of an ad account's time zone (no daylight saving), by its rank in id order."""
+        offsets = self.scenario.account_utc_offsets
+        rank = sorted(self.ad_accounts, key=int).index(account_id) if account_id in self.ad_accounts else 0
+        return offsets[rank % len(offsets)] if offsets else 0
 
     def campaigns_in(self, account_id: str) -> list[AdNode]:
         return [self.campaigns[i] for i in self.children[account_id]]

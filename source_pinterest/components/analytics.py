@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import InitVar, dataclass
+from dataclasses import InitVar, dataclass, replace
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,9 +32,14 @@ from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import readiness, unreadable
+from source_pinterest.components import readiness, timezone, unreadable
 from source_pinterest.components.decoders import AnswerCutShort
-from source_pinterest.components.errors import multi_pin_refused, pinterest_message, refused_targeting_types
+from source_pinterest.components.errors import (
+    multi_pin_refused,
+    pinterest_message,
+    refused_targeting_types,
+    timezone_refused,
+)
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 from source_pinterest.components.windows import DAY, first_whole_day, request_windows
@@ -177,7 +182,8 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
         for account_slice in self.accounts_partition_router.stream_slices():
             account = str(account_slice.partition["ad_account_id"])
             extra = {"entities": tuple(entities.get(account, ()))} if self.underlying_partition_router else {}
-            yield StreamSlice(partition={"ad_account_id": account}, cursor_slice={}, extra_fields=extra)
+            partition = {"ad_account_id": account, **timezone.zone_key(self.config)}  # state remembers the zone
+            yield StreamSlice(partition=partition, cursor_slice={}, extra_fields=extra)
 
     def get_stream_state(self) -> StreamState | None:
         return None
@@ -229,6 +235,8 @@ class AnalyticsRetriever(SimpleRetriever):
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Iterable[Any]:
         assert stream_slice is not None
         sync = settings(self.config)
+        if self.level:  # ads levels: the last day may depend on reporting_timezone
+            sync = replace(sync, today=timezone.last_day(self.config))
         start = _day(stream_slice.cursor_slice["start_time"])
         end = _day(stream_slice.cursor_slice["end_time"])
         assert start and end
@@ -257,6 +265,23 @@ class AnalyticsRetriever(SimpleRetriever):
         yield from self._read_request(records_schema, sub_slice)
 
     def _read_request(self, records_schema: Mapping[str, Any], sub_slice: StreamSlice) -> Iterable[Any]:
+        """One request's rows, ads levels in the configured reporting_timezone while Pinterest takes it."""
+        zone = timezone.ZONE.value(self.config) if self.level else None
+        if zone:
+            params = {**sub_slice.extra_fields.get("params", {}), timezone.PARAMETER: zone}
+            zoned = StreamSlice(
+                partition=sub_slice.partition,
+                cursor_slice=sub_slice.cursor_slice,
+                extra_fields={**sub_slice.extra_fields, "params": params},
+            )
+            try:
+                yield from self._read_answer(records_schema, zoned)
+                return
+            except timezone.ZoneRefused as refusal:  # before any row: repeated without it
+                timezone.ZONE.refuse(zone, str(refusal))
+        yield from self._read_answer(records_schema, sub_slice)
+
+    def _read_answer(self, records_schema: Mapping[str, Any], sub_slice: StreamSlice) -> Iterable[Any]:
         """One request's rows. An answer cut short raises before its first row (StreamedRows spools it whole
         first), so asking again cannot emit a row twice."""
         for attempt in range(1, CUT_SHORT_ATTEMPTS + 1):
@@ -283,6 +308,8 @@ class AnalyticsRetriever(SimpleRetriever):
     ) -> Iterable[Any]:
         # The error handler lets refused betas through (ignored) so that they can be told from an empty answer.
         if response is not None and not response.ok:
+            if timezone_refused(response):
+                raise timezone.ZoneRefused(f"{response.status_code}: {pinterest_message(response)}")
             refused = refused_targeting_types(response) if self.targeting else []
             if refused or (self.per_app_type and multi_pin_refused(response)):
                 raise BetaRefused(refused, f"{response.status_code}: {pinterest_message(response)}")

@@ -46,6 +46,7 @@ from source_pinterest.facts import (
     MAX_WORKERS,
     PIN_APP_TYPES,
     PRODUCTION_URL,
+    REPORTING_TIMEZONES,
     SANDBOX_URL,
     TARGETING_LEVELS,
 )
@@ -321,6 +322,13 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
             "conversion_report_time",
             f"'{config['conversion_report_time']}' is not supported.",
             f"choose one of {list(CONVERSION_REPORT_TIMES)}.",
+        )
+    zones = list(REPORTING_TIMEZONES)
+    if config["reporting_timezone"] not in zones:
+        raise config_error(
+            "reporting_timezone",
+            f"{config['reporting_timezone']!r} is not supported.",
+            f"choose one of {zones} (AD_ACCOUNT_TIME_ZONE dates rows in each ad account's time zone).",
         )
     lookback = config["lookback_window_days"]
     if not _is_int(lookback) or not 0 <= lookback <= MAX_LOOKBACK_DAYS:

@@ -229,6 +229,18 @@ def multi_pin_refused(response: requests.Response) -> bool:
     return response.status_code == 403 or (response.status_code in (400, 404) and _says_unavailable(response))
 
 
+def timezone_refused(response: requests.Response) -> bool:
+    """Pinterest refuses `reporting_timezone` (a closed beta) on a request that carried it: 403, or 400/404 saying
+    it is a beta / not available. A 403 must say so (or name the time zone): a missing role is refused alike."""
+    if response.status_code not in (400, 403, 404) or response.request is None:
+        return False
+    body = response.request.body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    if not (_query_values(response, "reporting_timezone") or '"reporting_timezone"' in text):
+        return False
+    return _says_unavailable(response) or "timezone" in pinterest_message(response).lower()
+
+
 def is_daily_cap(response: requests.Response) -> bool:
     """Pinterest answers both its per-minute limits and the daily cap with 429 code 8; only the text differs."""
     return response.status_code == 429 and "daily" in pinterest_message(response).lower()
@@ -259,9 +271,10 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     - 401 with a static access token: nothing can refresh it, so fail at once as a config error.
     - 403 (missing scope, or no role on one ad account): a config error where the state would move past the refused
-      data (ads analytics, reports, a listing's later page), else skip that request's data with a warning.
-    - A refused beta (the multi-pin endpoint, a BETA targeting type): handed to the AnalyticsRetriever, which
-      falls back or drops the type, and says so once.
+      data (ads analytics, one pin of a batch, reports, a listing's later page), else skip that request's data
+      with a warning.
+    - A refused beta (the multi-pin endpoint, a BETA targeting type, `reporting_timezone`): handed to the
+      AnalyticsRetriever (report jobs: the ReportRunner), which falls back or drops it, and says so once.
     - 409 from /catalogs: the user has no catalog, which is not an error.
     - 404 for one targeting interest: a retired interest has no name to give (targeting_options leaves it out).
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
@@ -315,9 +328,18 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def _skip(self, response: requests.Response) -> ErrorResolution | None:
         path = urlsplit(response.url).path
-        if multi_pin_refused(response) or refused_targeting_types(response):
+        if multi_pin_refused(response) or refused_targeting_types(response) or timezone_refused(response):
             message = f"Pinterest refused a beta on {describe_request(response)}: {pinterest_message(response)}"
             return ErrorResolution(ResponseAction.IGNORE, None, message)  # logged at info; the retriever warns
+        if response.status_code == 403 and _PIN_ANALYTICS.search(path):
+            message = (
+                f"Pinterest refused {describe_request(response)} (403: {pinterest_message(response)}). The token "
+                "lacks the pins:read scope (pins:read_secret for secret boards), or the user has no access to this "
+                "pin or to organic_ad_account_id's business. Fix: re-authorise with the scopes listed in the README, "
+                "or remove organic_ad_account_id. This batch of pins stops here, so its state does not move past "
+                "the refused pin's days."
+            )
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
         if response.status_code == 403 and _checkpointed_after(response):
             message = (
                 f"Pinterest refused {describe_request(response)} (403: {pinterest_message(response)}). The token "
@@ -344,6 +366,9 @@ class PinterestErrorHandler(DefaultErrorHandler):
         return ErrorResolution(ResponseAction.IGNORE, None, message)
 
 
+# One pin of a batch read pin by pin: the batch's other pins would move its newest-row state past the refused pin's
+# days. (user_account/analytics is one request per sync, its start clamped to 89 days: a skip checkpoints nothing.)
+_PIN_ANALYTICS = re.compile(r"^(?!.*/ad_accounts/).*/pins/[^/]+/analytics$")
 # Ads analytics and report jobs of one ad account: their date windows are checkpointed when read.
 _WINDOWED = re.compile(r"/ad_accounts/[^/]+/(.+/)?(analytics|targeting_analytics|reports)$")
 

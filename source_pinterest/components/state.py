@@ -8,16 +8,21 @@
   range on every sync. Only closed windows count, so a failed window keeps the state before it.
 - `ForeignAnalyticsState`: state of Airbyte's source-pinterest 1.x/2.x, folded into ours instead of failing.
 
-Ads analytics and report streams keep one state entry per ad account: `{"states": [{"partition":
-{"ad_account_id": ...}, "cursor": {"DATE": ...}}]}`. 2.x keyed report and account-level entries by the account
-(`{"id": <ad account>, "parent_slice": {}}`), entity analytics by entity (`{"id": <campaign>, "parent_slice":
-{"id": <ad account>, ...}}`), and older versions kept one flat `{"DATE": ...}`. Each is folded into ours:
+Ads analytics, report and entity streams keep one state entry per ad account: `{"states": [{"partition":
+{"ad_account_id": ...}, "cursor": {"DATE": ...}}]}` (entities: `{"updated_time": ...}`). 2.x keyed report,
+account-level and entity-stream entries by the account (`{"id": <ad account>, "parent_slice": {}}`), entity
+analytics by entity (`{"id": <campaign>, "parent_slice": {"id": <ad account>, ...}}`); older versions kept one flat
+`{"DATE": ...}`, and the CDK writes one global `{"use_global_cursor": true, "state": {...}}` once a stream has more
+than 10,000 partitions (2.x's per-entity analytics of a big account). Each is folded into ours:
 
-- one entry per account resumes from its date;
-- several entries per account (one per entity) resume from the earliest of them, but never from before the
-  newest minus `lookback_window_days`. An entity's 2.x cursor is the last day it had rows, so an ad that stopped
+- one entry per account resumes from its cursor;
+- several entries per account (one per entity) resume from the earliest of them, but for dates never from before
+  the newest minus `lookback_window_days`. An entity's 2.x cursor is the last day it had rows, so an ad that stopped
   delivering years ago would otherwise drag its whole account back to that day; entities within the lookback of
-  the newest are all re-read from their own cursor, as the minimum would.
+  the newest are all re-read from their own cursor, as the minimum would;
+- a flat or global cursor names no account: it becomes the fallback every account without an entry starts from
+  (what 2.x did for all of them), and from then on each account keeps its own entry. Left global, the CDK would
+  stay in global mode for good, where a new account starts at the others' cursor and empty windows never advance.
 """
 
 from __future__ import annotations
@@ -112,49 +117,70 @@ def resume_day(days: list[str], lookback_days: int) -> str:
 
 @dataclass
 class ForeignAnalyticsState(StateMigration):
+    """Other connectors' state folded into one entry per ad account (see the module docstring). `cursor_field` is
+    `DATE` (analytics, reports) or `updated_time` (campaigns, ad groups, ads: Unix seconds, kept as strings)."""
+
     parameters: InitVar[Mapping[str, Any]]
     config: Config = field(default_factory=dict)
-    # Streams partitioned by a SubstreamPartitionRouter (the report streams) key their partitions with an empty
+    # Streams partitioned by a SubstreamPartitionRouter (reports, entity streams) key their partitions with an empty
     # `parent_slice` as well; the migrated entries must match the stream's own partitions exactly.
     substream_partitions: bool = False
+    cursor_field: str = CURSOR
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         pass
 
+    def _value(self, cursor: Any) -> str | None:
+        if self.cursor_field == CURSOR:
+            return _day(cursor)
+        value = cursor.get(self.cursor_field) if isinstance(cursor, Mapping) else None
+        return str(int(float(value))) if value not in (None, "") else None
+
+    def _resume(self, values: list[str]) -> str:
+        if self.cursor_field == CURSOR:
+            return resume_day(values, int(settings(self.config).lookback_window_days))
+        return min(values, key=int)  # an entity listing is cheap to re-read: no lookback cap needed
+
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
         if not stream_state:
             return False
+        if stream_state.get("use_global_cursor") is True:
+            return True
         if "states" in stream_state:
             return any("ad_account_id" not in (entry.get("partition") or {}) for entry in stream_state["states"])
-        return _day(stream_state) is not None  # one flat cursor
+        return self._value(stream_state) is not None  # one flat cursor
 
     def _partition(self, account: str) -> dict[str, Any]:
         return {"ad_account_id": account, **({"parent_slice": {}} if self.substream_partitions else {})}
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
-        lookback = int(settings(self.config).lookback_window_days)
         per_account: dict[str, list[str]] = {}
         unplaced: list[str] = []
         for entry in stream_state.get("states", ()):
-            day = _day(entry.get("cursor"))
+            value = self._value(entry.get("cursor"))
             account = _ad_account(entry.get("partition") or {})
-            if day is None:
+            if value is None:
                 continue
             if account is None:
-                unplaced.append(day)
+                unplaced.append(value)
             else:
-                per_account.setdefault(account, []).append(day)
-        flat = _day(stream_state.get("state")) or _day(stream_state)
-        fallback = min([*unplaced, *([flat] if flat else [])], default=None)
+                per_account.setdefault(account, []).append(value)
+        flat = self._value(stream_state.get("state")) or self._value(stream_state)
+        fallback = [*unplaced, *([flat] if flat else [])]
+        # No `use_global_cursor` (nor the CDK's runtime `lookback_window`): the CDK reads this as per-partition
+        # state, and OwnPartitionCursors keeps the fallback (it drops only a global cursor the CDK wrote itself).
         migrated: dict[str, Any] = {
             "states": [
-                {"partition": self._partition(account), "cursor": {CURSOR: resume_day(days, lookback)}}
-                for account, days in sorted(per_account.items())
+                {"partition": self._partition(account), "cursor": {self.cursor_field: self._resume(values)}}
+                for account, values in sorted(per_account.items())
             ]
         }
         if fallback:  # accounts without an entry of their own start here
-            migrated["state"] = {CURSOR: fallback}
+            migrated["state"] = {self.cursor_field: min(fallback, key=self._order)}
         return migrated
+
+    def _order(self, value: str) -> Any:
+        return value if self.cursor_field == CURSOR else int(value)
 
 
 @dataclass

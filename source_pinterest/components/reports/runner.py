@@ -21,7 +21,8 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import progress
+from source_pinterest.components import progress, timezone
+from source_pinterest.components.errors import pinterest_message, timezone_refused
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
 from source_pinterest.components.reports.requests import MAX_REPORT_TARGETING_TYPES, body_window, split_targeting_types
@@ -70,6 +71,7 @@ class ReportRunner:
         max_wait_seconds: float = 3 * 3600,
         max_link_renewals: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        config: Mapping[str, Any] | None = None,
     ) -> None:
         self._create, self._poll, self._download = creation_requester, polling_requester, download_requester
         self._slots = job_slots(max(1, int(max_concurrent_reports)))
@@ -77,6 +79,7 @@ class ReportRunner:
         self.max_wait_seconds = max_wait_seconds
         self._first_delay, self._max_delay = poll_delays
         self._sleep = sleep
+        self._config = config or {}  # its reporting_timezone goes into every job's body
 
     @classmethod
     def for_config(
@@ -91,6 +94,7 @@ class ReportRunner:
         memory whole), and as many jobs at once as `max_concurrent_reports` says; `options` as for the constructor."""
         download_requester.stream_response = True  # type: ignore[attr-defined]
         options.setdefault("max_concurrent_reports", int(settings(config).max_concurrent_reports))
+        options.setdefault("config", config)
         return cls(creation_requester, polling_requester, download_requester, **options)
 
     # ------------------------------------------------------------------ public
@@ -156,7 +160,7 @@ class ReportRunner:
     # ------------------------------------------------------------------ lifecycle
     def _one_job(self, ad_account_id: str, body: Mapping[str, Any]) -> tuple[IO[bytes] | None, _Attempt]:
         account_slice = StreamSlice(partition={"ad_account_id": ad_account_id}, cursor_slice={})
-        created = _json(self._create.send_request(stream_slice=account_slice, request_body_json=dict(body)))
+        created = _json(self._create_job(account_slice, body))
         token, message = created.get("token"), _message(created)
         if not token:
             return None, _Attempt(str(created.get("report_status") or "NOT_CREATED"), message)
@@ -181,6 +185,18 @@ class ReportRunner:
                 return None, _Attempt(status or "TIMED_OUT", f"still {status} after {self.max_wait_seconds:.0f} s")
             self._sleep(delay)
             delay = min(delay * 2, self._max_delay)
+
+    def _create_job(self, account_slice: StreamSlice, body: Mapping[str, Any]) -> requests.Response | None:
+        """POST the job, in the configured reporting_timezone while Pinterest takes it (else once more without)."""
+        zone = timezone.ZONE.value(self._config)
+        if zone:
+            response = self._create.send_request(
+                stream_slice=account_slice, request_body_json={**body, timezone.PARAMETER: zone}
+            )
+            if response is None or not timezone_refused(response):
+                return response
+            timezone.ZONE.refuse(zone, f"{response.status_code}: {pinterest_message(response)}")
+        return self._create.send_request(stream_slice=account_slice, request_body_json=dict(body))
 
     def _fetch(self, url: str, size: Any) -> IO[bytes] | None:
         """The file at `url` spooled to disk, or None if the link no longer works (expired, cut short)."""

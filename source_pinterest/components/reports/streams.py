@@ -18,6 +18,7 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
+from source_pinterest.components import timezone
 from source_pinterest.components.analytics import Entity, entity_of
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
@@ -84,7 +85,7 @@ class ReportRetriever(Retriever):
         start, end = stream_slice.cursor_slice["start_time"], stream_slice.cursor_slice["end_time"]
         options = {k: s[k] for k in PASS_THROUGH if s.get(k) not in (None, [])}
         campaigns = self._campaigns_of(account)
-        late, today = late_days(s), settings(self.config).today
+        late, today = late_days(s), timezone.last_day(self.config)
         for window_start, window_end in report_windows(start, end, level, granularity, today=today):
             if campaigns is not None and not any(c.may_have_data(window_start, window_end, late) for c in campaigns):
                 continue
