@@ -164,7 +164,7 @@ def _minimum_requests(emu: Emulator) -> dict[str, int]:
 
 def _minimum_analytics_requests(emu: Emulator, truth: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """ceil(N/250) x ceil(D/90) per account and level, N = entities that have rows; targeting x type chunks."""
-    from source_pinterest.components.analytics import LEVELS, catalogue
+    from source_pinterest.facts import LEVELS, catalogue
 
     windows = math.ceil(DAYS / 90)
     start = TODAY - dt.timedelta(days=DAYS - 1)

@@ -37,12 +37,21 @@ def _entity_lookback_seconds() -> float:
 ENTITY_LOOKBACK_SECONDS = _entity_lookback_seconds()
 
 
-def configured_catalog(config: dict[str, Any], streams: list[str]) -> dict[str, Any]:
-    """The configured catalog a platform would build from `discover` (in-process: saves a subprocess per test)."""
+_DISCOVERED: dict[str, list[dict[str, Any]]] = {}  # config without credentials and URL -> discovered streams
+
+
+def configured_catalog(config: dict[str, Any], streams: list[str] | None = None) -> dict[str, Any]:
+    """The configured catalog a platform would build from `discover`, run in-process and kept per config (the CLI's
+    own discover has its tests): saves a subprocess per read."""
     from source_pinterest import SourcePinterest
 
-    discovered = SourcePinterest(config=config).discover(logging.getLogger("airbyte"), config)
-    return catalog_for([AirbyteStreamSerializer.dump(s) for s in discovered.streams], streams)
+    key = json.dumps({k: v for k, v in config.items() if k not in ("credentials", "api_base_url")}, sort_keys=True)
+    if key not in _DISCOVERED:
+        discovered = SourcePinterest(config=config).discover(logging.getLogger("airbyte"), config)
+        if len(_DISCOVERED) >= 16:
+            _DISCOVERED.clear()
+        _DISCOVERED[key] = [AirbyteStreamSerializer.dump(s) for s in discovered.streams]
+    return catalog_for(_DISCOVERED[key], streams)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 
-from integration_tests.cli import catalog_for, run_cli
+from integration_tests.cli import run_cli
 from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import Emulator
 from integration_tests.pinterest_emulator.scenarios import SCENARIOS
 from integration_tests.resume import KillPoint, configured_catalog, read_with_kills
-from source_pinterest.components.analytics import APP_TYPES, LEVELS, catalogue, report_targeting_types
+from source_pinterest.components.analytics import report_targeting_types
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, targeting_types
+from source_pinterest.facts import LEVELS, catalogue
+from source_pinterest.facts import PIN_APP_TYPES as APP_TYPES
 
 DAYS = 40
 ADS_STREAMS = {
@@ -110,10 +112,9 @@ def assert_rows_equal(stream: str, got: dict[tuple[Any, ...], dict], expected: d
 
 
 def _read(tmp: Path, emulator: Emulator, config: dict, state: list | None = None, streams: list[str] = ALL_STREAMS):
-    discovered = run_cli(tmp, "discover", config)
-    discovered_streams = next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG")
+    catalog = configured_catalog(config, streams)
     emulator.reset_counts()
-    run = run_cli(tmp, "read", config, catalog_for(discovered_streams, streams), state=state)
+    run = run_cli(tmp, "read", config, catalog, state=state)
     assert run.returncode == 0 and not run.errors, run.errors or run.stderr[-2000:]
     return run
 
@@ -222,10 +223,7 @@ def test_history_beyond_90_days_comes_from_reports_without_gap_or_overlap(tmp_pa
     streams = ["ad_account_analytics", "campaign_analytics", "campaign_targeting_analytics", "ad_targeting_analytics"]
     with Emulator(scenario="small", today=TODAY) as emulator:
         config = emulator.connector_config(start_date=start.isoformat())
-        discovered = run_cli(tmp_path, "discover", config)
-        catalog = catalog_for(
-            next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG"), streams
-        )
+        catalog = configured_catalog(config, streams)
         run = run_cli(tmp_path, "read", config, catalog)
         assert run.returncode == 0 and not run.errors, run.errors
         seam = (TODAY - dt.timedelta(days=89)).isoformat()
@@ -326,8 +324,7 @@ def test_answers_cut_short_mid_body_are_asked_again_and_no_row_comes_twice(tmp_p
     streams = ["ad_analytics", "ad_group_targeting_analytics"]
     with Emulator(scenario="tiny", today=TODAY) as emulator:
         config = emulator.connector_config(start_date=start.isoformat())
-        discovered = run_cli(tmp_path, "discover", config)
-        catalog = catalog_for(next(m["catalog"]["streams"] for m in discovered.messages if m["type"] == "CATALOG"))
+        catalog = configured_catalog(config)
         # Half the body, then the connection closes: rows are streamed, so this breaks mid-decoding.
         emulator.inject("truncate", path=r"/(ads|ad_groups)/(targeting_)?analytics$", count=3)
 

@@ -10,6 +10,7 @@ import pytest
 
 from integration_tests.cli import Run, catalog_for, run_cli
 from integration_tests.pinterest_emulator import Emulator
+from integration_tests.resume import configured_catalog
 
 ENTITY_STREAMS = [
     "ad_accounts",
@@ -95,7 +96,7 @@ def test_incremental_read_after_the_clock_moves_brings_changed_and_new_entities(
     with Emulator(scenario="small") as emulator:
         config = emulator.connector_config()
         streams = ["campaigns", "ad_groups", "ads", "pins"]
-        catalog = catalog_for(_discover(tmp_path, config), streams)
+        catalog = configured_catalog(config, streams)
         first = run_cli(tmp_path, "read", config, catalog)
         assert not first.errors
         before = {s: {r["id"]: r for r in emulator.truth.entities(s)} for s in streams}
@@ -117,15 +118,18 @@ def test_incremental_read_after_the_clock_moves_brings_changed_and_new_entities(
 
 
 @pytest.mark.parametrize(("fault", "count"), [("429", 3), ("503", 2), ("drop", 1), ("expire_token", 1)])
-def test_faults_mid_sync_lose_and_duplicate_nothing(fault: str, count: int, tmp_path: Path) -> None:
-    with Emulator(scenario="small") as emulator:
-        config = emulator.connector_config()
-        streams = ["campaigns", "ads", "boards", "board_pins"]
-        catalog = catalog_for(_discover(tmp_path, config), streams)
-        emulator.inject(fault, path=r"/(campaigns|ads|boards)$", count=count)
-
+def test_faults_mid_sync_lose_and_duplicate_nothing(
+    emulator: Emulator, fault: str, count: int, tmp_path: Path
+) -> None:
+    config = emulator.connector_config()
+    streams = ["campaigns", "ads", "boards", "board_pins"]
+    catalog = configured_catalog(config, streams)
+    emulator.inject(fault, path=r"/(campaigns|ads|boards)$", count=count)
+    try:
         run = run_cli(tmp_path, "read", config, catalog)
+    finally:
+        emulator.clear_faults()  # the emulator is shared by the module's tests
 
-        assert run.returncode == 0 and not run.errors, run.errors
-        for stream in streams:
-            _assert_equal_to_truth(run, emulator, stream)
+    assert run.returncode == 0 and not run.errors, run.errors
+    for stream in streams:
+        _assert_equal_to_truth(run, emulator, stream)

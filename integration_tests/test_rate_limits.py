@@ -25,7 +25,7 @@ from integration_tests.cli import Run
 from integration_tests.pinterest_emulator import Emulator
 from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
 from source_pinterest import SourcePinterest
-from source_pinterest.spec import with_spec
+from source_pinterest.spec_file import with_spec
 
 PINTEREST_LIMITS = {"ads_analytics": 300, "org_analytics": 60, "ads_read": 1000, "org_read": 1000, "catalogs_read": 100}
 MANIFEST = Path(source_pinterest.__file__).parent / "manifest.yaml"

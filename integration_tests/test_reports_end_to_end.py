@@ -7,9 +7,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from integration_tests.cli import Run, catalog_for, run_cli
+from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
 from integration_tests.pinterest_emulator import SCENARIOS, Emulator
+from integration_tests.resume import configured_catalog
 
 POST_REPORTS = "POST /ad_accounts/{ad_account_id}/reports"
 CUSTOM = {
@@ -28,8 +29,7 @@ def _emulator(**options: Any) -> Emulator:
 
 
 def _catalog(tmp: Path, config: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    run = run_cli(tmp, "discover", config)
-    return catalog_for(next(m["catalog"]["streams"] for m in run.messages if m["type"] == "CATALOG"), names)
+    return configured_catalog(config, names)
 
 
 def _truth(emu: Emulator, accounts: list[str], body: dict[str, Any], start: dt.date) -> list[dict[str, Any]]:

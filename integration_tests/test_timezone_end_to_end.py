@@ -19,9 +19,9 @@ from integration_tests.test_analytics_end_to_end import (
     _warnings,
     assert_rows_equal,
 )
-from source_pinterest.components.analytics import LEVELS
-from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_WORKERS, targeting_types
+from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, targeting_types
 from source_pinterest.components.reports import catalogue
+from source_pinterest.facts import DEFAULT_WORKERS, LEVELS
 
 ACCOUNT_ZONE = "AD_ACCOUNT_TIME_ZONE"
 UTC = "PINTEREST_TIME_ZONE"

@@ -30,7 +30,8 @@ from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
-from source_pinterest.spec import with_spec
+from source_pinterest.settings import settings
+from source_pinterest.spec_file import with_spec
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
 # Preparing the manifest (resolving $refs, propagating $parameters, validating it against the CDK's schema) costs
@@ -127,7 +128,7 @@ class SourcePinterest(YamlDeclarativeSource):
         unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
         timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
-        interval = float(self._config.get("progress_interval_seconds") or progress.DEFAULT_INTERVAL_SECONDS)
+        interval = settings(self._config).progress_interval_seconds
         with progress.tracking(tracked, self._constructor._api_budget):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             try:
@@ -193,13 +194,12 @@ class SourcePinterest(YamlDeclarativeSource):
         start = self._config.get("start_date")
         if not start:
             return
-        today = dt.datetime.now(dt.timezone.utc).date()
-        granularity = str(self._config.get("granularity", "DAY"))
+        today, granularity = settings(self._config).today, settings(self._config).granularity
         for name in sorted(s.stream.name for s in catalog.streams if s.stream.name.endswith("_analytics")):
             if name in ORGANIC:
                 oldest = oldest_sync_day("DAY", today)
             else:  # the oldest day a report of any level reaches: ads analytics fill their history from reports
-                oldest = report_windows(dt.date.min, today, "ADVERTISER", granularity, today)[0][0]
+                oldest = report_windows(dt.date.min, today, "ADVERTISER", granularity, today=today)[0][0]
             if dt.date.fromisoformat(str(start)) < oldest:
                 logger.warning(
                     f"start_date {start} is older than the {(today - oldest).days + 1} days Pinterest serves for "

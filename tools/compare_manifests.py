@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from source_pinterest import SourcePinterest  # noqa: E402
-from source_pinterest.spec import with_spec  # noqa: E402
+from source_pinterest.spec_file import with_spec  # noqa: E402
 
 MANIFEST = "source_pinterest/manifest.yaml"
 CONFIG: dict[str, Any] = {

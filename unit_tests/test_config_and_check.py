@@ -25,7 +25,7 @@ from urllib3.exceptions import MaxRetryError
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components.errors import CHECK_UNREACHABLE_SECONDS
-from source_pinterest.spec import with_spec
+from source_pinterest.spec_file import with_spec
 from unit_tests.conftest import API, oauth_config, page, token_config
 
 MANIFEST = "source_pinterest/manifest.yaml"

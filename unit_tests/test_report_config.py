@@ -16,8 +16,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest import SourcePinterest
 from source_pinterest.components.config import apply_defaults, validate
 from source_pinterest.components.reports import build_report_body, catalogue, report_windows
-from source_pinterest.components.reports.factory import MANIFEST
+from source_pinterest.facts import REPORT_ID_COLUMNS
 from unit_tests.conftest import token_config
+from unit_tests.report_factory import MANIFEST
 
 TODAY = dt.date(2026, 11, 22)
 REPORT_STREAMS = {
@@ -204,7 +205,7 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
 
 def test_the_custom_report_key_table_in_the_manifest_matches_the_catalogue() -> None:
     text = MANIFEST.read_text()
-    for level, column in catalogue.ID_COLUMNS.items():
+    for level, column in REPORT_ID_COLUMNS.items():
         assert f"'{level}': '{column}'" in text
 
 

@@ -13,8 +13,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.config import apply_defaults
 from source_pinterest.components.reports import ReportJobError, build_report_body, catalogue
-from source_pinterest.components.reports.factory import runner_from_config
 from unit_tests.conftest import ACCESS_TOKEN, API, token_config
+from unit_tests.report_factory import runner_from_config
 
 ACCOUNT = "549755885998"
 REPORTS = f"{API}ad_accounts/{ACCOUNT}/reports"

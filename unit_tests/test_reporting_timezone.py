@@ -14,8 +14,8 @@ import requests
 
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components import timezone
-from source_pinterest.components.analytics import catalogue
 from source_pinterest.components.errors import timezone_refused
+from source_pinterest.facts import catalogue
 from source_pinterest.source import SourcePinterest
 
 ZONE = "AD_ACCOUNT_TIME_ZONE"

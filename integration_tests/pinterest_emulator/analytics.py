@@ -22,24 +22,26 @@ from datetime import date
 from operator import add
 from typing import Any
 
+from source_pinterest import facts
+
 from .clock import NOW_HOUR, iso_date
 from .columns import Column, column
 from .metrics import FLAG_INDEXES, MAX_LAG, NB, NC, ZERO, Event, ad_day, ad_hours, ad_partial_day, conv_index
 from .rowbuilder import row_builder
 from .world import AdNode, World
 
-LEVELS = ("AD_ACCOUNT", "CAMPAIGN", "AD_GROUP", "AD")
-ID_COLUMN = {"AD_ACCOUNT": "AD_ACCOUNT_ID", "CAMPAIGN": "CAMPAIGN_ID", "AD_GROUP": "AD_GROUP_ID", "AD": "AD_ID"}
+LEVELS = tuple(facts.LEVELS)  # AD_ACCOUNT, CAMPAIGN, AD_GROUP, AD
+ID_COLUMN = {name: level.id_column for name, level in facts.LEVELS.items()}
 Period = tuple[int, int] | int | None  # (day, hour) | day ordinal of the period start | None for TOTAL
 Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Attribution:
-    click_window_days: int = 30
-    engagement_window_days: int = 30
-    view_window_days: int = 1
-    conversion_report_time: str = "TIME_OF_AD_ACTION"
+    click_window_days: int = facts.ATTRIBUTION_DEFAULTS["click_window_days"]
+    engagement_window_days: int = facts.ATTRIBUTION_DEFAULTS["engagement_window_days"]
+    view_window_days: int = facts.ATTRIBUTION_DEFAULTS["view_window_days"]
+    conversion_report_time: str = facts.DEFAULT_CONVERSION_REPORT_TIME
 
     def windows(self) -> tuple[int, int, int]:
         return self.click_window_days, self.engagement_window_days, self.view_window_days

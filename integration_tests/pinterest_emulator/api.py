@@ -133,7 +133,10 @@ class Api:
             if not verdict.allowed:
                 headers = {**verdict.headers, "Retry-After": str(verdict.retry_after)}
                 return _json(429, {"code": 8, "message": RATE_LIMITED}, headers)
-            ctx = Ctx(self, self.world, req.path, Params(req.query), path_params, token, req.body, req.headers)
+            ctx = Ctx(
+                self.scenario, self.pager, self.faults, self.reports, self.origin, self.world, req.path,
+                Params(req.query), path_params, token, req.body, req.headers,
+            )  # fmt: skip
             with self.world.lock:
                 body = route.handler(ctx)
                 return _json(200, body, verdict.headers)

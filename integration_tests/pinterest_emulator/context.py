@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .auth import AccessToken
+from .faults import FaultBox
+from .paging import Pager
 from .params import ApiError, Params, path_id
+from .scenarios import Scenario
 from .world import World
 
-if TYPE_CHECKING:
-    from .api import Api
+
+class ReportJobs(Protocol):
+    """The report store as the handlers use it (reports.ReportStore, which imports the handlers' modules)."""
+
+    def create(self, world: World, account_id: str, body: bytes) -> dict[str, Any]: ...
+
+    def poll(self, account_id: str, token: str, origin: str, fault: str | None) -> dict[str, Any]: ...
 
 
 @dataclass
 class Ctx:
-    api: Api
+    """What a handler may use of the Api that calls it, passed in so that no handler imports the Api."""
+
+    scenario: Scenario
+    pager: Pager
+    faults: FaultBox
+    reports: ReportJobs
+    origin: str  # scheme://host:port of the running server
     world: World
     path: str
     params: Params

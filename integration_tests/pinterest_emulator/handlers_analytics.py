@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from source_pinterest import facts
+
 from .analytics import Attribution, Query, run
 from .context import Ctx
 from .organic import pin_analytics, user_account_analytics
@@ -17,8 +19,8 @@ from .spec_enums import PIN_STANDARD_METRICS, PIN_VIDEO_METRICS, SYNC_COLUMNS, T
 from .targeting import run_targeting
 
 GRANULARITIES = ("TOTAL", "DAY", "HOUR", "WEEK", "MONTH")
-WINDOWS = (0, 1, 7, 14, 30, 60)
-APP_TYPES = ("ALL", "MOBILE", "TABLET", "WEB")
+WINDOWS = facts.ATTRIBUTION_DAYS
+APP_TYPES = facts.PIN_APP_TYPES
 _SYNC = frozenset(SYNC_COLUMNS)
 PIN_METRICS = tuple(dict.fromkeys(PIN_STANDARD_METRICS + PIN_VIDEO_METRICS))
 
@@ -37,10 +39,8 @@ def check_range(start: date, end: date, today: date, back: int, span: int, what:
 
 def _dates(p: Params, today: date, granularity: str = "DAY") -> tuple[date, date]:
     start, end = p.day("start_date"), p.day("end_date")
-    if granularity == "HOUR":
-        check_range(start, end, today, 8, 3, " for HOUR granularity")
-    else:
-        check_range(start, end, today, 90, 90)
+    limits = facts.sync_date_limits(granularity)  # 90 days back and wide; HOUR: 8 back, 3 wide
+    check_range(start, end, today, *limits, " for HOUR granularity" if granularity == "HOUR" else "")
     return start, end
 
 
@@ -56,13 +56,11 @@ def _columns(p: Params, allowed: frozenset[str]) -> list[str]:
 
 def _attribution(p: Params) -> Attribution:
     return Attribution(
-        click_window_days=p.integer("click_window_days", 30, WINDOWS),
-        engagement_window_days=p.integer("engagement_window_days", 30, WINDOWS),
-        view_window_days=p.integer("view_window_days", 1, WINDOWS),
+        **{key: p.integer(key, default, WINDOWS) for key, default in facts.ATTRIBUTION_DEFAULTS.items()},
         conversion_report_time=p.text(
-            "conversion_report_time", "TIME_OF_AD_ACTION", ("TIME_OF_AD_ACTION", "TIME_OF_CONVERSION")
+            "conversion_report_time", facts.DEFAULT_CONVERSION_REPORT_TIME, facts.CONVERSION_REPORT_TIMES
         )
-        or "TIME_OF_AD_ACTION",
+        or facts.DEFAULT_CONVERSION_REPORT_TIME,
     )
 
 
@@ -88,7 +86,7 @@ def reporting_timezone(ctx: Ctx, zone: str | None) -> bool:
     """Whether rows are dated in the ad account's zone; 403 when the scenario keeps that beta closed."""
     if zone != "AD_ACCOUNT_TIME_ZONE":
         return False
-    if not ctx.api.scenario.reporting_timezone_beta:
+    if not ctx.scenario.reporting_timezone_beta:
         raise ApiError(403, 29, "reporting_timezone is in beta and not available to your app.")
     return True
 
@@ -147,7 +145,7 @@ def targeting_analytics(level: str) -> Any:
         types = ctx.params.enums("targeting_types", allowed, max_items=most)
         closed = [t for t in types if t in BETA_TARGETING_TYPES[level]]
         if (
-            closed and not ctx.api.scenario.beta_targeting_types
+            closed and not ctx.scenario.beta_targeting_types
         ):  # the first one, as an API that validates one parameter value at a time
             raise bad_request(
                 f"Invalid parameters: targeting_types {closed[0]} is in BETA and not yet available to this ad account."
@@ -187,7 +185,7 @@ def pin_analytics_handler(ctx: Ctx) -> Any:
 
 
 def bulk_pin_analytics(ctx: Ctx) -> Any:
-    if not ctx.api.scenario.multi_pin_beta:
+    if not ctx.scenario.multi_pin_beta:
         raise ApiError(403, 29, "This endpoint is in beta and not available to your app.")
     pin_ids = ctx.params.ids("pin_ids", 100, required=True)
     start, end, metrics = _organic_common(ctx, PIN_METRICS, required=True)

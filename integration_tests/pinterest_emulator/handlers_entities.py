@@ -22,7 +22,7 @@ NO_CATALOG = ApiError(409, 4182, "Can't access this feature without an existing 
 
 def _page(ctx: Ctx, records: Iterable[Record], descending: bool = False) -> dict[str, Any]:
     ordered = sorted(records, key=lambda r: int(r["id"]), reverse=descending)
-    return ctx.api.pager.page(ordered, ctx.params, scope_of(ctx.path, ctx.params), descending)
+    return ctx.pager.page(ordered, ctx.params, scope_of(ctx.path, ctx.params), descending)
 
 
 def _ordered(ctx: Ctx, records: Iterable[Record]) -> dict[str, Any]:

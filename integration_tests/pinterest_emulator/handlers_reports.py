@@ -9,11 +9,11 @@ from .faults import REPORT_KINDS
 
 
 def create_report(ctx: Ctx) -> Any:
-    return ctx.api.reports.create(ctx.world, ctx.account(), ctx.body)
+    return ctx.reports.create(ctx.world, ctx.account(), ctx.body)
 
 
 def get_report(ctx: Ctx) -> Any:
     account = ctx.account()
     token = ctx.params.required("token")
-    fault = ctx.api.faults.take(ctx.path, REPORT_KINDS)
-    return ctx.api.reports.poll(account, token, ctx.api.origin, fault.kind if fault else None)
+    fault = ctx.faults.take(ctx.path, REPORT_KINDS)
+    return ctx.reports.poll(account, token, ctx.origin, fault.kind if fault else None)

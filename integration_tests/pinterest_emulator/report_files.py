@@ -18,20 +18,18 @@ import io
 import json
 from typing import Any
 
+from source_pinterest import facts
+
 from .analytics import ID_COLUMN, Query, entity_ids, run
 from .columns import column
 from .report_request import ReportSpec
 from .targeting import run_targeting
 from .world import World
 
-LEVEL_MAP = {  # report level -> (engine level, id column in the file)
-    "ADVERTISER": ("AD_ACCOUNT", "ADVERTISER_ID"),
-    "CAMPAIGN": ("CAMPAIGN", "CAMPAIGN_ID"),
-    "AD_GROUP": ("AD_GROUP", "AD_GROUP_ID"),
-    "PIN_PROMOTION": ("AD", "PIN_PROMOTION_ID"),
-    "KEYWORD": (None, "KEYWORD_ID"),
-    "PRODUCT_GROUP": (None, "PRODUCT_GROUP_ID"),
-    "PRODUCT_ITEM": (None, "PRODUCT_ITEM_ID"),
+_ENGINE_LEVEL = {level.report_level: name for name, level in facts.LEVELS.items()}
+LEVEL_MAP = {  # report level -> (engine level, None where the engine has none; id column in the file)
+    report_level: (_ENGINE_LEVEL.get(report_level), id_column)
+    for report_level, id_column in facts.REPORT_ID_COLUMNS.items()
 }
 
 

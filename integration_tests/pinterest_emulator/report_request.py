@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from source_pinterest import facts
+
 from .analytics import Attribution
 from .clock import parse_day
 from .handlers_analytics import GRANULARITIES, REPORTING_TIME_ZONES, WINDOWS, check_range
@@ -144,19 +146,20 @@ def parse_report_request(raw: bytes, today: date) -> ReportSpec:
     for h in hours:
         if h is not None and (not isinstance(h, int) or not 0 <= h <= 23):
             raise bad_request("Invalid request: start_hour and end_hour must be integers from 0 to 23")
+    limits = facts.date_limits(level, granularity)
     if level.startswith("PRODUCT_ITEM"):
         if filters["ad_ids"] or filters["ad_statuses"]:
             raise bad_request("Invalid request: ad_ids and ad_statuses are not allowed for PRODUCT_ITEM reports")
-        check_range(start, end, today, 92, 31, " for PRODUCT_ITEM reports")
+        check_range(start, end, today, *limits, " for PRODUCT_ITEM reports")
     elif granularity == "HOUR":
-        check_range(start, end, today, 8, 3, " for HOUR granularity")
+        check_range(start, end, today, *limits, " for HOUR granularity")
     else:
-        check_range(start, end, today, 914, 186)
+        check_range(start, end, today, *limits)
     attribution = Attribution(
-        _window(body, "click_window_days", 30),
-        _window(body, "engagement_window_days", 30),
-        _window(body, "view_window_days", 1),
-        str(_enum(body, "conversion_report_time", ("TIME_OF_AD_ACTION", "TIME_OF_CONVERSION"), "TIME_OF_AD_ACTION")),
+        **{key: _window(body, key, default) for key, default in facts.ATTRIBUTION_DEFAULTS.items()},
+        conversion_report_time=str(
+            _enum(body, "conversion_report_time", facts.CONVERSION_REPORT_TIMES, facts.DEFAULT_CONVERSION_REPORT_TIME)
+        ),
     )
     return ReportSpec(
         level=level,

@@ -19,6 +19,7 @@ from typing import Any
 
 from .clock import day_start_ts
 from .context import Ctx
+from .handlers_analytics import _dates  # the same 90-day rules as user account analytics
 from .organic import APPS, PIN_FIELDS, data_status, metric_values, pin_day, reported
 from .params import ApiError, bad_request
 from .spec_enums import PIN_VIDEO_METRICS, USER_ACCOUNT_METRICS
@@ -87,8 +88,6 @@ def _top_handler(video: bool) -> Any:
     allowed = TOP_VIDEO_METRICS if video else USER_ACCOUNT_METRICS
 
     def handler(ctx: Ctx) -> Any:
-        from .handlers_analytics import _dates  # the same 90-day rules as user account analytics
-
         p = ctx.params
         p.required("start_date")
         p.required("end_date")

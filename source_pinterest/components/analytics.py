@@ -33,7 +33,6 @@ from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import readiness, timezone, unreadable
-from source_pinterest.components.config import PIN_APP_TYPES, targeting_types
 from source_pinterest.components.decoders import AnswerCutShort
 from source_pinterest.components.errors import (
     multi_pin_refused,
@@ -43,14 +42,17 @@ from source_pinterest.components.errors import (
 )
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
-from source_pinterest.components.reports import catalogue as report_catalogue
-from source_pinterest.components.reports.catalogue import catalogue  # the generated column catalogue, loaded once
 from source_pinterest.components.windows import DAY, first_whole_day, request_windows
+from source_pinterest.facts import (
+    CATALOGUE,
+    LEVELS,
+    MAX_IDS_PER_REQUEST,
+    MAX_TARGETING_TYPES,
+    REPORT_TARGETING_TYPES,
+    report_id_column,
+)
+from source_pinterest.settings import Settings, settings
 
-MAX_IDS_PER_REQUEST = 250
-# The async report level that reports on the same objects as a sync analytics level.
-REPORT_LEVELS = {"AD_ACCOUNT": "ADVERTISER", "CAMPAIGN": "CAMPAIGN", "AD_GROUP": "AD_GROUP", "AD": "PIN_PROMOTION"}
-APP_TYPES = tuple(PIN_APP_TYPES)  # ALL (Pinterest's totals) and the per-app split
 ORG_ANALYTICS_PER_MINUTE = 57  # the manifest's api_budget for org_analytics (95 % of Pinterest's 60)
 logger = logging.getLogger("airbyte")
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
@@ -58,20 +60,6 @@ STOPPED = frozenset({"PAUSED", "ARCHIVED"})
 CUT_SHORT_ATTEMPTS = 4  # an answer whose connection broke mid-body is asked again this many times in all
 
 logger = logging.getLogger("airbyte")
-
-
-class Level(NamedTuple):
-    id_column: str
-    ids_parameter: str | None  # None: the endpoint reports on the ad account itself
-    targeting_key: str  # key of analytics_catalogue.json's targeting_types
-
-
-LEVELS: Mapping[str, Level] = {
-    "AD_ACCOUNT": Level("AD_ACCOUNT_ID", None, "ad_account"),
-    "CAMPAIGN": Level("CAMPAIGN_ID", "campaign_ids", "campaign"),
-    "AD_GROUP": Level("AD_GROUP_ID", "ad_group_ids", "ad_group"),
-    "AD": Level("AD_ID", "ad_ids", "ad"),
-}
 
 
 def _day(value: Any) -> dt.date | None:
@@ -248,20 +236,20 @@ class AnalyticsRetriever(SimpleRetriever):
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Iterable[Any]:
         assert stream_slice is not None
-        settings = AnalyticsSettings.from_config(self.config)
+        sync = settings(self.config)
         if self.level:  # ads levels: the last day may depend on reporting_timezone
-            settings = replace(settings, today=timezone.last_day(self.config))
+            sync = replace(sync, today=timezone.last_day(self.config))
         start = _day(stream_slice.cursor_slice["start_time"])
         end = _day(stream_slice.cursor_slice["end_time"])
         assert start and end
         entities: tuple[Entity | Lineage, ...] | None = stream_slice.extra_fields.get("entities")
-        granularity = "DAY" if self.daily else settings.granularity
-        seam = first_whole_day(granularity, settings.today)
+        granularity = "DAY" if self.daily else sync.granularity
+        seam = first_whole_day(granularity, sync.today)
         if self.reports and start < seam:
-            yield from self._read_reports(stream_slice, start, min(end, seam - DAY), settings)
+            yield from self._read_reports(stream_slice, start, min(end, seam - DAY), sync)
             start = seam
-        for window_start, window_end in request_windows(start, end, granularity, settings.today):
-            for extra in self._requests(settings, window_start, window_end, entities):
+        for window_start, window_end in request_windows(start, end, granularity, sync.today):
+            for extra in self._requests(sync, window_start, window_end, entities):
                 if self.targeting:
                     yield from self._read_targeting(records_schema, stream_slice, extra)
                 elif self.per_app_type:
@@ -335,8 +323,8 @@ class AnalyticsRetriever(SimpleRetriever):
     ) -> Iterator[Any]:
         """The wanted types in as few requests as the API takes; a type refused as BETA is dropped for the rest of
         the sync (one warning) and the request is repeated without it, so every other type stays exact."""
-        most = catalogue()["targeting_max_types"][self.targeting_key]
-        wanted = [t for t in targeting_types(self.config, self.targeting_key) if t not in self._refused_types]
+        most = MAX_TARGETING_TYPES[self.targeting_key]
+        wanted = [t for t in self._targeting_types() if t not in self._refused_types]
         for group in batched(wanted, most):
             while group:
                 params = {**extra["params"], "targeting_types": ",".join(group)}
@@ -347,11 +335,14 @@ class AnalyticsRetriever(SimpleRetriever):
                     self._refuse_types(refusal)
                     group = [t for t in group if t not in self._refused_types]
 
+    def _targeting_types(self) -> tuple[str, ...]:
+        return settings(self.config).targeting_types[self.targeting_key]
+
     def _refuse_types(self, refusal: BetaRefused) -> None:
         with self._lock:
             new = [t for t in refusal.types if t not in self._refused_types]
             self._refused_types.update(new)
-            everything_refused = set(targeting_types(self.config, self.targeting_key)) <= self._refused_types
+            everything_refused = set(self._targeting_types()) <= self._refused_types
         for targeting_type in new:
             logger.warning(
                 f"{self.name}: Pinterest refuses targeting type {targeting_type} to this account ({refusal.reason}); "
@@ -402,7 +393,7 @@ class AnalyticsRetriever(SimpleRetriever):
             yield from self._read_one(records_schema, stream_slice, request)
 
     def _app_types(self) -> list[str]:
-        return list(self.config.get("pin_app_types") or APP_TYPES)
+        return list(settings(self.config).pin_app_types)
 
     def _multi_pin_requests(self, extra: Mapping[str, Any]) -> list[dict[str, Any]]:
         # The multi-pin endpoint cannot split by app type: one request per app type and batch of 100 pins.
@@ -434,33 +425,30 @@ class AnalyticsRetriever(SimpleRetriever):
         )
 
     def _read_reports(
-        self, stream_slice: StreamSlice, start: dt.date, end: dt.date, settings: AnalyticsSettings
+        self, stream_slice: StreamSlice, start: dt.date, end: dt.date, sync: Settings
     ) -> Iterator[Mapping[str, Any]]:
         assert self.reports is not None
-        level = REPORT_LEVELS[self.level] + ("_TARGETING" if self.targeting else "")
+        level = LEVELS[self.level].report_level + ("_TARGETING" if self.targeting else "")
         account = str(stream_slice.partition["ad_account_id"])
         id_column = LEVELS[self.level].id_column
-        report_id_column = report_catalogue.id_column(level)
+        report_id = report_id_column(level)
         entities: tuple[Entity | Lineage, ...] | None = stream_slice.extra_fields.get("entities")
         report_types = None
         if self.targeting:  # the sync's types that reports offer, less those Pinterest refused on the sync endpoint
             report_types = [t for t in report_targeting_types(self.level, self.config) if t not in self._refused_types]
-        for window_start, window_end in report_windows(start, end, level, settings.granularity, settings.today):
+        for window_start, window_end in report_windows(start, end, level, sync.granularity, today=sync.today):
             if entities is not None and not any(
-                e.may_have_data(window_start, window_end, settings.late_days) for e in entities
+                e.may_have_data(window_start, window_end, sync.late_days) for e in entities
             ):
                 continue  # no job where no entity can have rows (an account without campaigns, a dormant year)
             body = build_report_body(
                 level,
                 window_start,
                 window_end,
-                columns=settings.columns,
-                granularity=settings.granularity,
-                click_window_days=self.config.get("click_window_days"),
-                engagement_window_days=self.config.get("engagement_window_days"),
-                view_window_days=self.config.get("view_window_days"),
-                conversion_report_time=self.config.get("conversion_report_time"),
+                columns=sync.analytics_columns,
+                granularity=sync.granularity,
                 targeting_types=report_types,
+                **sync.attribution,
             )
             request_slice = StreamSlice(
                 partition=stream_slice.partition,
@@ -468,19 +456,19 @@ class AnalyticsRetriever(SimpleRetriever):
                 extra_fields={"start_date": window_start.isoformat()},
             )
             for row in self.reports.rows(account, body):
-                row[id_column] = row.pop(report_id_column, row.get(id_column))  # ADVERTISER_ID -> AD_ACCOUNT_ID...
+                row[id_column] = row.pop(report_id, row.get(id_column))  # ADVERTISER_ID -> AD_ACCOUNT_ID...
                 for transformation in self.record_selector.transformations:
                     transformation.transform(row, config=self.config, stream_slice=request_slice)  # type: ignore[arg-type]
                 yield row
 
     def _requests(
-        self, settings: AnalyticsSettings, start: dt.date, end: dt.date, entities: tuple[Entity | Lineage, ...] | None
+        self, sync: Settings, start: dt.date, end: dt.date, entities: tuple[Entity | Lineage, ...] | None
     ) -> Iterator[dict[str, Any]]:
         window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
         if entities is None:
             id_batches: list[str | None] = [None]
         else:
-            live = sorted(e.id for e in entities if e.may_have_data(start, end, settings.late_days))
+            live = sorted(e.id for e in entities if e.may_have_data(start, end, sync.late_days))
             id_batches = [",".join(batch) for batch in batched(live, self.batch_size)]
         for ids in id_batches:  # targeting types and app types are added per request by the readers above
             params = dict(window)
@@ -514,30 +502,8 @@ class SliceParameters(NoRequestOptions, RequestOptionsProvider):
 def report_targeting_types(level: str, config: Mapping[str, Any] | None = None) -> list[str]:
     """The level's configured targeting breakdowns that async reports also offer (campaigns' CREATIVE_TYPE and ads'
     QUIZ_RESULT exist only on the sync endpoints, so older days have no rows for them)."""
-    offered = set(catalogue()["async_targeting_types"])
-    return [t for t in targeting_types(config or {}, LEVELS[level].targeting_key) if t in offered]
-
-
-@dataclass(frozen=True)
-class AnalyticsSettings:
-    granularity: str
-    columns: tuple[str, ...]
-    late_days: int  # how long after its last ad action an entity can still get rows
-    today: dt.date
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> AnalyticsSettings:
-        late_days = 0
-        if config.get("conversion_report_time") == "TIME_OF_CONVERSION":
-            late_days = max(
-                int(config.get(k, 0)) for k in ("click_window_days", "engagement_window_days", "view_window_days")
-            )
-        return cls(
-            granularity=config.get("granularity", "DAY"),
-            columns=tuple(config.get("analytics_columns") or ()),
-            late_days=late_days,
-            today=dt.datetime.now(dt.timezone.utc).date(),
-        )
+    wanted = settings(config or {}).targeting_types[LEVELS[level].targeting_key]
+    return [t for t in wanted if t in REPORT_TARGETING_TYPES]
 
 
 @dataclass
@@ -589,7 +555,7 @@ class AnalyticsSchemaLoader(SchemaLoader):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.level: str = parameters["level"]
         self.targeting = bool(parameters.get("targeting"))
-        self._types: Mapping[str, str] = catalogue()["sync_columns"]
+        self._types: Mapping[str, str] = CATALOGUE["sync_columns"]
 
     def get_json_schema(self) -> Mapping[str, Any]:
         id_column = LEVELS[self.level].id_column
@@ -634,7 +600,7 @@ class DailyMetricsExtractor(RecordExtractor):
         url = urlsplit(str(response.request.url if response.request is not None else response.url))
         one_pin = re.search(r"/pins/([^/]+)/analytics$", url.path)
         asked = parse_qs(url.query).get("app_types", ["ALL"])[0]
-        wanted = set(self.config.get("pin_app_types") or APP_TYPES)
+        wanted = set(settings(self.config).pin_app_types)
         for body in self.decoder.decode(response):
             if not self.by_pin:
                 pins = [(None, body)]
@@ -678,7 +644,7 @@ class OrganicSchemaLoader(SchemaLoader):
             properties["APP_TYPE"] = {"type": "string"}
             metrics = self.config.get("pin_metric_types") or ()
         else:
-            metrics = catalogue()["user_account_metric_types"]
+            metrics = CATALOGUE["user_account_metric_types"]
         for metric in metrics:
             properties[metric] = {"type": ["number", "null"]}
         return {

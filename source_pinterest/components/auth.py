@@ -23,6 +23,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config as pinterest_config
 from source_pinterest.components import errors
+from source_pinterest.settings import settings
 
 TIMEOUT_SECONDS = (10, 60)  # connect, read
 REFRESH_RETRIES = 4  # for 429, 5xx, dropped connections and read timeouts; a dead host has its time budget
@@ -53,7 +54,7 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
         app = f"{credentials.get('client_id', '')}:{credentials.get('client_secret', '')}"
         super().__init__(
             config,
-            f"{config.get('api_base_url') or pinterest_config.PRODUCTION_URL}oauth/token",
+            f"{settings(config).api_base_url}oauth/token",
             # Pinterest wants the app credentials as HTTP Basic, not in the form body.
             refresh_request_headers={"Authorization": "Basic " + base64.b64encode(app.encode()).decode()},
             # Apps created before 2025-09-25 get rotating (continuous) refresh tokens only when asked.

@@ -1,8 +1,11 @@
-"""The one place that knows the config: legacy keys, defaults and validation.
+"""The one place that knows the config: legacy keys, defaults, validation and the typed `Settings`.
 
 Migration turns a source-pinterest 2.x config into this connector's shape and is persisted. Defaults are applied in
 memory on every run and never persisted: `normalise` keeps what the user set (after migration) next to the resolved
 config, and `save` writes only that, plus rotated OAuth tokens, so an improved default reaches every connection.
+Defaults and the sync's `Settings` are made by `source_pinterest.settings.apply_defaults`, from the values in
+`source_pinterest.facts`; the formats the spec states (`pattern`) are read from the manifest's spec, so the
+platform's check and ours accept the same values.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
@@ -25,96 +29,43 @@ from airbyte_cdk.sources.declarative.transformations.config_transformations.conf
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-logger = logging.getLogger("airbyte")
-
-ENTITY_STATUSES = ["ACTIVE", "PAUSED", "ARCHIVED", "DRAFT", "DELETED_DRAFT"]
-PRODUCTION_URL = "https://api.pinterest.com/v5/"
-_ALLOWED_BASE_URL = re.compile(
-    r"^(https://api(-sandbox)?\.pinterest\.com/v5/|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/[^?#]*)?/)$"
+from source_pinterest.components.reports import custom
+from source_pinterest.facts import (
+    ATTRIBUTION_DAYS,
+    ATTRIBUTION_WINDOW_KEYS,
+    CATALOGUE,
+    CONVERSION_REPORT_TIMES,
+    DEFAULT_ANALYTICS_COLUMNS,
+    DEFAULT_PIN_METRIC_TYPES,
+    ENTITY_STATUSES,
+    GRANULARITIES,
+    MAX_CONCURRENT_REPORTS,
+    MAX_LOOKBACK_DAYS,
+    MAX_WORKERS,
+    PIN_APP_TYPES,
+    PRODUCTION_URL,
+    REPORTING_TIMEZONES,
+    SANDBOX_URL,
+    TARGETING_LEVELS,
 )
-MAX_WORKERS = 20
-DEFAULT_WORKERS = 4
-DEFAULT_MAX_CONCURRENT_REPORTS = 4
-MAX_CONCURRENT_REPORTS = 10
+from source_pinterest.settings import SETTINGS, Settings, apply_defaults, settings, targeting_types
+from source_pinterest.spec_file import load_spec
 
-# Spend, delivery, engagement, conversions and their values: what most ads dashboards start from.
-DEFAULT_ANALYTICS_COLUMNS = [
-    "SPEND_IN_DOLLAR",
-    "SPEND_IN_MICRO_DOLLAR",
-    "PAID_IMPRESSION",
-    "TOTAL_IMPRESSION",
-    "IMPRESSION_1",
-    "IMPRESSION_2",
-    "CLICKTHROUGH_1",
-    "CLICKTHROUGH_2",
-    "TOTAL_CLICKTHROUGH",
-    "OUTBOUND_CLICK_1",
-    "OUTBOUND_CLICK_2",
-    "TOTAL_ENGAGEMENT",
-    "ENGAGEMENT_1",
-    "ENGAGEMENT_2",
-    "CTR",
-    "ECTR",
-    "CPC_IN_MICRO_DOLLAR",
-    "ECPC_IN_DOLLAR",
-    "CPM_IN_DOLLAR",
-    "ECPM_IN_MICRO_DOLLAR",
-    "REPIN_1",
-    "REPIN_2",
-    "TOTAL_CONVERSIONS",
-    "TOTAL_CHECKOUT",
-    "TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
-    "TOTAL_SIGNUP",
-    "TOTAL_SIGNUP_VALUE_IN_MICRO_DOLLAR",
-    "TOTAL_LEAD",
-    "TOTAL_PAGE_VISIT",
-    "TOTAL_CUSTOM",
-    "TOTAL_CUSTOM_VALUE_IN_MICRO_DOLLAR",
-    "TOTAL_CLICK_CHECKOUT",
-    "TOTAL_CLICK_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
-    "TOTAL_VIEW_CHECKOUT",
-    "TOTAL_VIEW_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
-    "TOTAL_ENGAGEMENT_CHECKOUT",
-    "TOTAL_ENGAGEMENT_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
-    "TOTAL_WEB_SESSIONS",
-    "TOTAL_VIDEO_3SEC_VIEWS",
-    "TOTAL_VIDEO_MRC_VIEWS",
-    "TOTAL_VIDEO_P100_COMPLETE",
+__all__ = [  # what config's users read here: the persisted config's side, and the defaults it relies on
+    "DEFAULT_ANALYTICS_COLUMNS",
+    "DEFAULT_PIN_METRIC_TYPES",
+    "MAX_WORKERS",
+    "PRODUCTION_URL",
+    "Settings",
+    "apply_defaults",
+    "settings",
+    "targeting_types",
 ]
-GRANULARITIES = ["DAY", "HOUR", "WEEK", "MONTH", "TOTAL"]
-ATTRIBUTION_DAYS = [0, 1, 7, 14, 30, 60]
-ATTRIBUTION_WINDOW_KEYS = ("click_window_days", "engagement_window_days", "view_window_days")
-CONVERSION_REPORT_TIMES = ["TIME_OF_AD_ACTION", "TIME_OF_CONVERSION"]
-MAX_LOOKBACK_DAYS = 89  # the sync endpoints reach 90 days back
-# Organic pin metrics every pin type reports (video-only metrics would fail for image pins).
-DEFAULT_PIN_METRIC_TYPES = [
-    "IMPRESSION",
-    "OUTBOUND_CLICK",
-    "PIN_CLICK",
-    "SAVE",
-    "SAVE_RATE",
-    "TOTAL_COMMENTS",
-    "TOTAL_REACTIONS",
-]
-PIN_APP_TYPES = ["ALL", "MOBILE", "TABLET", "WEB"]
-TARGETING_LEVELS = ("ad_account", "campaign", "ad_group", "ad")  # keys of the catalogue's targeting_types
-ANALYTICS_DEFAULTS: dict[str, Any] = {
-    "granularity": "DAY",
-    "click_window_days": 30,
-    "engagement_window_days": 30,
-    "view_window_days": 1,
-    "conversion_report_time": "TIME_OF_AD_ACTION",
-    "lookback_window_days": 30,
-    "top_pins_sort_by": "IMPRESSION",
-    "top_video_pins_sort_by": "IMPRESSION",
-    "reporting_timezone": "PINTEREST_TIME_ZONE",  # UTC, as Pinterest reports without the parameter
-}
 
+logger = logging.getLogger("airbyte")
 
 SAVED = "__saved__"  # {"config": what the user set, after migration; "path": its --config file or None}
 ROTATED_CREDENTIALS = ("access_token", "refresh_token", "token_expiry_date")  # written by the OAuth refresh
-
-logger = logging.getLogger("airbyte")
 
 
 def normalise(
@@ -140,7 +91,10 @@ def normalise(
 
 def saved_view(config: Mapping[str, Any]) -> dict[str, Any]:
     """What is persisted: the user's config with the current OAuth tokens of `config`."""
-    saved = copy.deepcopy(config[SAVED]["config"]) if SAVED in config else {k: v for k, v in config.items()}
+    if SAVED in config:
+        saved = copy.deepcopy(config[SAVED]["config"])
+    else:
+        saved = {k: v for k, v in config.items() if k != SETTINGS}
     credentials = config.get("credentials") or {}
     rotated = {name: credentials[name] for name in ROTATED_CREDENTIALS if name in credentials}
     if rotated:
@@ -245,30 +199,33 @@ def migrate_legacy_report(report: Mapping[str, Any]) -> dict[str, Any]:
     return migrated
 
 
-def apply_defaults(config: MutableMapping[str, Any]) -> None:
-    base_url = str(config.get("api_base_url") or PRODUCTION_URL)
-    config["api_base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-    account_ids = config.get("account_ids") or []
-    config["account_ids"] = [str(a) for a in account_ids] if isinstance(account_ids, list) else [str(account_ids)]
-    config["entity_statuses"] = list(config.get("entity_statuses") or ENTITY_STATUSES)
-    config.setdefault("num_workers", DEFAULT_WORKERS)
-    for key, value in ANALYTICS_DEFAULTS.items():
-        if config.get(key) is None:
-            config[key] = value
-    config["analytics_columns"] = list(config.get("analytics_columns") or DEFAULT_ANALYTICS_COLUMNS)
-    config["pin_metric_types"] = list(config.get("pin_metric_types") or DEFAULT_PIN_METRIC_TYPES)
-    config["pin_app_types"] = list(config.get("pin_app_types") or PIN_APP_TYPES)
-    config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
+@lru_cache(maxsize=1)
+def _spec_properties() -> Mapping[str, Any]:
+    return load_spec()["connection_specification"]["properties"]  # spec.yaml alone: a few ms, once per process
+
+
+def spec_pattern(*path: str) -> re.Pattern[str]:
+    """The `pattern` the spec gives the value at `path` (e.g. "account_ids", "items"): JSON schema's search."""
+    node: Any = _spec_properties()
+    for key in path:
+        node = node[key]
+    return re.compile(node["pattern"])
+
+
+def _matches(value: Any, *path: str) -> bool:
+    return isinstance(value, str) and spec_pattern(*path).search(value) is not None
 
 
 def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
     """Raise a config_error naming the first bad field; `config` has defaults applied."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or settings(config).today
     _validate_credentials(config.get("credentials"))
 
     start = config.get("start_date")
     if start:
         try:
+            if not _matches(start, "start_date"):
+                raise ValueError(start)
             start_day = dt.date.fromisoformat(str(start))
         except ValueError:
             raise config_error(
@@ -280,13 +237,13 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
             )
 
     for account_id in config["account_ids"]:
-        if not account_id.isdigit():
+        if not _matches(account_id, "account_ids", "items"):
             raise config_error(
                 "account_ids", f"'{account_id}' is not an ad account id.", "use the numeric ids shown in Ads Manager."
             )
 
     organic = config.get("organic_ad_account_id")
-    if organic is not None and not str(organic).isdigit():
+    if organic is not None and not _matches(str(organic), "organic_ad_account_id"):
         raise config_error(
             "organic_ad_account_id",
             f"'{organic}' is not an ad account id.",
@@ -295,13 +252,14 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
 
     unknown = sorted(set(config["entity_statuses"]) - set(ENTITY_STATUSES))
     if unknown:
-        raise config_error("entity_statuses", f"unknown status {unknown}.", f"choose from {ENTITY_STATUSES}.")
+        raise config_error("entity_statuses", f"unknown status {unknown}.", f"choose from {list(ENTITY_STATUSES)}.")
 
-    if not _ALLOWED_BASE_URL.match(config["api_base_url"]):
+    # The spec accepts a value with or without the final "/" that apply_defaults adds.
+    if not _matches(str(config["api_base_url"]), "api_base_url"):
         raise config_error(
             "api_base_url",
             f"'{config['api_base_url']}' is not a Pinterest API host.",
-            f"leave it empty for {PRODUCTION_URL}, or use https://api-sandbox.pinterest.com/v5/ or a loopback URL.",
+            f"leave it empty for {PRODUCTION_URL}, or use {SANDBOX_URL} or a loopback URL.",
         )
 
     _validate_analytics(config)
@@ -312,8 +270,7 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
             "num_workers", f"{workers!r} is out of range.", f"use a whole number from 1 to {MAX_WORKERS}."
         )
 
-    reports = config.get("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
-    _validate_whole_number("max_concurrent_reports", reports, 1, MAX_CONCURRENT_REPORTS)
+    _validate_whole_number("max_concurrent_reports", config["max_concurrent_reports"], 1, MAX_CONCURRENT_REPORTS)
     _validate_custom_reports(config.get("custom_reports"), today)
 
 
@@ -323,9 +280,6 @@ def _validate_whole_number(field: str, value: Any, low: int, high: int) -> None:
 
 
 def _validate_custom_reports(reports: Any, today: dt.date) -> None:
-    # Imported here: the reports package reads the catalogue, which plain config handling does not need.
-    from source_pinterest.components.reports import custom
-
     if reports is None:
         return
     defaulted = []
@@ -342,9 +296,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _validate_analytics(config: Mapping[str, Any]) -> None:
-    from source_pinterest.components.analytics import catalogue  # the catalogue is a schema file, loaded on demand
-
-    known = catalogue()["sync_columns"]
+    known = CATALOGUE["sync_columns"]
     unknown = [c for c in config["analytics_columns"] if c not in known]
     if unknown:
         raise config_error(
@@ -354,20 +306,20 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
         )
     if config["granularity"] not in GRANULARITIES:
         raise config_error(
-            "granularity", f"'{config['granularity']}' is not supported.", f"choose one of {GRANULARITIES}."
+            "granularity", f"'{config['granularity']}' is not supported.", f"choose one of {list(GRANULARITIES)}."
         )
     for key in ATTRIBUTION_WINDOW_KEYS:
         if config[key] not in ATTRIBUTION_DAYS:
             raise config_error(
-                key, f"{config[key]!r} is not an attribution window.", f"choose one of {ATTRIBUTION_DAYS}."
+                key, f"{config[key]!r} is not an attribution window.", f"choose one of {list(ATTRIBUTION_DAYS)}."
             )
     if config["conversion_report_time"] not in CONVERSION_REPORT_TIMES:
         raise config_error(
             "conversion_report_time",
             f"'{config['conversion_report_time']}' is not supported.",
-            f"choose one of {CONVERSION_REPORT_TIMES}.",
+            f"choose one of {list(CONVERSION_REPORT_TIMES)}.",
         )
-    zones = catalogue()["reporting_timezone"]["values"]
+    zones = list(REPORTING_TIMEZONES)
     if config["reporting_timezone"] not in zones:
         raise config_error(
             "reporting_timezone",
@@ -381,18 +333,18 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
             f"{lookback!r} is out of range.",
             f"use a whole number of days from 0 to {MAX_LOOKBACK_DAYS} (30 covers Pinterest's usual revisions).",
         )
-    pin_metrics = set(catalogue()["pin_metric_types"]["standard"]) | set(catalogue()["pin_metric_types"]["video"])
+    pin_metrics = set(CATALOGUE["pin_metric_types"]["standard"]) | set(CATALOGUE["pin_metric_types"]["video"])
     unknown = [m for m in config["pin_metric_types"] if m not in pin_metrics]
     if unknown:
         raise config_error("pin_metric_types", f"unknown metric(s) {unknown}.", f"choose from {sorted(pin_metrics)}.")
     unknown = [a for a in config["pin_app_types"] if a not in PIN_APP_TYPES]
     if unknown:
-        raise config_error("pin_app_types", f"unknown app type(s) {unknown}.", f"choose from {PIN_APP_TYPES}.")
+        raise config_error("pin_app_types", f"unknown app type(s) {unknown}.", f"choose from {list(PIN_APP_TYPES)}.")
     chosen = config.get("targeting_types") or {}
     if not isinstance(chosen, Mapping):
         raise config_error("targeting_types", "is not an object.", f"give a list per level {TARGETING_LEVELS}.")
     for level, types in chosen.items():
-        offered = catalogue()["targeting_types"].get(level)
+        offered = CATALOGUE["targeting_types"].get(level)
         if offered is None:
             raise config_error("targeting_types", f"unknown level '{level}'.", f"use the levels {TARGETING_LEVELS}.")
         unknown = [t for t in types or () if t not in offered]
@@ -402,7 +354,7 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
             )
 
     for option in ("top_pins", "top_video_pins"):
-        allowed = catalogue()[option]
+        allowed = CATALOGUE[option]
         if config[f"{option}_sort_by"] not in allowed["sort_by"]:
             raise config_error(
                 f"{option}_sort_by",
@@ -414,20 +366,6 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
             raise config_error(
                 f"{option}_metric_types", f"unknown metric(s) {unknown}.", f"choose from {allowed['metric_types']}."
             )
-
-
-def targeting_types(config: Mapping[str, Any], level: str) -> list[str]:
-    """The targeting types asked for at `level` (a catalogue key): the configured ones, else every non-BETA type.
-
-    Resolved here rather than written into the config by apply_defaults, so types a newer spec adds are picked up.
-    """
-    from source_pinterest.components.analytics import catalogue
-
-    chosen = (config.get("targeting_types") or {}).get(level)
-    if chosen:
-        return list(dict.fromkeys(chosen))
-    beta = set(catalogue()["targeting_beta_types"][level])
-    return [t for t in catalogue()["targeting_types"][level] if t not in beta]
 
 
 def _validate_credentials(credentials: Any) -> None:

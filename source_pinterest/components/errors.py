@@ -29,7 +29,8 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import unreadable
-from source_pinterest.components.config import PRODUCTION_URL
+from source_pinterest.facts import PRODUCTION_URL
+from source_pinterest.settings import settings
 
 REAUTHENTICATE = (
     "Pinterest rejected the access token (401). Fix: generate a new access token and put it into "
@@ -287,7 +288,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
         self.stream_name = str((parameters or {}).get("name") or "")  # the stream's $parameters reach its error handler
 
     def interpret_response(self, response_or_exception: requests.Response | Exception | None) -> ErrorResolution:
-        base_url = str(self.config.get("api_base_url") or PRODUCTION_URL)
+        base_url = str(settings(self.config).api_base_url)
         if isinstance(response_or_exception, requests.Response):
             REACHABILITY.reached(urlsplit(base_url).netloc)
             skipped = self._skip(response_or_exception)

@@ -21,7 +21,6 @@ from typing import Any
 from airbyte_cdk.models import AirbyteMessage, AirbyteStreamStatus, Type
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
-DEFAULT_INTERVAL_SECONDS = 30.0
 LINE_PREFIX = "Progress "
 SUMMARY_TITLE = "Sync summary:"
 OUTCOMES = {AirbyteStreamStatus.COMPLETE: "succeeded", AirbyteStreamStatus.INCOMPLETE: "failed"}

@@ -21,6 +21,8 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
+from source_pinterest.settings import settings
+
 logger = logging.getLogger("airbyte")
 
 COLUMNS = ("CONVERSION_METRICS_READY", "NON_CONVERSION_METRICS_READY")
@@ -132,8 +134,7 @@ class ProvisionalDays(RecordTransformation):
         """Set the flags on `record` (an analytics or report row of `granularity`)."""
         if not self.enabled or not record.get("DATE"):
             return
-        today = dt.datetime.now(dt.timezone.utc).date()
-        day = last_day(str(record["DATE"]), granularity, window_end, today)
+        day = last_day(str(record["DATE"]), granularity, window_end, settings(self.config).today)
         record[COLUMNS[0]], record[COLUMNS[1]] = ready_states(self.config["api_base_url"]).flags(day, self.requester)
 
 

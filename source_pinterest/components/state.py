@@ -43,12 +43,12 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_sta
 )
 from airbyte_cdk.sources.types import Config
 
-from source_pinterest.components.analytics import LEVELS
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
+from source_pinterest.facts import LEVELS
+from source_pinterest.settings import settings
 
 CURSOR = "DATE"
-DEFAULT_LOOKBACK_DAYS = 30
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 
 
@@ -172,7 +172,7 @@ class ForeignAnalyticsState(StateMigration):
 
     def _resume(self, values: list[str]) -> str:
         if self.cursor_field == CURSOR:
-            return resume_day(values, int(self.config.get("lookback_window_days", DEFAULT_LOOKBACK_DAYS)))
+            return resume_day(values, int(settings(self.config).lookback_window_days))
         return min(values, key=int)  # an entity listing is cheap to re-read: no lookback cap needed
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:

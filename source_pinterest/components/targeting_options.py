@@ -19,7 +19,7 @@ from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.components.partitions import NoRequestOptions
-from source_pinterest.components.reports.catalogue import catalogue
+from source_pinterest.facts import catalogue
 
 # Targeting type of the analytics rows -> the resource that names its values. Not named: KEYWORD (the value is the
 # keyword itself), PLACEMENT, COUNTRY, REGION, CREATIVE_TYPE... (already readable codes), AGE_BUCKET_AND_GENDER.

@@ -28,11 +28,12 @@ from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.components.partitions import NoRequestOptions
 from source_pinterest.components.state import CURSOR
+from source_pinterest.facts import DEFAULT_REPORTING_TIMEZONE
 
 logger = logging.getLogger("airbyte")
 
 PARAMETER = "reporting_timezone"  # the query parameter, the report body field, the config field and partition key
-DEFAULT = "PINTEREST_TIME_ZONE"  # UTC: what Pinterest uses without the parameter
+DEFAULT = DEFAULT_REPORTING_TIMEZONE  # UTC: what Pinterest uses without the parameter
 EARLIEST_OFFSET = dt.timedelta(hours=-12)  # the latest time zone on Earth: the last to begin a day
 
 

@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from source_pinterest.facts import sync_date_limits
+
 DAY = dt.timedelta(days=1)
 
 
@@ -21,12 +23,18 @@ class Reach(NamedTuple):
     weeks: int
     months: int
 
+    @classmethod
+    def within(cls, limits: tuple[int, int]) -> Reach:
+        """The reach of an API serving (days back, days per range): "N days before today" is read as today-(N-1),
+        which the API always accepts (the edge day is refused intermittently, pinterest-api-notes §3.1); a range
+        holds as many whole weeks and months as always fit (a 31-day month at most)."""
+        days_back, range_days = limits
+        return cls(days_back - 1, range_days, weeks=range_days // 7, months=range_days // 31)
 
-# Sync analytics: "up to 90 days before the current date ... a maximum time range of 90 days"; HOUR: 8 days back,
-# 3-day ranges. "90 days before today" is read as today-89 (a 90-day window ending today), which the API always
-# accepts; today-90 is refused intermittently (pinterest-api-notes §3.1). 3 months can exceed 90 days; 2 never do.
-SYNC = Reach(89, 90, 12, 2)
-SYNC_HOUR = Reach(7, 3, 0, 0)
+
+# Sync analytics: 90 days back and 90-day ranges (89, 90, 12 weeks, 2 months); HOUR: 8 days back, 3-day ranges.
+SYNC = Reach.within(sync_date_limits("DAY"))
+SYNC_HOUR = Reach.within(sync_date_limits("HOUR"))
 
 
 def sync_reach(granularity: str) -> Reach:

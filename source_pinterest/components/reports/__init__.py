@@ -5,7 +5,7 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
     from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 
     runner = ReportRunner(creation_requester, polling_requester, download_requester, max_concurrent_reports=4)
-    for start, end in report_windows("2024-06-01", "2026-11-29", level="CAMPAIGN"):      # 186-day windows
+    for start, end in report_windows("2024-06-01", "2026-11-29", "CAMPAIGN", today=today):  # 186-day windows
         body = build_report_body("CAMPAIGN", start, end, columns=["SPEND_IN_DOLLAR", "IMPRESSION_1"])
         for row in runner.rows(ad_account_id, body):   # flat dicts: CAMPAIGN_ID, DATE, SPEND_IN_DOLLAR, ...
             ...
@@ -29,9 +29,9 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
   engagement_window_days=None, view_window_days=None, conversion_report_time=None, targeting_types=None,
   **options) -> dict`: the POST body; columns default to the catalogue's metrics, attribution to 30/30/1 and
   TIME_OF_AD_ACTION, targeting types to the level's; `options` are filters like `campaign_statuses`.
-- `report_windows(start, end, level="ADVERTISER", granularity="DAY", today=None) -> list[(date, date)]`:
+- `report_windows(start, end, level="ADVERTISER", granularity="DAY", *, today) -> list[(date, date)]`:
   inclusive windows of at most 186 days (31 for PRODUCT_ITEM, 3 for HOUR), the start moved up to 913 days back
-  (91, 7: the day after the API's edge) and the end down to today (UTC).
+  (91, 7: the day after the API's edge) and the end down to `today` (the sync's `Settings.today`).
 - `catalogue`: `id_column(level)`, `primary_key(level)`, `default_columns()`, `json_schema(level, columns)`.
 
 Streams: `streams.ReportRetriever` (a CustomRetriever) and `streams.ReportSchemaLoader`; custom reports from the

@@ -1,61 +1,24 @@
-"""What the async report API accepts, read from the generated analytics catalogue (never typed by hand here).
-
-`schemas/analytics_catalogue.json` is generated from the OpenAPI description by `tools/generate_schemas.py`;
-this module turns it into the few facts report streams need: levels, their id column, column types, default
-columns and targeting types, date limits, and a JSON schema for a level and its columns.
+"""What report streams derive from the facts (source_pinterest/facts.py): column types, default columns and
+targeting types of a level, its primary key, and a JSON schema for a level and its columns.
 """
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "schemas" / "analytics_catalogue.json"
+from source_pinterest.facts import (
+    REPORT_TARGETING_SOURCE,
+    REPORT_TARGETING_TYPES,
+    base_level,
+    catalogue,
+    date_limits,
+    is_targeting,
+)
+from source_pinterest.facts import report_id_column as id_column
 
-# The id column a report file carries for each base level (the `*_TARGETING` levels use their base's).
-ID_COLUMNS = {
-    "ADVERTISER": "ADVERTISER_ID",
-    "CAMPAIGN": "CAMPAIGN_ID",
-    "AD_GROUP": "AD_GROUP_ID",
-    "PIN_PROMOTION": "PIN_PROMOTION_ID",
-    "KEYWORD": "KEYWORD_ID",
-    "PRODUCT_GROUP": "PRODUCT_GROUP_ID",
-    "PRODUCT_ITEM": "PRODUCT_ITEM_ID",
-}
-# Targeting reports default to the targeting types the matching sync endpoint documents for that level.
-_TARGETING_SOURCE = {
-    "ADVERTISER": "ad_account",
-    "CAMPAIGN": "campaign",
-    "AD_GROUP": "ad_group",
-    "PIN_PROMOTION": "ad",
-    "PRODUCT_GROUP": "ad_group",
-    "PRODUCT_ITEM": "ad_group",
-}
+__all__ = ["base_level", "catalogue", "date_limits", "id_column", "is_targeting"]  # the facts reports use most
 TARGETING_COLUMNS = ("TARGETING_TYPE", "TARGETING_VALUE")
 _JSON_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "integer": "integer"}
-
-
-@lru_cache(maxsize=1)
-def catalogue() -> dict[str, Any]:
-    return json.loads(CATALOGUE_PATH.read_text())
-
-
-def levels() -> list[str]:
-    return list(catalogue()["async_levels"])
-
-
-def base_level(level: str) -> str:
-    return level.removesuffix("_TARGETING")
-
-
-def is_targeting(level: str) -> bool:
-    return level.endswith("_TARGETING")
-
-
-def id_column(level: str) -> str:
-    return ID_COLUMNS[base_level(level)]
 
 
 def column_types() -> dict[str, str]:
@@ -70,20 +33,8 @@ def default_columns() -> list[str]:
 
 
 def default_targeting_types(level: str) -> list[str]:
-    allowed = set(catalogue()["async_targeting_types"])
-    return [t for t in catalogue()["targeting_types"][_TARGETING_SOURCE[base_level(level)]] if t in allowed]
-
-
-def date_limits(level: str, granularity: str) -> tuple[int, int]:
-    """(max days back from today, max days between start_date and end_date) for a report request."""
-    limits = catalogue()["date_limits"]
-    if base_level(level) == "PRODUCT_ITEM":
-        chosen = limits["async_product_item"]
-    elif granularity == "HOUR":
-        chosen = limits["async_hour"]
-    else:
-        chosen = limits["async"]
-    return int(chosen["max_days_back"]), int(chosen["max_range_days"])
+    allowed = set(REPORT_TARGETING_TYPES)
+    return [t for t in catalogue()["targeting_types"][REPORT_TARGETING_SOURCE[base_level(level)]] if t in allowed]
 
 
 def primary_key(level: str, granularity: str = "DAY") -> list[str]:

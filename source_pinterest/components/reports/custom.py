@@ -15,23 +15,26 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.reports import catalogue
-from source_pinterest.components.reports.requests import ATTRIBUTION_DEFAULTS
+from source_pinterest.facts import (
+    AD_STATUSES,
+    ATTRIBUTION_DAYS,
+    ATTRIBUTION_DEFAULTS,
+    ATTRIBUTION_TYPES,
+    CONVERSION_REPORT_TIMES,
+    CUSTOM_REPORT_DEFAULTS,
+    CUSTOM_REPORT_GRANULARITIES,
+    DEFAULT_CONVERSION_REPORT_TIME,
+    MAX_REPORT_STATUSES,
+    REPORT_FORMATS,
+    REPORT_LEVELS,
+    REPORT_TARGETING_TYPES,
+    RUN_STATUSES,
+    base_level,
+    is_targeting,
+)
 
 STREAM_PREFIX = "custom_"
-GRANULARITIES = ["DAY", "HOUR", "WEEK", "MONTH"]  # TOTAL rows have no DATE, which the streams are incremental on
-RUN_STATUSES = [
-    "RUNNING",
-    "PAUSED",
-    "NOT_STARTED",
-    "COMPLETED",
-    "ADVERTISER_DISABLED",
-    "ARCHIVED",
-    "DRAFT",
-    "DELETED_DRAFT",
-]
-AD_STATUSES = ["APPROVED", "PAUSED", "PENDING", "REJECTED", "ADVERTISER_DISABLED", "ARCHIVED", "DRAFT", "DELETED_DRAFT"]
 STATUS_FILTERS = {"campaign_statuses": RUN_STATUSES, "ad_group_statuses": RUN_STATUSES, "ad_statuses": AD_STATUSES}
-MAX_STATUSES = 6  # the report body's `maxItems` for each status filter (8 values exist; Pinterest refuses 7 or 8)
 
 
 def _error(index: int, name: str, field: str, problem: str, fix: str) -> AirbyteTracedException:
@@ -42,15 +45,14 @@ def _error(index: int, name: str, field: str, problem: str, fix: str) -> Airbyte
 
 def apply_defaults(report: MutableMapping[str, Any]) -> None:
     """Fill every option a custom report leaves out (nothing time-dependent: the config is persisted)."""
-    report.setdefault("level", "ADVERTISER")
-    report.setdefault("granularity", "DAY")
+    for name, value in CUSTOM_REPORT_DEFAULTS.items():
+        report.setdefault(name, value)
     if not report.get("columns"):
         report["columns"] = catalogue.default_columns()
     for name, default in ATTRIBUTION_DEFAULTS.items():
         if report.get(name) is None:
             report[name] = default
-    report.setdefault("conversion_report_time", "TIME_OF_AD_ACTION")
-    report.setdefault("report_format", "JSON")
+    report.setdefault("conversion_report_time", DEFAULT_CONVERSION_REPORT_TIME)
 
 
 def validate(reports: Any, today: dt.date) -> None:
@@ -75,15 +77,15 @@ def _validate_one(index: int, report: Mapping[str, Any], seen: set[str], today: 
     seen.add(name)
 
     level = report.get("level")
-    if level not in catalogue.levels():
-        raise _error(index, name, "level", f"'{level}' is not a report level.", f"choose one of {catalogue.levels()}.")
-    if report.get("granularity") not in GRANULARITIES:
+    if level not in REPORT_LEVELS:
+        raise _error(index, name, "level", f"'{level}' is not a report level.", f"choose one of {list(REPORT_LEVELS)}.")
+    if report.get("granularity") not in CUSTOM_REPORT_GRANULARITIES:
         raise _error(
             index,
             name,
             "granularity",
             f"'{report.get('granularity')}' is not supported.",
-            f"choose one of {GRANULARITIES} (TOTAL has no DATE for incremental syncs).",
+            f"choose one of {list(CUSTOM_REPORT_GRANULARITIES)} (TOTAL has no DATE for incremental syncs).",
         )
     columns = report.get("columns")
     known = catalogue.column_types()
@@ -101,10 +103,10 @@ def _validate_one(index: int, report: Mapping[str, Any], seen: set[str], today: 
             "(the full list is the ReportingColumnAsync enum of the Pinterest API).",
         )
     for field, default in ATTRIBUTION_DEFAULTS.items():
-        allowed = catalogue.catalogue()["attribution_windows"][field]["values"]
+        allowed = list(ATTRIBUTION_DAYS)
         if report.get(field, default) not in allowed:
             raise _error(index, name, field, f"{report.get(field)!r} is not allowed.", f"choose one of {allowed}.")
-    times = catalogue.catalogue()["conversion_report_time"]["values"]
+    times = list(CONVERSION_REPORT_TIMES)
     if report.get("conversion_report_time") not in times:
         raise _error(index, name, "conversion_report_time", "is not supported.", f"choose one of {times}.")
     _validate_lists(index, name, report, level)
@@ -120,10 +122,10 @@ def _validate_one(index: int, report: Mapping[str, Any], seen: set[str], today: 
 
 def _validate_lists(index: int, name: str, report: Mapping[str, Any], level: str) -> None:
     choices: dict[str, list[str]] = {
-        "attribution_types": ["INDIVIDUAL", "HOUSEHOLD"],
-        "targeting_types": list(catalogue.catalogue()["async_targeting_types"]),
-        "report_format": ["JSON", "CSV"],
-        **STATUS_FILTERS,
+        "attribution_types": list(ATTRIBUTION_TYPES),
+        "targeting_types": list(REPORT_TARGETING_TYPES),
+        "report_format": list(REPORT_FORMATS),
+        **{field: list(statuses) for field, statuses in STATUS_FILTERS.items()},
     }
     for field, allowed in choices.items():
         value = report.get(field)
@@ -133,15 +135,15 @@ def _validate_lists(index: int, name: str, report: Mapping[str, Any], level: str
         bad = [v for v in values if v not in allowed] if isinstance(values, list) else [values]
         if bad:
             raise _error(index, name, field, f"unknown value(s) {bad}.", f"choose from {allowed}.")
-        if field in STATUS_FILTERS and len(values) > MAX_STATUSES:
+        if field in STATUS_FILTERS and len(values) > MAX_REPORT_STATUSES:
             raise _error(
                 index,
                 name,
                 field,
-                f"has {len(values)} statuses; Pinterest accepts at most {MAX_STATUSES}.",
-                f"keep {MAX_STATUSES} or fewer, or leave it empty for every status.",
+                f"has {len(values)} statuses; Pinterest accepts at most {MAX_REPORT_STATUSES}.",
+                f"keep {MAX_REPORT_STATUSES} or fewer, or leave it empty for every status.",
             )
-    if report.get("targeting_types") and not catalogue.is_targeting(level):
+    if report.get("targeting_types") and not is_targeting(level):
         raise _error(
             index,
             name,
@@ -149,7 +151,7 @@ def _validate_lists(index: int, name: str, report: Mapping[str, Any], level: str
             f"needs a *_TARGETING level, not {level}.",
             f"set level to {level}_TARGETING or remove targeting_types.",
         )
-    if catalogue.base_level(level) == "PRODUCT_ITEM" and report.get("ad_statuses"):
+    if base_level(level) == "PRODUCT_ITEM" and report.get("ad_statuses"):
         raise _error(index, name, "ad_statuses", "is not allowed for PRODUCT_ITEM reports.", "remove it.")
 
 

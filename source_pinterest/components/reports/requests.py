@@ -8,9 +8,8 @@ from typing import Any
 
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.windows import Reach, request_windows
+from source_pinterest.facts import ATTRIBUTION_DEFAULTS, DEFAULT_CONVERSION_REPORT_TIME, MAX_REPORT_TARGETING_TYPES
 
-ATTRIBUTION_DEFAULTS = {"click_window_days": 30, "engagement_window_days": 30, "view_window_days": 1}
-MAX_TARGETING_TYPES = 5  # the report body's `targeting_types` maxItems (a level offers up to 14)
 # Body keys a caller may pass through as they are (filters and options of AdsAnalyticsCreateAsyncRequest).
 PASS_THROUGH = (
     "attribution_types",
@@ -30,10 +29,6 @@ PASS_THROUGH = (
 )
 
 
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
-
-
 def _day(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -45,8 +40,7 @@ def report_reach(level: str, granularity: str = "DAY") -> Reach:
     today-89 (windows.SYNC): the edge day itself is refused intermittently, so reports ask from the day after it
     (913, 91 for PRODUCT_ITEM, 7 for HOUR).
     """
-    days_back, max_range = catalogue.date_limits(level, granularity)
-    return Reach(days_back - 1, max_range, weeks=max_range // 7, months=max_range // 31)
+    return Reach.within(catalogue.date_limits(level, granularity))
 
 
 def report_windows(
@@ -54,7 +48,8 @@ def report_windows(
     end: dt.date | str,
     level: str = "ADVERTISER",
     granularity: str = "DAY",
-    today: dt.date | None = None,
+    *,
+    today: dt.date,
 ) -> list[tuple[dt.date, dt.date]]:
     """Consecutive inclusive (start, end) windows covering start..end that one report each may ask for.
 
@@ -63,7 +58,7 @@ def report_windows(
     (186, 31, 3 days), and WEEK / MONTH windows hold whole periods (see windows.request_windows).
     """
     return list(
-        request_windows(_day(start), _day(end), granularity, today or utc_today(), report_reach(level, granularity))
+        request_windows(_day(start), _day(end), granularity, today, report_reach(level, granularity))
     )
 
 
@@ -101,7 +96,7 @@ def build_report_body(
         "level": level,
         "columns": list(columns or catalogue.default_columns()),
         **{name: ATTRIBUTION_DEFAULTS[name] if value is None else int(value) for name, value in windows.items()},
-        "conversion_report_time": conversion_report_time or "TIME_OF_AD_ACTION",
+        "conversion_report_time": conversion_report_time or DEFAULT_CONVERSION_REPORT_TIME,
     }
     if catalogue.is_targeting(level):
         body["targeting_types"] = list(targeting_types or catalogue.default_targeting_types(level))
@@ -115,11 +110,11 @@ def split_targeting_types(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     Each type's rows come from exactly one job, so the parts together hold the rows one job would have.
     """
     types = list(body.get("targeting_types") or ())
-    if len(types) <= MAX_TARGETING_TYPES:
+    if len(types) <= MAX_REPORT_TARGETING_TYPES:
         return [dict(body)]
     return [
-        {**body, "targeting_types": types[i : i + MAX_TARGETING_TYPES]}
-        for i in range(0, len(types), MAX_TARGETING_TYPES)
+        {**body, "targeting_types": types[i : i + MAX_REPORT_TARGETING_TYPES]}
+        for i in range(0, len(types), MAX_REPORT_TARGETING_TYPES)
     ]
 
 

@@ -25,11 +25,12 @@ from source_pinterest.components import progress, timezone
 from source_pinterest.components.errors import pinterest_message, timezone_refused
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
-from source_pinterest.components.reports.requests import MAX_TARGETING_TYPES, body_window, split_targeting_types
+from source_pinterest.components.reports.requests import MAX_REPORT_TARGETING_TYPES, body_window, split_targeting_types
+from source_pinterest.facts import DEFAULT_MAX_CONCURRENT_REPORTS
+from source_pinterest.settings import settings
 
 logger = logging.getLogger("airbyte")
 
-DEFAULT_MAX_CONCURRENT_REPORTS = 4
 RETRYABLE = frozenset({"FAILED", "EXPIRED", "CANCELLED", "DOES_NOT_EXIST"})
 
 _slots_lock = threading.Lock()
@@ -92,9 +93,7 @@ class ReportRunner:
         """A runner on a stream's declarative requesters: downloads spooled to disk chunk by chunk (never held in
         memory whole), and as many jobs at once as `max_concurrent_reports` says; `options` as for the constructor."""
         download_requester.stream_response = True  # type: ignore[attr-defined]
-        options.setdefault(
-            "max_concurrent_reports", int(config.get("max_concurrent_reports") or DEFAULT_MAX_CONCURRENT_REPORTS)
-        )
+        options.setdefault("max_concurrent_reports", int(settings(config).max_concurrent_reports))
         options.setdefault("config", config)
         return cls(creation_requester, polling_requester, download_requester, **options)
 
@@ -134,8 +133,8 @@ class ReportRunner:
         checkpointed as read.
         The body must name at most 5 targeting types (`rows` splits larger ones).
         """
-        if len(body.get("targeting_types") or ()) > MAX_TARGETING_TYPES:
-            raise ValueError(f"a report job names at most {MAX_TARGETING_TYPES} targeting types; use rows()")
+        if len(body.get("targeting_types") or ()) > MAX_REPORT_TARGETING_TYPES:
+            raise ValueError(f"a report job names at most {MAX_REPORT_TARGETING_TYPES} targeting types; use rows()")
         attempts: list[_Attempt] = []
         stream = str(getattr(self._create, "name", ""))  # the requesters carry their stream's name
         progress.report_job(stream, "queued")

@@ -19,11 +19,12 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components import timezone
-from source_pinterest.components.analytics import AnalyticsSettings, Entity, entity_of
+from source_pinterest.components.analytics import Entity, entity_of
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
 from source_pinterest.components.reports.requests import PASS_THROUGH, build_report_body, report_windows
 from source_pinterest.components.reports.runner import ReportRunner
+from source_pinterest.settings import late_days, settings
 
 
 def report_settings(config: Mapping[str, Any], level: str = "", custom_report: str = "") -> dict[str, Any]:
@@ -33,9 +34,8 @@ def report_settings(config: Mapping[str, Any], level: str = "", custom_report: s
         custom.apply_defaults(report)
         return report
     # The source-wide attribution settings (shared with the analytics streams) apply to the standard reports.
-    attribution = ("click_window_days", "engagement_window_days", "view_window_days", "conversion_report_time")
-    settings = {k: config[k] for k in attribution if config.get(k) is not None}
-    return {"level": level, "granularity": "DAY", "columns": catalogue.default_columns(), **settings}
+    attribution = settings(config).attribution
+    return {"level": level, "granularity": "DAY", "columns": catalogue.default_columns(), **attribution}
 
 
 @dataclass
@@ -86,11 +86,9 @@ class ReportRetriever(Retriever):
         start, end = stream_slice.cursor_slice["start_time"], stream_slice.cursor_slice["end_time"]
         options = {k: s[k] for k in PASS_THROUGH if s.get(k) not in (None, [])}
         campaigns = self._campaigns_of(account)
-        late_days = AnalyticsSettings.from_config(s).late_days
-        for window_start, window_end in report_windows(start, end, level, granularity, timezone.last_day(self.config)):
-            if campaigns is not None and not any(
-                c.may_have_data(window_start, window_end, late_days) for c in campaigns
-            ):
+        late, today = late_days(s), timezone.last_day(self.config)
+        for window_start, window_end in report_windows(start, end, level, granularity, today=today):
+            if campaigns is not None and not any(c.may_have_data(window_start, window_end, late) for c in campaigns):
                 continue
             body = build_report_body(
                 level,

@@ -1,4 +1,4 @@
-"""Build a ReportRunner outside a stream, from the manifest's report requesters (same auth and error handling)."""
+"""Tests build a ReportRunner outside a stream from the manifest's report requesters (same auth, same errors)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 
 from source_pinterest.components.reports.runner import ReportRunner
 
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yaml"
+MANIFEST = Path(__file__).resolve().parents[1] / "source_pinterest" / "manifest.yaml"
 REQUESTERS = ("report_creation_requester", "report_polling_requester", "report_download_requester")
 
 
