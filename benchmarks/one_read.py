@@ -21,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.sync_benchmark import PeakRss
 from integration_tests.cli import CLI, catalog_for, run_cli
-from integration_tests.pinterest_emulator.scenarios import SCENARIOS
+from pinterest_emulator.scenarios import SCENARIOS
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
     emulator_args = ["--scenario", args.scenario, "--today", (today - dt.timedelta(days=1)).isoformat()]
     with (
         subprocess.Popen(
-            [sys.executable, "-m", "integration_tests.pinterest_emulator", *emulator_args],
+            [sys.executable, "-m", "pinterest_emulator", *emulator_args],
             stdout=subprocess.PIPE,
             text=True,
         ) as emulator,

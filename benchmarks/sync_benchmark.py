@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from integration_tests.cli import CLI, catalog_for, run_cli
-from integration_tests.pinterest_emulator import Emulator
+from pinterest_emulator import Emulator
 
 PAGE = 250
 STREAMS = [

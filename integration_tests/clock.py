@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from integration_tests.pinterest_emulator.clock import NOW_HOUR
-from integration_tests.pinterest_emulator.emulator import DEFAULT_TODAY
+from pinterest_emulator.clock import NOW_HOUR
+from pinterest_emulator.emulator import DEFAULT_TODAY
 
 TODAY = DEFAULT_TODAY
 

@@ -8,7 +8,7 @@ import pytest
 from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 
-from integration_tests.pinterest_emulator import Emulator
+from pinterest_emulator import Emulator
 from source_pinterest import SourcePinterest
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]

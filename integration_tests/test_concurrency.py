@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from integration_tests.cli import run_cli
-from integration_tests.pinterest_emulator import Emulator
+from pinterest_emulator import Emulator
 from integration_tests.resume import configured_catalog
 from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
 

@@ -19,8 +19,8 @@ import pytest
 import requests
 import yaml
 
-from integration_tests.pinterest_emulator import SCENARIOS, Emulator
-from integration_tests.pinterest_emulator.spec_enums import ASYNC_COLUMNS, OPERATIONS, SPEC_VERSION, SYNC_COLUMNS
+from pinterest_emulator import SCENARIOS, Emulator
+from pinterest_emulator.spec_enums import ASYNC_COLUMNS, OPERATIONS, SPEC_VERSION, SYNC_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tools" / "openapi" / "pinterest-api-v5-openapi.yaml"
@@ -892,7 +892,7 @@ def test_report_faults_and_link_expiry() -> None:
 # ------------------------------------------------------------------------------------------------ command line
 def test_command_line_serves_until_killed() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "integration_tests.pinterest_emulator", "--scenario", "tiny", "--port", "0"],
+        [sys.executable, "-m", "pinterest_emulator", "--scenario", "tiny", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

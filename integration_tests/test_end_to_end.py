@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from integration_tests.cli import Run, catalog_for, run_cli
-from integration_tests.pinterest_emulator import Emulator
+from pinterest_emulator import Emulator
 from integration_tests.resume import configured_catalog
 
 ENTITY_STREAMS = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
-from integration_tests.pinterest_emulator import SCENARIOS, Emulator
+from pinterest_emulator import SCENARIOS, Emulator
 from integration_tests.resume import configured_catalog
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS
 

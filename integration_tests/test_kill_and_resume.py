@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from integration_tests.pinterest_emulator import Emulator
+from pinterest_emulator import Emulator
 from integration_tests.resume import Attempt, KillPoint, configured_catalog, judge, read_with_kills
 from integration_tests.test_end_to_end import ENTITY_STREAMS
 

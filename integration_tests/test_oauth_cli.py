@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from integration_tests.cli import CLI, Run, catalog_for, run_cli
-from integration_tests.pinterest_emulator import Emulator
+from pinterest_emulator import Emulator
 from integration_tests.resume import configured_catalog
 
 ROTATED = ("access_token", "refresh_token", "token_expiry_date")

@@ -9,7 +9,7 @@ from typing import Any
 
 from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
-from integration_tests.pinterest_emulator import SCENARIOS, Emulator
+from pinterest_emulator import SCENARIOS, Emulator
 from integration_tests.resume import configured_catalog
 
 POST_REPORTS = "POST /ad_accounts/{ad_account_id}/reports"

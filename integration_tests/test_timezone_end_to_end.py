@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from integration_tests.clock import TODAY
-from integration_tests.pinterest_emulator import SCENARIOS, Emulator
+from pinterest_emulator import SCENARIOS, Emulator
 from integration_tests.test_analytics_end_to_end import (
     ADS_STREAMS,
     TARGETING_STREAMS,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from integration_tests.cli import catalog_for, run_cli
 from integration_tests.clock import TODAY
-from integration_tests.pinterest_emulator import Emulator
+from pinterest_emulator import Emulator
 from integration_tests.resume import ENTITY_LOOKBACK_SECONDS
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from integration_tests.cli import catalog_for
-from integration_tests.pinterest_emulator.scenarios import SCENARIOS
+from pinterest_emulator.scenarios import SCENARIOS
 from source_pinterest.components.progress import is_progress
 
 # The console script installed beside this interpreter (the venv scripts/demo.sh made), else the one on PATH.
@@ -73,7 +73,7 @@ def _config(workdir: Path, scenario: str) -> Iterator[tuple[str, str]]:
     if real:
         yield real, "your Pinterest account"
         return
-    from integration_tests.pinterest_emulator import Emulator
+    from pinterest_emulator import Emulator
 
     # The emulator runs on the connector's clock, so analytics land on today's dates.
     with Emulator(scenario=scenario, today=dt.datetime.now(dt.timezone.utc).date()) as emulator:

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e ".[test]"
-.venv/bin/ruff check conftest.py source_pinterest unit_tests integration_tests tools scripts benchmarks
+.venv/bin/ruff check conftest.py source_pinterest pinterest_emulator unit_tests integration_tests tools scripts benchmarks
 export PYTHONPATH="$PWD/tools/test_sandbox${PYTHONPATH:+:$PYTHONPATH}"
 if [ -n "${TEST_TODAY:-}" ]; then
   export FAKE_NOW="${TEST_TODAY}T$(date -u +%H:%M:%S)+00:00"

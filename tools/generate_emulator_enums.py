@@ -1,4 +1,4 @@
-"""Generate the emulator's enums (integration_tests/pinterest_emulator/spec_enums.py) from the vendored OpenAPI.
+"""Generate the emulator's enums (pinterest_emulator/spec_enums.py) from the vendored OpenAPI.
 
     python tools/generate_emulator_enums.py          # (re)write spec_enums.py
     python tools/generate_emulator_enums.py --check  # exit 1 if the committed file differs from the spec's
@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = ROOT / "integration_tests" / "pinterest_emulator" / "spec_enums.py"
+TARGET = ROOT / "pinterest_emulator" / "spec_enums.py"
 
 
 def _schemas_generator() -> ModuleType:

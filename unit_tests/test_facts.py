@@ -82,15 +82,15 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_emulator_enums_are_generated_from_the_openapi_file() -> None:
     generator = _tool("generate_emulator_enums")
-    committed = (ROOT / "integration_tests" / "pinterest_emulator" / "spec_enums.py").read_text()
+    committed = (ROOT / "pinterest_emulator" / "spec_enums.py").read_text()
     assert committed == generator.render(generator.enums(generator.gen.load_spec())), (
         "run `python tools/generate_emulator_enums.py`"
     )
 
 
 def test_the_emulator_imports_nothing_in_a_circle() -> None:
-    package = ROOT / "integration_tests" / "pinterest_emulator"
-    assert _circles(_imports_within(package, "integration_tests.pinterest_emulator")) == []
+    package = ROOT / "pinterest_emulator"
+    assert _circles(_imports_within(package, "pinterest_emulator")) == []
 
 
 def test_the_connector_imports_nothing_in_a_circle_and_facts_import_nothing_of_it() -> None:

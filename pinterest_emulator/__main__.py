@@ -1,6 +1,6 @@
 """Serve an emulator until killed; print its connection details as one JSON line first.
 
-python -m integration_tests.pinterest_emulator --scenario small --port 0
+python -m pinterest_emulator --scenario small --port 0
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .scenarios import SCENARIOS
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.pinterest_emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pinterest_emulator", description=__doc__)
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="small")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=7)
