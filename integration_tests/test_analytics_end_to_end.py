@@ -14,9 +14,9 @@ import pytest
 
 from integration_tests.cli import run_cli
 from integration_tests.clock import TODAY
+from integration_tests.resume import KillPoint, configured_catalog, read_with_kills
 from pinterest_emulator import Emulator
 from pinterest_emulator.scenarios import SCENARIOS
-from integration_tests.resume import KillPoint, configured_catalog, read_with_kills
 from source_pinterest.components.analytics import report_targeting_types
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, targeting_types
 from source_pinterest.facts import LEVELS, catalogue

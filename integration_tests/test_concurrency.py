@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from integration_tests.cli import run_cli
-from pinterest_emulator import Emulator
 from integration_tests.resume import configured_catalog
 from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
+from pinterest_emulator import Emulator
 
 
 def test_repeated_reads_with_twenty_workers_are_complete_and_never_crash(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from integration_tests.cli import Run, catalog_for, run_cli
-from pinterest_emulator import Emulator
 from integration_tests.resume import configured_catalog
+from pinterest_emulator import Emulator
 
 ENTITY_STREAMS = [
     "ad_accounts",

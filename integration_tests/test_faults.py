@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from integration_tests.cli import CLI, Run, run_cli
-from pinterest_emulator import Emulator
 from integration_tests.resume import ENTITY_LOOKBACK_SECONDS, configured_catalog
 from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
+from pinterest_emulator import Emulator
 
 
 def _ads_partitions(run: Run) -> dict[str, int]:

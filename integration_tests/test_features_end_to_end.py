@@ -9,9 +9,9 @@ import pytest
 
 from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
+from integration_tests.resume import configured_catalog
 from pinterest_emulator import Emulator
 from pinterest_emulator.resources import is_top_level_interest, metrics_ready_state, top_pins
-from integration_tests.resume import configured_catalog
 from source_pinterest.components.targeting_options import RESOURCES, reported_types
 
 START = TODAY - dt.timedelta(days=3)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
-from pinterest_emulator import SCENARIOS, Emulator
 from integration_tests.resume import configured_catalog
+from pinterest_emulator import SCENARIOS, Emulator
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS
 
 START = TODAY - dt.timedelta(days=40)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from pinterest_emulator import Emulator
 from integration_tests.resume import Attempt, KillPoint, configured_catalog, judge, read_with_kills
 from integration_tests.test_end_to_end import ENTITY_STREAMS
+from pinterest_emulator import Emulator
 
 STREAMS = ENTITY_STREAMS
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from integration_tests.cli import CLI, Run, catalog_for, run_cli
-from pinterest_emulator import Emulator
 from integration_tests.resume import configured_catalog
+from pinterest_emulator import Emulator
 
 ROTATED = ("access_token", "refresh_token", "token_expiry_date")
 

@@ -22,8 +22,8 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
 import source_pinterest
 from integration_tests.cli import Run
-from pinterest_emulator import Emulator
 from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
+from pinterest_emulator import Emulator
 from source_pinterest import SourcePinterest
 from source_pinterest.spec_file import with_spec
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
-from pinterest_emulator import SCENARIOS, Emulator
 from integration_tests.resume import configured_catalog
+from pinterest_emulator import SCENARIOS, Emulator
 
 POST_REPORTS = "POST /ad_accounts/{ad_account_id}/reports"
 CUSTOM = {

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from integration_tests.clock import TODAY
-from pinterest_emulator import SCENARIOS, Emulator
 from integration_tests.test_analytics_end_to_end import (
     ADS_STREAMS,
     TARGETING_STREAMS,
@@ -19,6 +18,7 @@ from integration_tests.test_analytics_end_to_end import (
     _warnings,
     assert_rows_equal,
 )
+from pinterest_emulator import SCENARIOS, Emulator
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, targeting_types
 from source_pinterest.components.reports import catalogue
 from source_pinterest.facts import DEFAULT_WORKERS, LEVELS

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from integration_tests.cli import catalog_for, run_cli
 from integration_tests.clock import TODAY
-from pinterest_emulator import Emulator
 from integration_tests.resume import ENTITY_LOOKBACK_SECONDS
+from pinterest_emulator import Emulator
 
 
 def _day(days_ago: int) -> str:
