@@ -19,7 +19,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components import timezone
-from source_pinterest.components.analytics import Entity, entity_of
+from source_pinterest.components.entities import Entity, entity_of
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
 from source_pinterest.components.reports.requests import PASS_THROUGH, build_report_body, report_windows

@@ -11,29 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import InitVar, dataclass, replace
-from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.declarative.decoders import Decoder, JsonDecoder
-from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
-from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.declarative.requesters.request_options import RequestOptionsProvider
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
-from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
-from airbyte_cdk.sources.declarative.transformations import RecordTransformation
-from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.sources.types import StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import readiness, timezone, unreadable
+from source_pinterest.components import timezone, unreadable
+from source_pinterest.components.analytics.organic import ORG_ANALYTICS_PER_MINUTE
+from source_pinterest.components.analytics.targeting import report_targeting_types
 from source_pinterest.components.decoders import AnswerCutShort
+from source_pinterest.components.entities import Entity, Lineage, _day
 from source_pinterest.components.errors import (
     multi_pin_refused,
     pinterest_message,
@@ -43,150 +39,12 @@ from source_pinterest.components.errors import (
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 from source_pinterest.components.windows import DAY, first_whole_day, request_windows
-from source_pinterest.facts import (
-    CATALOGUE,
-    LEVELS,
-    MAX_IDS_PER_REQUEST,
-    MAX_TARGETING_TYPES,
-    REPORT_TARGETING_TYPES,
-    report_id_column,
-)
+from source_pinterest.facts import LEVELS, MAX_IDS_PER_REQUEST, MAX_TARGETING_TYPES, report_id_column
 from source_pinterest.settings import Settings, settings
 
-ORG_ANALYTICS_PER_MINUTE = 57  # the manifest's api_budget for org_analytics (95 % of Pinterest's 60)
-logger = logging.getLogger("airbyte")
-NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
-STOPPED = frozenset({"PAUSED", "ARCHIVED"})
 CUT_SHORT_ATTEMPTS = 4  # an answer whose connection broke mid-body is asked again this many times in all
 
 logger = logging.getLogger("airbyte")
-
-
-def _day(value: Any) -> dt.date | None:
-    """A date from Unix seconds (entity timestamps) or an ISO string (cursor slices)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)) or str(value).isdigit():
-        return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date()
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-class Entity(NamedTuple):
-    """What decides whether a campaign / ad group / ad can have analytics rows on a given day."""
-
-    id: str
-    created: dt.date | None
-    status: str | None
-    updated: dt.date | None
-    parent_ids: tuple[str, ...] = ()  # its campaign and ad group, which must be able to deliver too
-    ends: dt.date | None = None  # the day of its scheduled `end_time` (campaigns, ad groups)
-
-    def may_have_data(self, start: dt.date, end: dt.date, late_days: int) -> bool:
-        """False only when no row can exist in [start, end]: never-delivering drafts, objects created after the
-        window, objects whose schedule ended before it (an ACTIVE campaign past its `end_time` is COMPLETED and
-        no longer delivers), and objects paused or archived since before it (a status change moves
-        `updated_time`, so an object in such a status with an older `updated_time` has not delivered since).
-        `late_days` extends the last two when conversions are dated at conversion time rather than at the ad
-        action."""
-        if self.status in NEVER_DELIVERS:
-            return False
-        if self.created and self.created > end:
-            return False
-        if self.ends and self.ends + dt.timedelta(days=late_days) < start:
-            return False
-        if self.status in STOPPED and self.updated:
-            return self.updated + dt.timedelta(days=late_days) >= start
-        return True
-
-
-def entity_of(child: StreamSlice) -> Entity:
-    """The Entity of a child slice of an analytics parent (its extra fields)."""
-    extra = child.extra_fields
-    return Entity(
-        str(child.partition["id"]),
-        _day(extra.get("created_time") or extra.get("created_at")),
-        extra.get("status"),
-        _day(extra.get("updated_time")),
-        tuple(str(extra[key]) for key in ("campaign_id", "ad_group_id") if extra.get(key)),
-        _day(extra.get("end_time")),
-    )
-
-
-class Lineage(NamedTuple):
-    """An entity with its campaign and ad group: it can deliver only on days they all can."""
-
-    entity: Entity
-    ancestors: tuple[Entity, ...]
-
-    @property
-    def id(self) -> str:
-        return self.entity.id
-
-    def may_have_data(self, start: dt.date, end: dt.date, late_days: int) -> bool:
-        return all(e.may_have_data(start, end, late_days) for e in (self.entity, *self.ancestors))
-
-
-@dataclass
-class EntitiesRouter(NoRequestOptions, PartitionRouter):
-    """One partition per ad account (or a single one without `accounts_partition_router`), carrying in
-    `extra_fields["entities"]` the entities analytics are asked for, if any.
-
-    `underlying_partition_router` (the name the CDK looks for when it caches and pre-lists parents) is a
-    SubstreamPartitionRouter over an entity stream that copies its timestamps and `status` into each child's extra
-    fields (`created_time`/`updated_time` or, for pins, `created_at`), and for ad groups and ads their
-    `campaign_id` / `ad_group_id`. `ancestors_partition_router` lists those campaigns and ad groups the same way:
-    an ad is asked for only if it, its ad group and its campaign can all have delivered in the window.
-
-    Without ad accounts (pins), `entities_per_partition` cuts the entities, sorted by id, into partitions of that
-    many, keyed `{"pins": "<first id>..<last id>"}`, so the state holds one entry per batch and a cut sync
-    resumes at the first unfinished batch. A key is reused only for the very same ids (ids only grow), so no
-    batch can inherit a cursor that another set of pins earned.
-    """
-
-    config: Config
-    parameters: InitVar[Mapping[str, Any]]
-    accounts_partition_router: PartitionRouter | None = None
-    underlying_partition_router: PartitionRouter | None = None
-    ancestors_partition_router: PartitionRouter | None = None
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.entities_per_partition = int(parameters.get("entities_per_partition") or 0)
-
-    def stream_slices(self) -> Iterable[StreamSlice]:
-        entities: dict[str, list[Entity | Lineage]] = {}
-        if self.underlying_partition_router:
-            for child in self.underlying_partition_router.stream_slices():
-                account = str(child.partition["parent_slice"].get("ad_account_id", ""))
-                entities.setdefault(account, []).append(entity_of(child))
-        ancestors: dict[str, Entity] = {}
-        if self.ancestors_partition_router:
-            for child in self.ancestors_partition_router.stream_slices():
-                ancestor = entity_of(child)
-                ancestors[ancestor.id] = ancestor
-        if ancestors:  # an entity carries its ancestors' facts, looked up once here
-            entities = {
-                account: [Lineage(e, tuple(ancestors[p] for p in e.parent_ids if p in ancestors)) for e in group]
-                for account, group in entities.items()
-            }
-        if not self.accounts_partition_router:
-            everything = tuple(e for group in entities.values() for e in group)
-            if not self.entities_per_partition:
-                yield StreamSlice(partition={}, cursor_slice={}, extra_fields={"entities": everything})
-                return
-            ordered = sorted(everything, key=lambda e: (len(e.id), e.id))  # numeric order of digit strings
-            for batch in batched(ordered, self.entities_per_partition):
-                key = f"{batch[0].id}..{batch[-1].id}"
-                extra = {"entities": tuple(batch), "entities_total": len(ordered)}
-                yield StreamSlice(partition={"pins": key}, cursor_slice={}, extra_fields=extra)
-            return
-        for account_slice in self.accounts_partition_router.stream_slices():
-            account = str(account_slice.partition["ad_account_id"])
-            extra = {"entities": tuple(entities.get(account, ()))} if self.underlying_partition_router else {}
-            partition = {"ad_account_id": account, **timezone.zone_key(self.config)}  # state remembers the zone
-            yield StreamSlice(partition=partition, cursor_slice={}, extra_fields=extra)
-
-    def get_stream_state(self) -> StreamState | None:
-        return None
 
 
 @dataclass
@@ -495,159 +353,3 @@ class SliceParameters(NoRequestOptions, RequestOptionsProvider):
         next_page_token: Mapping[str, Any] | None = None,
     ) -> Mapping[str, Any]:
         return dict(stream_slice.extra_fields.get("params", {})) if stream_slice else {}
-
-
-def report_targeting_types(level: str, config: Mapping[str, Any] | None = None) -> list[str]:
-    """The level's configured targeting breakdowns that async reports also offer (campaigns' CREATIVE_TYPE and ads'
-    QUIZ_RESULT exist only on the sync endpoints, so older days have no rows for them)."""
-    wanted = settings(config or {}).targeting_types[LEVELS[level].targeting_key]
-    return [t for t in wanted if t in REPORT_TARGETING_TYPES]
-
-
-@dataclass
-class AnalyticsRow(RecordTransformation):
-    """Shapes a response row into the stream's schema.
-
-    Targeting rows nest their metrics and name their dimension in lower case; they are flattened and the dimension
-    becomes `TARGETING_TYPE` / `TARGETING_VALUE` (a string: LOCATION values come back as numbers). Every configured
-    column is present (null when Pinterest left it out of a sparse row), and TOTAL rows, which have no `DATE`, are
-    dated with the first day they total.
-    """
-
-    config: Config
-    parameters: InitVar[Mapping[str, Any]]
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.level: str = parameters["level"]
-
-    def transform(
-        self,
-        record: MutableMapping[str, Any],
-        config: Config | None = None,
-        stream_state: StreamState | None = None,
-        stream_slice: StreamSlice | None = None,
-    ) -> None:
-        metrics = record.pop("metrics", None)
-        if metrics is not None:
-            record["TARGETING_TYPE"] = record.pop("targeting_type", None)
-            record["TARGETING_VALUE"] = record.pop("targeting_value", None)
-            record.update(metrics)
-        if record.get("TARGETING_VALUE") is not None:  # report files and LOCATION rows give numbers
-            record["TARGETING_VALUE"] = str(record["TARGETING_VALUE"])
-        id_column = LEVELS[self.level].id_column
-        if record.get(id_column) is not None:
-            record[id_column] = str(record[id_column])
-        if not record.get("DATE") and stream_slice is not None:
-            record["DATE"] = stream_slice.extra_fields.get("start_date")
-        for column in self.config.get("analytics_columns") or ():
-            record.setdefault(column, None)
-
-
-@dataclass
-class AnalyticsSchemaLoader(SchemaLoader):
-    """The stream's schema from the configured columns, typed by the OpenAPI column catalogue."""
-
-    config: Config
-    parameters: InitVar[Mapping[str, Any]]
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.level: str = parameters["level"]
-        self.targeting = bool(parameters.get("targeting"))
-        self._types: Mapping[str, str] = CATALOGUE["sync_columns"]
-
-    def get_json_schema(self) -> Mapping[str, Any]:
-        id_column = LEVELS[self.level].id_column
-        keys = [id_column, "DATE"] + (["TARGETING_TYPE", "TARGETING_VALUE"] if self.targeting else [])
-        properties: dict[str, Any] = {key: {"type": "string"} for key in keys}
-        properties["DATE"] = {"type": "string", "format": "date"}
-        if self.config.get("granularity") == "HOUR":
-            properties["DATE"] = {"type": "string"}  # "YYYY-MM-DDTHH:00:00", no offset
-        for column in self.config.get("analytics_columns") or ():
-            if column not in properties:
-                properties[column] = {"type": [self._types.get(column, "string"), "null"]}
-        properties.update(readiness.schema_properties(self.config))
-        return {
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "additionalProperties": True,
-            "properties": properties,
-        }
-
-
-@dataclass
-class DailyMetricsExtractor(RecordExtractor):
-    """Rows of the organic analytics answers: `{"all": {"daily_metrics": [...]}}`, one such map per pin id for
-    the multi-pin endpoint, or, for one pin split by app type, `{"MOBILE": {...}, "TABLET": {...}, "WEB": {...}}`.
-    A row is `{date, data_status, metrics}`; days without any metric (before the pin existed, before the account
-    was claimed) carry no data and are skipped.
-
-    Pin rows get `PIN_ID` (the map's key, or the pin of the `/pins/{pin_id}/analytics` URL) and `APP_TYPE`: the
-    split's key, or for "all" the `app_types` the request asked for (ALL when it asked for none). Only the
-    configured `pin_app_types` are kept."""
-
-    config: Config
-    parameters: InitVar[Mapping[str, Any]]
-    decoder: Decoder | None = None
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.by_pin = bool(parameters.get("by_pin"))
-        self.decoder = self.decoder or JsonDecoder(parameters={})
-
-    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        assert self.decoder is not None
-        url = urlsplit(str(response.request.url if response.request is not None else response.url))
-        one_pin = re.search(r"/pins/([^/]+)/analytics$", url.path)
-        asked = parse_qs(url.query).get("app_types", ["ALL"])[0]
-        wanted = set(settings(self.config).pin_app_types)
-        for body in self.decoder.decode(response):
-            if not self.by_pin:
-                pins = [(None, body)]
-            elif one_pin:
-                pins = [(one_pin[1], body)]
-            else:
-                pins = list(body.items())
-            for pin_id, blocks in pins:
-                for key, block in blocks.items():
-                    app_type = asked if key == "all" else key
-                    if key != "all" and (pin_id is None or app_type not in wanted):
-                        continue
-                    for day in (block or {}).get("daily_metrics") or ():
-                        metrics = day.get("metrics") or {}
-                        if not metrics:
-                            continue
-                        row = {"DATE": day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
-                        if pin_id is not None:
-                            row["PIN_ID"] = str(pin_id)
-                            row["APP_TYPE"] = app_type
-                        yield row
-
-
-@dataclass
-class OrganicSchemaLoader(SchemaLoader):
-    """pin_analytics / user_account_analytics: one row per (pin,) day with the requested metrics."""
-
-    config: Config
-    parameters: InitVar[Mapping[str, Any]]
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.by_pin = bool(parameters.get("by_pin"))
-
-    def get_json_schema(self) -> Mapping[str, Any]:
-        properties: dict[str, Any] = {
-            "DATE": {"type": "string", "format": "date"},
-            "DATA_STATUS": {"type": ["string", "null"]},
-        }
-        if self.by_pin:
-            properties["PIN_ID"] = {"type": "string"}
-            properties["APP_TYPE"] = {"type": "string"}
-            metrics = self.config.get("pin_metric_types") or ()
-        else:
-            metrics = CATALOGUE["user_account_metric_types"]
-        for metric in metrics:
-            properties[metric] = {"type": ["number", "null"]}
-        return {
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "additionalProperties": True,
-            "properties": properties,
-        }
