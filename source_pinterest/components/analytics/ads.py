@@ -15,9 +15,8 @@ from airbyte_cdk.sources.types import StreamSlice
 
 from source_pinterest.components import timezone
 from source_pinterest.components.analytics.base import AnalyticsRetriever, slice_days
-from source_pinterest.components.entities import Entity, Lineage
 from source_pinterest.components.errors import pinterest_message, timezone_refused
-from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
+from source_pinterest.components.reports import ReportRunner
 from source_pinterest.components.windows import DAY, first_whole_day
 from source_pinterest.facts import LEVELS, report_id_column
 from source_pinterest.settings import Settings
@@ -95,29 +94,26 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
         account = str(stream_slice.partition["ad_account_id"])
         id_column = LEVELS[self.level].id_column
         report_id = report_id_column(level)
-        entities: tuple[Entity | Lineage, ...] | None = stream_slice.extra_fields.get("entities")
-        report_types = self._report_targeting_types()
-        for window_start, window_end in report_windows(start, end, level, sync.granularity, today=sync.today):
-            if entities is not None and not any(
-                e.may_have_data(window_start, window_end, sync.late_days) for e in entities
-            ):
-                continue  # no job where no entity can have rows (an account without campaigns, a dormant year)
-            body = build_report_body(
-                level,
-                window_start,
-                window_end,
-                columns=sync.analytics_columns,
-                granularity=sync.granularity,
-                targeting_types=report_types,
-                **sync.attribution,
-            )
+        rows = self.reports.read(
+            account,
+            level,
+            start,
+            end,
+            granularity=sync.granularity,
+            today=sync.today,
+            entities=stream_slice.extra_fields.get("entities"),
+            late_days=sync.late_days,
+            columns=sync.analytics_columns,
+            targeting_types=self._report_targeting_types(),
+            **sync.attribution,
+        )
+        for window_start, row in rows:
             request_slice = StreamSlice(
                 partition=stream_slice.partition,
                 cursor_slice=stream_slice.cursor_slice,
                 extra_fields={"start_date": window_start.isoformat()},
             )
-            for row in self.reports.rows(account, body):
-                row[id_column] = row.pop(report_id, row.get(id_column))  # ADVERTISER_ID -> AD_ACCOUNT_ID...
-                for transformation in self.record_selector.transformations:
-                    transformation.transform(row, config=self.config, stream_slice=request_slice)  # type: ignore[arg-type]
-                yield row
+            row[id_column] = row.pop(report_id, row.get(id_column))  # ADVERTISER_ID -> AD_ACCOUNT_ID...
+            for transformation in self.record_selector.transformations:
+                transformation.transform(row, config=self.config, stream_slice=request_slice)  # type: ignore[arg-type]
+            yield row

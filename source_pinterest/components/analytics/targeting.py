@@ -18,7 +18,8 @@ from source_pinterest.components.analytics.ads import AdsAnalyticsRetriever
 from source_pinterest.components.analytics.base import BetaRefused
 from source_pinterest.components.errors import pinterest_message, refused_targeting_types
 from source_pinterest.components.partitions import batched
-from source_pinterest.facts import LEVELS, MAX_TARGETING_TYPES, REPORT_TARGETING_TYPES
+from source_pinterest.components.reports import catalogue
+from source_pinterest.facts import LEVELS, MAX_TARGETING_TYPES
 from source_pinterest.settings import settings
 
 logger = logging.getLogger("airbyte")
@@ -91,7 +92,6 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
 
 
 def report_targeting_types(level: str, config: Mapping[str, Any] | None = None) -> list[str]:
-    """The level's configured targeting breakdowns that async reports also offer (campaigns' CREATIVE_TYPE and ads'
-    QUIZ_RESULT exist only on the sync endpoints, so older days have no rows for them)."""
-    wanted = settings(config or {}).targeting_types[LEVELS[level].targeting_key]
-    return [t for t in wanted if t in REPORT_TARGETING_TYPES]
+    """The sync level's configured targeting breakdowns that async reports also offer: older days have rows for
+    those only."""
+    return catalogue.offered_by_reports(settings(config or {}).targeting_types[LEVELS[level].targeting_key])
