@@ -1,8 +1,10 @@
-"""How an ads or targeting analytics row takes the stream's shape, whether it came from a sync endpoint or a report."""
+"""How an ads or targeting analytics row takes the stream's shape, whether it came from a sync endpoint or a report
+(`AnalyticsRow`), and the rule every row with key columns follows, report streams' too (`string_keys`). Organic rows
+are built whole by `organic.DailyMetricsExtractor`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from typing import Any
 
@@ -10,6 +12,13 @@ from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.facts import LEVELS
+
+
+def string_keys(row: MutableMapping[str, Any], columns: Iterable[str]) -> None:
+    """Key columns as strings, one JSON type per key: report files and LOCATION targeting rows give numbers."""
+    for column in columns:
+        if row.get(column) is not None:
+            row[column] = str(row[column])
 
 
 @dataclass
@@ -40,11 +49,7 @@ class AnalyticsRow(RecordTransformation):
             record["TARGETING_TYPE"] = record.pop("targeting_type", None)
             record["TARGETING_VALUE"] = record.pop("targeting_value", None)
             record.update(metrics)
-        if record.get("TARGETING_VALUE") is not None:  # report files and LOCATION rows give numbers
-            record["TARGETING_VALUE"] = str(record["TARGETING_VALUE"])
-        id_column = LEVELS[self.level].id_column
-        if record.get(id_column) is not None:
-            record[id_column] = str(record[id_column])
+        string_keys(record, ("TARGETING_VALUE", LEVELS[self.level].id_column))
         if not record.get("DATE") and stream_slice is not None:
             record["DATE"] = stream_slice.extra_fields.get("start_date")
         for column in self.config.get("analytics_columns") or ():

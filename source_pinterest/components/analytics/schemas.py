@@ -11,6 +11,7 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.types import Config
 
 from source_pinterest.components import readiness
+from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
 from source_pinterest.facts import CATALOGUE, LEVELS
 
 
@@ -28,7 +29,7 @@ class AnalyticsSchemaLoader(SchemaLoader):
 
     def get_json_schema(self) -> Mapping[str, Any]:
         id_column = LEVELS[self.level].id_column
-        keys = [id_column, "DATE"] + (["TARGETING_TYPE", "TARGETING_VALUE"] if self.targeting else [])
+        keys = [id_column, "DATE", *(TARGETING_COLUMNS if self.targeting else ())]
         properties: dict[str, Any] = {key: {"type": "string"} for key in keys}
         properties["DATE"] = {"type": "string", "format": "date"}
         if self.config.get("granularity") == "HOUR":

@@ -19,6 +19,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components import timezone
+from source_pinterest.components.analytics.rows import string_keys
 from source_pinterest.components.entities import Entity, entity_of
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
@@ -102,8 +103,7 @@ class ReportRetriever(Retriever):
         )
         for _, row in rows:
             row["AD_ACCOUNT_ID"] = account
-            if "TARGETING_VALUE" in row and row["TARGETING_VALUE"] is not None:
-                row["TARGETING_VALUE"] = str(row["TARGETING_VALUE"])
+            string_keys(row, ("TARGETING_VALUE",))
             if self.provisional_days:
                 self.provisional_days.flag(row, granularity)
             yield row
