@@ -23,7 +23,7 @@ NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
 STOPPED = frozenset({"PAUSED", "ARCHIVED"})
 
 
-def _day(value: Any) -> dt.date | None:
+def as_day(value: Any) -> dt.date | None:
     """A date from Unix seconds (entity timestamps) or an ISO string (cursor slices)."""
     if value is None or value == "":
         return None
@@ -65,11 +65,11 @@ def entity_of(child: StreamSlice) -> Entity:
     extra = child.extra_fields
     return Entity(
         str(child.partition["id"]),
-        _day(extra.get("created_time") or extra.get("created_at")),
+        as_day(extra.get("created_time") or extra.get("created_at")),
         extra.get("status"),
-        _day(extra.get("updated_time")),
+        as_day(extra.get("updated_time")),
         tuple(str(extra[key]) for key in ("campaign_id", "ad_group_id") if extra.get(key)),
-        _day(extra.get("end_time")),
+        as_day(extra.get("end_time")),
     )
 
 

@@ -26,7 +26,7 @@ from airbyte_cdk.sources.types import StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.decoders import AnswerCutShort
-from source_pinterest.components.entities import Entity, Lineage, _day
+from source_pinterest.components.entities import Entity, Lineage, as_day
 from source_pinterest.components.partitions import NoRequestOptions, batched
 from source_pinterest.components.windows import request_windows
 from source_pinterest.facts import MAX_IDS_PER_REQUEST
@@ -148,7 +148,7 @@ class AnalyticsRetriever(SimpleRetriever):
 
 def slice_days(stream_slice: StreamSlice) -> tuple[dt.date, dt.date]:
     """The first and last day of a cursor slice."""
-    start, end = _day(stream_slice.cursor_slice["start_time"]), _day(stream_slice.cursor_slice["end_time"])
+    start, end = as_day(stream_slice.cursor_slice["start_time"]), as_day(stream_slice.cursor_slice["end_time"])
     assert start and end
     return start, end
 
