@@ -17,7 +17,7 @@ from integration_tests.clock import TODAY
 from integration_tests.resume import KillPoint, configured_catalog, read_with_kills
 from pinterest_emulator import Emulator
 from pinterest_emulator.scenarios import SCENARIOS
-from source_pinterest.components.analytics import report_targeting_types
+from source_pinterest.components.analytics.targeting import report_targeting_types
 from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, targeting_types
 from source_pinterest.facts import LEVELS, catalogue
 from source_pinterest.facts import PIN_APP_TYPES as APP_TYPES

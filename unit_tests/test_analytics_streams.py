@@ -9,7 +9,7 @@ import pytest
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from integration_tests.clock import TODAY
-from source_pinterest.components.analytics import AnalyticsRow
+from source_pinterest.components.analytics.rows import AnalyticsRow
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of
 
 ACCOUNT = "111"

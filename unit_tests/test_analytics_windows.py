@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from source_pinterest.components.analytics import Entity, Lineage
+from source_pinterest.components.entities import Entity, Lineage
 from source_pinterest.components.partitions import batched
 from source_pinterest.components.windows import request_windows
 

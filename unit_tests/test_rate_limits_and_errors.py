@@ -14,7 +14,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components import errors as errors_module
-from source_pinterest.components.analytics import ORG_ANALYTICS_PER_MINUTE
+from source_pinterest.components.analytics.organic import ORG_ANALYTICS_PER_MINUTE
 from source_pinterest.components.errors import (
     PinterestBackoff,
     PinterestErrorHandler,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -12,7 +13,8 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.config import apply_defaults
-from source_pinterest.components.reports import ReportJobError, build_report_body, catalogue
+from source_pinterest.components.entities import Entity
+from source_pinterest.components.reports import ReportJobError, build_report_body, catalogue, report_windows
 from unit_tests.conftest import ACCESS_TOKEN, API, token_config
 from unit_tests.report_factory import runner_from_config
 
@@ -221,3 +223,20 @@ def test_a_body_with_more_than_5_targeting_types_runs_as_jobs_of_at_most_5(reque
     assert sorted(r["TARGETING_TYPE"] for r in got) == sorted(types)
     with pytest.raises(ValueError, match="at most 5"):
         runner().download(ACCOUNT, body)
+
+
+def test_read_asks_only_for_windows_where_an_entity_can_have_delivered(requests_mock) -> None:
+    today = dt.date(2026, 12, 1)
+    first, second = report_windows("2026-01-01", "2026-12-01", "CAMPAIGN", today=today)
+    serve(requests_mock, [finished()])
+    late = Entity("111", created=second[0] + dt.timedelta(days=3), status="ACTIVE", updated=None)
+    got = list(
+        runner().read(
+            ACCOUNT, "CAMPAIGN", "2026-01-01", "2026-12-01", granularity="DAY", today=today, entities=[late],
+            columns=["SPEND_IN_DOLLAR"],
+        )
+    )  # fmt: skip
+
+    assert first[1] < late.created and [p.json()["start_date"] for p in posts(requests_mock)] == [second[0].isoformat()]
+    assert got == [(second[0], row) for row in BY_ID["111"] + BY_ID["222"]]
+    assert posts(requests_mock)[0].json() == build_report_body("CAMPAIGN", *second, columns=["SPEND_IN_DOLLAR"])

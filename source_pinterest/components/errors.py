@@ -274,7 +274,8 @@ class PinterestErrorHandler(DefaultErrorHandler):
       data (ads analytics, one pin of a batch, reports, a listing's later page), else skip that request's data
       with a warning.
     - A refused beta (the multi-pin endpoint, a BETA targeting type, `reporting_timezone`): handed to the
-      AnalyticsRetriever (report jobs: the ReportRunner), which falls back or drops it, and says so once.
+      analytics retriever of its kind (`analytics/`; report jobs: the ReportRunner), which falls back or drops it,
+      and says so once.
     - 409 from /catalogs: the user has no catalog, which is not an error.
     - 404 for one targeting interest: a retired interest has no name to give (targeting_options leaves it out).
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).

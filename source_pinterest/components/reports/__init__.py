@@ -23,6 +23,9 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
     carries Pinterest's message and fails the stream. A 403 (no access to the account) yields no rows, as the
     error handler already warned. At most `max_concurrent_reports` jobs run at once across all threads.
   - `download(ad_account_id, body) -> IO[bytes] | None`: the same lifecycle, returning the raw file.
+  - `read(ad_account_id, level, start, end, *, granularity, today, entities=None, late_days=0, **body)
+    -> Iterator[(window_start, row)]`: `rows` for every report window of the range, skipping windows where none of
+    `entities` (`components/entities.py`) can have delivered; the report streams and the analytics history read so.
   - `ReportRunner.for_config(creation, polling, download, config, **options)`: the runner a stream builds on its
     requesters (downloads spooled to disk, `max_concurrent_reports` job slots).
 - `build_report_body(level, start, end, columns=None, granularity="DAY", click_window_days=None,

@@ -4,6 +4,7 @@ targeting types of a level, its primary key, and a JSON schema for a level and i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from source_pinterest.facts import (
@@ -32,9 +33,16 @@ def default_columns() -> list[str]:
     return [name for name, kind in cat["sync_columns"].items() if kind == "number" and name in cat["async_columns"]]
 
 
-def default_targeting_types(level: str) -> list[str]:
+def offered_by_reports(types: Iterable[str]) -> list[str]:
+    """`types` less those async reports do not offer (campaigns' CREATIVE_TYPE and ads' QUIZ_RESULT exist only on the
+    sync endpoints), in their order."""
     allowed = set(REPORT_TARGETING_TYPES)
-    return [t for t in catalogue()["targeting_types"][REPORT_TARGETING_SOURCE[base_level(level)]] if t in allowed]
+    return [t for t in types if t in allowed]
+
+
+def default_targeting_types(level: str) -> list[str]:
+    """A targeting report level's default: the types its matching sync endpoint documents that reports offer."""
+    return offered_by_reports(catalogue()["targeting_types"][REPORT_TARGETING_SOURCE[base_level(level)]])
 
 
 def primary_key(level: str, granularity: str = "DAY") -> list[str]:

@@ -6,12 +6,13 @@ retries of 429/5xx); this module adds the job lifecycle on top.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -22,10 +23,17 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import progress, timezone
+from source_pinterest.components.entities import Entity, Lineage
 from source_pinterest.components.errors import pinterest_message, timezone_refused
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
-from source_pinterest.components.reports.requests import MAX_REPORT_TARGETING_TYPES, body_window, split_targeting_types
+from source_pinterest.components.reports.requests import (
+    MAX_REPORT_TARGETING_TYPES,
+    body_window,
+    build_report_body,
+    report_windows,
+    split_targeting_types,
+)
 from source_pinterest.facts import DEFAULT_MAX_CONCURRENT_REPORTS
 from source_pinterest.settings import settings
 
@@ -98,6 +106,30 @@ class ReportRunner:
         return cls(creation_requester, polling_requester, download_requester, **options)
 
     # ------------------------------------------------------------------ public
+    def read(
+        self,
+        ad_account_id: str,
+        level: str,
+        start: dt.date | str,
+        end: dt.date | str,
+        *,
+        granularity: str,
+        today: dt.date,
+        entities: Sequence[Entity | Lineage] | None = None,
+        late_days: int = 0,
+        **body: Any,
+    ) -> Iterator[tuple[dt.date, dict[str, Any]]]:
+        """Every row of `start`..`end` at `level`, with the first day of its report window: one job per window of
+        `report_windows`, none for a window where no one of `entities` (None: every window) can have delivered.
+        `body` takes `build_report_body`'s columns, attribution, targeting types and filters. The report streams and
+        the analytics history both read this way."""
+        for window_start, window_end in report_windows(start, end, level, granularity, today=today):
+            if entities is not None and not any(e.may_have_data(window_start, window_end, late_days) for e in entities):
+                continue  # no job where no entity can have rows (an account without campaigns, a dormant year)
+            request = build_report_body(level, window_start, window_end, granularity=granularity, **body)
+            for row in self.rows(ad_account_id, request):
+                yield window_start, row
+
     def rows(self, ad_account_id: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """Every row of one report (one window), as flat dicts; raises ReportJobError when it cannot be had.
 

@@ -19,10 +19,11 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components import timezone
-from source_pinterest.components.analytics import Entity, entity_of
+from source_pinterest.components.analytics.rows import string_keys
+from source_pinterest.components.entities import Entity, entity_of
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
-from source_pinterest.components.reports.requests import PASS_THROUGH, build_report_body, report_windows
+from source_pinterest.components.reports.requests import PASS_THROUGH
 from source_pinterest.components.reports.runner import ReportRunner
 from source_pinterest.settings import late_days, settings
 
@@ -83,33 +84,30 @@ class ReportRetriever(Retriever):
         account = str(stream_slice.partition["ad_account_id"])
         s = self.settings
         level, granularity = s["level"], s["granularity"]
-        start, end = stream_slice.cursor_slice["start_time"], stream_slice.cursor_slice["end_time"]
         options = {k: s[k] for k in PASS_THROUGH if s.get(k) not in (None, [])}
-        campaigns = self._campaigns_of(account)
-        late, today = late_days(s), timezone.last_day(self.config)
-        for window_start, window_end in report_windows(start, end, level, granularity, today=today):
-            if campaigns is not None and not any(c.may_have_data(window_start, window_end, late) for c in campaigns):
-                continue
-            body = build_report_body(
-                level,
-                window_start,
-                window_end,
-                columns=s["columns"],
-                granularity=granularity,
-                click_window_days=s.get("click_window_days"),
-                engagement_window_days=s.get("engagement_window_days"),
-                view_window_days=s.get("view_window_days"),
-                conversion_report_time=s.get("conversion_report_time"),
-                targeting_types=s.get("targeting_types"),
-                **options,
-            )
-            for row in self.runner.rows(account, body):
-                row["AD_ACCOUNT_ID"] = account
-                if "TARGETING_VALUE" in row and row["TARGETING_VALUE"] is not None:
-                    row["TARGETING_VALUE"] = str(row["TARGETING_VALUE"])
-                if self.provisional_days:
-                    self.provisional_days.flag(row, granularity)
-                yield row
+        rows = self.runner.read(
+            account,
+            level,
+            stream_slice.cursor_slice["start_time"],
+            stream_slice.cursor_slice["end_time"],
+            granularity=granularity,
+            today=timezone.last_day(self.config),
+            entities=self._campaigns_of(account),
+            late_days=late_days(s),
+            columns=s["columns"],
+            click_window_days=s.get("click_window_days"),
+            engagement_window_days=s.get("engagement_window_days"),
+            view_window_days=s.get("view_window_days"),
+            conversion_report_time=s.get("conversion_report_time"),
+            targeting_types=s.get("targeting_types"),
+            **options,
+        )
+        for _, row in rows:
+            row["AD_ACCOUNT_ID"] = account
+            string_keys(row, ("TARGETING_VALUE",))
+            if self.provisional_days:
+                self.provisional_days.flag(row, granularity)
+            yield row
 
 
 @dataclass

@@ -1,0 +1,56 @@
+"""How an ads or targeting analytics row takes the stream's shape, whether it came from a sync endpoint or a report
+(`AnalyticsRow`), and the rule every row with key columns follows, report streams' too (`string_keys`). Organic rows
+are built whole by `organic.DailyMetricsExtractor`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import InitVar, dataclass
+from typing import Any
+
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+
+from source_pinterest.facts import LEVELS
+
+
+def string_keys(row: MutableMapping[str, Any], columns: Iterable[str]) -> None:
+    """Key columns as strings, one JSON type per key: report files and LOCATION targeting rows give numbers."""
+    for column in columns:
+        if row.get(column) is not None:
+            row[column] = str(row[column])
+
+
+@dataclass
+class AnalyticsRow(RecordTransformation):
+    """Shapes a response row into the stream's schema.
+
+    Targeting rows nest their metrics and name their dimension in lower case; they are flattened and the dimension
+    becomes `TARGETING_TYPE` / `TARGETING_VALUE` (a string: LOCATION values come back as numbers). Every configured
+    column is present (null when Pinterest left it out of a sparse row), and TOTAL rows, which have no `DATE`, are
+    dated with the first day they total.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.level: str = parameters["level"]
+
+    def transform(
+        self,
+        record: MutableMapping[str, Any],
+        config: Config | None = None,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+    ) -> None:
+        metrics = record.pop("metrics", None)
+        if metrics is not None:
+            record["TARGETING_TYPE"] = record.pop("targeting_type", None)
+            record["TARGETING_VALUE"] = record.pop("targeting_value", None)
+            record.update(metrics)
+        string_keys(record, ("TARGETING_VALUE", LEVELS[self.level].id_column))
+        if not record.get("DATE") and stream_slice is not None:
+            record["DATE"] = stream_slice.extra_fields.get("start_date")
+        for column in self.config.get("analytics_columns") or ():
+            record.setdefault(column, None)
