@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import pytest
@@ -203,10 +204,16 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
             assert (max_days_back, window) == (back, f"P{span}D")
 
 
-def test_the_custom_report_key_table_in_the_manifest_matches_the_catalogue() -> None:
-    text = MANIFEST.read_text()
-    for level, column in REPORT_ID_COLUMNS.items():
-        assert f"'{level}': '{column}'" in text
+def test_a_custom_reports_key_follows_its_level_as_the_catalogue_says() -> None:
+    levels = [*REPORT_ID_COLUMNS, "CAMPAIGN_TARGETING", "PIN_PROMOTION_TARGETING"]
+    config = _validated(custom_reports=[{"name": level.lower(), "level": level} for level in levels] + [{"name": "x"}])
+    discovered = {
+        s.name: s.source_defined_primary_key
+        for s in SourcePinterest(config=config).discover(logging.getLogger("airbyte"), config).streams
+    }
+    for level in levels:
+        assert discovered[f"custom_{level.lower()}"] == [[k] for k in catalogue.primary_key(level)], level
+    assert discovered["custom_x"] == [["ADVERTISER_ID"], ["DATE"]]  # the default level
 
 
 def test_standard_reports_use_the_source_attribution_settings_and_custom_reports_their_own() -> None:

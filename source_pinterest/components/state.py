@@ -101,9 +101,9 @@ class PinterestComponentFactory(ModelToComponentFactory):
         return cursor
 
     def create_default_stream(self, model: models.DeclarativeStream, config: Config, **kwargs: Any) -> Any:
-        # Analytics and report streams name their level, which decides their key.
+        # Analytics and report streams name their level, which decides their key; a custom report's is in its item.
         written = model.primary_key.__root__ if model.primary_key else None  # the CDK's default is ""
-        key = None if written else _level_key(model.parameters or {})
+        key = None if written else _level_key(model.parameters or {}) or _custom_report_key(model.name, config)
         if key:
             model = model.copy(update={"primary_key": models.PrimaryKey(__root__=key)})
         return super().create_default_stream(model, config, **kwargs)
@@ -126,6 +126,13 @@ def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:
     if level in LEVELS:
         return [LEVELS[level].id_column, "DATE"] + (list(TARGETING_COLUMNS) if parameters.get("targeting") else [])
     return catalogue.primary_key(level) if level else None
+
+
+def _custom_report_key(stream: str | None, config: Config) -> list[str] | None:
+    for item in config.get("custom_reports") or []:
+        if stream == f"custom_{item.get('name')}":
+            return catalogue.primary_key(item.get("level") or "ADVERTISER")
+    return None
 
 
 def _ad_account(partition: Mapping[str, Any]) -> str | None:
