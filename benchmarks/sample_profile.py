@@ -20,7 +20,6 @@ from pathlib import Path
 from types import FrameType
 
 
-
 def _key(frame: FrameType) -> str:
     code = frame.f_code
     path = code.co_filename
