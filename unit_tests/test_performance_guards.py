@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from airbyte_cdk.models import Status, SyncMode
 
 from source_pinterest import SourcePinterest
+from source_pinterest.components import fast_cursor
 from unit_tests.conftest import API, oauth_config, page, read_streams, records_of
 
 
@@ -39,3 +41,44 @@ def test_a_read_builds_only_its_catalog_streams_and_the_shared_parents(requests_
     assert len(records_of(output, "campaigns")) == 1
     # ad_accounts is listed once before the read (two selected streams use it), then the catalog's two streams
     assert built == [["ad_accounts"], ["ad_accounts", "campaigns"]]
+
+
+def _analytics_cursor() -> Any:
+    source = SourcePinterest(config=oauth_config())
+    (stream,) = source.streams_named(["ad_analytics"])
+    return stream.cursor
+
+
+def test_analytics_cursors_parse_each_distinct_date_once(monkeypatch) -> None:
+    from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
+
+    cursor = _analytics_cursor()
+    assert isinstance(cursor, fast_cursor.KeyedPartitionCursor)
+    converter = cursor._connector_state_converter
+    assert isinstance(converter, fast_cursor.CachedDates)
+    calls: list[str] = []
+    parse = DatetimeParser.parse
+    monkeypatch.setattr(DatetimeParser, "parse", lambda self, v, f: calls.append(v) or parse(self, v, f))
+    days = [f"2026-11-{d:02d}" for d in range(1, 11)]
+    values = [converter.parse_value(day) for _ in range(50) for day in days]
+    assert len(calls) == 10  # 500 values, 10 distinct
+    assert [converter.output_format(v) for v in values[:10]] == days
+    with pytest.raises(ValueError):
+        converter.parse_value("not a date")  # a refusal is not cached: it raises every time
+    with pytest.raises(ValueError):
+        converter.parse_value("not a date")
+
+
+def test_cursor_caches_stay_bounded() -> None:
+    converter = _analytics_cursor()._connector_state_converter
+    for n in range(fast_cursor.MAX_CACHED * 2 + 5):
+        converter.output_format(converter.parse_value((dt.date(2000, 1, 1) + dt.timedelta(days=n)).isoformat()))
+    assert len(converter._parsed) <= fast_cursor.MAX_CACHED and len(converter._formatted) <= fast_cursor.MAX_CACHED
+
+
+def test_partition_keys_are_cached_by_identity_only() -> None:
+    cursor = _analytics_cursor()
+    first = {"ad_account_id": "1"}
+    assert cursor._to_partition_key(first) == '{"ad_account_id":"1"}'
+    first["ad_account_id"] = "2"  # never done by the CDK; shows the key belongs to the object, not to its id
+    assert cursor._to_partition_key({"ad_account_id": "2"}) == '{"ad_account_id":"2"}'
