@@ -176,9 +176,10 @@ def _minimum_requests(emu: Emulator) -> dict[str, int]:
 def _minimum_analytics_requests(emu: Emulator, truth: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """ceil(N/250) x ceil(D/90) per account and level, N = entities that have rows; targeting x type chunks."""
     from source_pinterest.components.analytics import LEVELS, catalogue
+    from source_pinterest.components.config import PIN_APP_TYPES, targeting_types
 
     windows = math.ceil(DAYS / 90)
-    start = TODAY - dt.timedelta(days=DAYS - 1)
+    start = TODAY - dt.timedelta(days=DAYS - 1)  # DAYS: set from --days by main()
     minimum = {}
     for stream, (level, entities, endpoint) in ANALYTICS.items():
         if entities is None:
@@ -189,17 +190,19 @@ def _minimum_analytics_requests(emu: Emulator, truth: dict[str, list[dict[str, A
             }
             per_account = Counter(e["ad_account_id"] for e in truth[entities] if e["id"] in with_rows)
             calls = sum(math.ceil(n / 250) for n in per_account.values())
-        if "targeting" in stream:
-            types = len(catalogue()["targeting_types"][LEVELS[level].targeting_key])
-            calls *= math.ceil(types / (15 if level == "AD_ACCOUNT" else 14))  # the API takes 14 (15) types a call
+        if "targeting" in stream:  # the types asked by default (every non-BETA one), as many a call as the API takes
+            key = LEVELS[level].targeting_key
+            calls *= math.ceil(len(targeting_types({}, key)) / catalogue()["targeting_max_types"][key])
         minimum[f"GET /ad_accounts/{{ad_account_id}}/{endpoint}"] = calls * windows
-    minimum["GET /pins/analytics"] = math.ceil(len(truth["pins"]) / 100) * 3 * windows  # 3 app types
+    # The multi-pin endpoint takes one app type a call: 100 pins x 90 days per configured app type.
+    minimum["GET /pins/analytics"] = math.ceil(len(truth["pins"]) / 100) * len(PIN_APP_TYPES) * windows
     minimum["GET /user_account/analytics"] = windows
     return minimum
 
 
 def _report(scenario: str, results: list[Result], minimum: dict[str, int]) -> str:
-    lines = [f"# Sync benchmark: `{scenario}` scenario", "", f"Python {sys.version.split()[0]}, 2-core machine.", ""]
+    title = f"# Sync benchmark: `{scenario}` scenario, {DAYS} days"
+    lines = [title, "", f"Python {sys.version.split()[0]}, 2-core machine.", ""]
     lines += [
         "| run | wall s | connector CPU s | records | records/s (wall) | records/CPU s | requests | peak RSS MB "
         "| errors |",
@@ -232,7 +235,12 @@ def main() -> None:
     parser.add_argument("--scenario", default="large")
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[0.0, 50.0])
     parser.add_argument("--out", default="benchmarks/report.md")
+    parser.add_argument("--days", type=int, default=DAYS, help="start_date = today - (days - 1); at most 90")
+    parser.add_argument("--streams", default="", help="comma-separated; empty: every stream")
     args = parser.parse_args()
+    global DAYS
+    DAYS = args.days
+    selected = args.streams.split(",") if args.streams else ALL_STREAMS
 
     results: list[Result] = []
     minimum: dict[str, int] = {}
@@ -242,7 +250,7 @@ def main() -> None:
             config = emu.connector_config(start_date=(TODAY - dt.timedelta(days=DAYS - 1)).isoformat())
             discovered = run_cli(Path(tmp), "discover", config).messages
             streams = next(m["catalog"]["streams"] for m in discovered if m["type"] == "CATALOG")
-            catalog = catalog_for(streams, ALL_STREAMS)
+            catalog = catalog_for(streams, selected)
             minimum = minimum or _minimum_requests(emu)
             full, states = _sync(emu, Path(tmp), config, catalog, f"full, {latency:.0f} ms latency")
             emu.advance(days=1)
