@@ -231,6 +231,7 @@ def _report(scenario: str, results: list[Result], minimum: dict[str, int]) -> st
 
 
 def main() -> None:
+    global DAYS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="large")
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[0.0, 50.0])
@@ -238,7 +239,6 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=DAYS, help="start_date = today - (days - 1); at most 90")
     parser.add_argument("--streams", default="", help="comma-separated; empty: every stream")
     args = parser.parse_args()
-    global DAYS
     DAYS = args.days
     selected = args.streams.split(",") if args.streams else ALL_STREAMS
 
