@@ -526,6 +526,9 @@ class AnalyticsRow(RecordTransformation):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.level: str = parameters["level"]
+        # Looked up once: this runs for every row (benchmarks/report.md, per-record profile).
+        self._id_column = LEVELS[self.level].id_column
+        self._columns = frozenset(self.config.get("analytics_columns") or ())
 
     def transform(
         self,
@@ -539,15 +542,17 @@ class AnalyticsRow(RecordTransformation):
             record["TARGETING_TYPE"] = record.pop("targeting_type", None)
             record["TARGETING_VALUE"] = record.pop("targeting_value", None)
             record.update(metrics)
-        if record.get("TARGETING_VALUE") is not None:  # report files and LOCATION rows give numbers
-            record["TARGETING_VALUE"] = str(record["TARGETING_VALUE"])
-        id_column = LEVELS[self.level].id_column
-        if record.get(id_column) is not None:
-            record[id_column] = str(record[id_column])
+        value = record.get("TARGETING_VALUE")
+        if value is not None and type(value) is not str:  # report files and LOCATION rows give numbers
+            record["TARGETING_VALUE"] = str(value)
+        value = record.get(self._id_column)
+        if value is not None and type(value) is not str:
+            record[self._id_column] = str(value)
         if not record.get("DATE") and stream_slice is not None:
             record["DATE"] = stream_slice.extra_fields.get("start_date")
-        for column in self.config.get("analytics_columns") or ():
-            record.setdefault(column, None)
+        if not record.keys() >= self._columns:  # a sparse row: the missing columns become null
+            for column in self._columns - record.keys():
+                record[column] = None
 
 
 @dataclass
