@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import tracemalloc
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -82,3 +85,34 @@ def test_partition_keys_are_cached_by_identity_only() -> None:
     assert cursor._to_partition_key(first) == '{"ad_account_id":"1"}'
     first["ad_account_id"] = "2"  # never done by the CDK; shows the key belongs to the object, not to its id
     assert cursor._to_partition_key({"ad_account_id": "2"}) == '{"ad_account_id":"2"}'
+
+
+def test_a_targeting_answer_of_8_mb_is_shaped_row_by_row() -> None:
+    """StreamedRows and AnalyticsRow together: memory follows one row, not the answer (~60 MB as dicts)."""
+    from source_pinterest.components.analytics import AnalyticsRow
+    from source_pinterest.components.decoders import StreamedRows
+    from unit_tests.test_decoders import _LazyBody, _response
+
+    metrics = {"AD_GROUP_ID": 549755813888, "DATE": "2026-11-01", "SPEND_IN_DOLLAR": 1.5, "TOTAL_IMPRESSION": 90}
+    line = json.dumps({"targeting_type": "LOCATION", "targeting_value": 811, "metrics": metrics}).encode()
+    rows = 60_000
+
+    def body() -> Iterator[bytes]:
+        yield b'{"data": ['
+        for i in range(rows):
+            yield (b"," if i else b"") + line
+        yield b"]}"
+
+    extractor = StreamedRows(config={}, parameters={}, field_path=["data"])
+    shape = AnalyticsRow(config={"analytics_columns": ["SPEND_IN_DOLLAR", "CTR"]}, parameters={"level": "AD_GROUP"})
+    tracemalloc.start()
+    try:
+        count = 0
+        for row in extractor.extract_records(_response(_LazyBody(body()))):
+            shape.transform(row)
+            count += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == rows and row["TARGETING_VALUE"] == "811" and row["CTR"] is None
+    assert peak < 2 * 1024 * 1024, f"decoding held {peak / 1e6:.1f} MB at its peak"
