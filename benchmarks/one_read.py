@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.sync_benchmark import PeakRss
+from benchmarks.sync_benchmark import PeakRss, children_cpu
 from integration_tests.cli import CLI, catalog_for, run_cli
 from pinterest_emulator.scenarios import SCENARIOS
 
@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="large")
     parser.add_argument("--streams", default="", help="comma-separated; empty: every stream")
     parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--profile", default="", help="write a sampling profile of the connector to this file")
     args = parser.parse_args()
 
     today = dt.datetime.now(dt.timezone.utc).date()  # the connector's clock
@@ -55,9 +56,12 @@ def main() -> None:
         (Path(tmp) / "catalog.json").write_text(json.dumps(catalog))
         files = {name: str(Path(tmp) / f"{name}.json") for name in ("config", "catalog")}  # config: run_cli wrote it
         command = [*CLI, "read", "--config", files["config"], "--catalog", files["catalog"]]
+        if args.profile:  # the same read, sampled (benchmarks/sample_profile.py)
+            command = [sys.executable, "-m", "benchmarks.sample_profile", "--out", args.profile, "--", *command[3:]]
         records: Counter[str] = Counter()
         errors = 0
         started = time.monotonic()
+        cpu_before = children_cpu()
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as read:
             assert read.stdout is not None
             peak = PeakRss(read.pid)
@@ -68,10 +72,12 @@ def main() -> None:
                     errors += 1
             peak_mb = peak.stop()
         seconds = time.monotonic() - started
+        cpu = children_cpu() - cpu_before  # the read's own CPU: the emulator is not reaped yet
         emulator.terminate()
     total = sum(records.values())
     result = {"scenario": args.scenario, "days": args.days, "seconds": round(seconds, 1), "records": total,
-              "records_per_s": round(total / seconds), "peak_rss_mb": round(peak_mb), "errors": errors,
+              "records_per_s": round(total / seconds), "cpu_s": round(cpu, 1),
+              "records_per_cpu_s": round(total / max(cpu, 1e-9)), "peak_rss_mb": round(peak_mb), "errors": errors,
               "by_stream": dict(records)}  # fmt: skip
     print(json.dumps(result))
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from airbyte_cdk.models import (
@@ -58,7 +57,7 @@ class SourcePinterest(YamlDeclarativeSource):
         )
         # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
         self._constructor.__class__ = PinterestComponentFactory
-        self._only: set[str] | None = None  # while set, streams() builds just these (and what they need)
+        self._only: set[str] | None = None  # while reading: the catalog's streams, the only ones streams() builds
         self._constructor._init_mappings()  # its table of constructors holds methods bound before the switch
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> ConnectionDefinition:
@@ -91,21 +90,21 @@ class SourcePinterest(YamlDeclarativeSource):
         # check, discover and read all build streams here: one gate for a clear config_error.
         if self._config:
             pinterest_config.validate(self._config)
-        if self._only is None:
-            return super().streams(config)
-        # Building a stream costs about 30 ms of CPU: a read of a few streams should not pay for all 40-odd.
-        # Parents are built inside their children's partition routers, so the named configs are enough.
-        self._prepare_for_stream_build()
-        every = self._stream_configs(self._source_config) + self.dynamic_streams
-        return self._create_streams([c for c in every if c["name"] in self._only], every)
+        if self._only is not None:
+            return self.streams_named(self._only)
+        return super().streams(config)
 
-    @contextlib.contextmanager
-    def _building_only(self, names: set[str]) -> Iterator[None]:
-        self._only = names
-        try:
-            yield
-        finally:
-            self._only = None
+    def streams_named(self, names: Iterable[str]) -> list[Any]:
+        """Only the named streams, built as streams() builds them (parent caching decided over every stream).
+        Building all ~40 costs about 1 s of CPU; check needs one, a read only its catalog's (benchmarks/report.md)."""
+        if self._config:
+            pinterest_config.validate(self._config)
+        wanted = set(names)
+        self._prepare_for_stream_build()
+        configs = self._stream_configs(self._source_config)
+        if wanted - {c["name"] for c in configs}:  # custom_* streams exist only once their template is resolved
+            configs = configs + self.dynamic_streams
+        return self._create_streams([c for c in configs if c.get("name") in wanted], configs)
 
     def _prepare_for_stream_build(self) -> None:
         # The CDK builds a new api_budget on every streams() call, and read() calls it twice (parent warm-up, then
@@ -133,11 +132,12 @@ class SourcePinterest(YamlDeclarativeSource):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             try:
                 self._warm_shared_parents(logger, catalog)
-                with self._building_only(set(tracked.selected)):
-                    for message in super().read(logger, config, catalog, state):
-                        progress.observe(tracked, message)
-                        yield _incomplete_if_unreadable(message)
+                self._only = {s.stream.name for s in catalog.streams}  # _reject_unknown_streams checked them
+                for message in super().read(logger, config, catalog, state):
+                    progress.observe(tracked, message)
+                    yield _incomplete_if_unreadable(message)
             finally:
+                self._only = None
                 ticker.stop()
                 logger.info(tracked.summary())
                 # A failed stream ends the CDK's read by an exception that skips its thread pool's shutdown; its
@@ -216,12 +216,8 @@ class SourcePinterest(YamlDeclarativeSource):
         configs = [c for c in self._stream_configs(self._source_config) if c["name"] in selected]
         users = Counter(name for c in configs for name in self._parent_stream_names([c]))
         users.update(selected & set(users))
-        shared = {name for name, count in users.items() if count > 1}
-        if not shared:
-            return
-        with self._building_only(shared):
-            streams = self.streams(self._config)
-        for stream in streams:
+        shared = [name for name, count in users.items() if count > 1]
+        for stream in self.streams_named(shared) if shared else ():
             if stream.name in shared:
                 try:
                     for partition in stream.generate_partitions():

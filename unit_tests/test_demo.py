@@ -109,3 +109,10 @@ def test_demo_sh_installs_once_and_again_only_when_pyproject_changes(tmp_path: P
     assert run() == ["python -m"]  # installed: straight to the demo
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'y'\n")
     assert run()[0] == "python3 -m"  # the dependencies may have changed: install again
+
+
+def test_the_emulator_demo_leaves_the_report_streams_out_unless_asked() -> None:
+    discovered = [{"name": n} for n in ("campaigns", "ad_analytics", "advertiser_report", "custom_spend")]
+    assert demo.demo_streams(discovered, reports=False) == ["campaigns", "ad_analytics"]
+    assert demo.demo_streams(discovered, reports=True) == ["campaigns", "ad_analytics", "advertiser_report",
+                                                           "custom_spend"]  # fmt: skip

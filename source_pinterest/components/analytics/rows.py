@@ -17,8 +17,9 @@ from source_pinterest.facts import LEVELS
 def string_keys(row: MutableMapping[str, Any], columns: Iterable[str]) -> None:
     """Key columns as strings, one JSON type per key: report files and LOCATION targeting rows give numbers."""
     for column in columns:
-        if row.get(column) is not None:
-            row[column] = str(row[column])
+        value = row.get(column)
+        if value is not None and type(value) is not str:
+            row[column] = str(value)
 
 
 @dataclass
@@ -36,6 +37,9 @@ class AnalyticsRow(RecordTransformation):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.level: str = parameters["level"]
+        # Looked up once: this runs for every row (benchmarks/report.md, per-record profile).
+        self._keys = ("TARGETING_VALUE", LEVELS[self.level].id_column)
+        self._columns = frozenset(self.config.get("analytics_columns") or ())
 
     def transform(
         self,
@@ -49,8 +53,9 @@ class AnalyticsRow(RecordTransformation):
             record["TARGETING_TYPE"] = record.pop("targeting_type", None)
             record["TARGETING_VALUE"] = record.pop("targeting_value", None)
             record.update(metrics)
-        string_keys(record, ("TARGETING_VALUE", LEVELS[self.level].id_column))
+        string_keys(record, self._keys)
         if not record.get("DATE") and stream_slice is not None:
             record["DATE"] = stream_slice.extra_fields.get("start_date")
-        for column in self.config.get("analytics_columns") or ():
-            record.setdefault(column, None)
+        if not record.keys() >= self._columns:  # a sparse row: the missing columns become null
+            for column in self._columns - record.keys():
+                record[column] = None
