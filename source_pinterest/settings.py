@@ -59,6 +59,7 @@ class Settings:
     """The config as components read it, made once per sync by `apply_defaults`: every default applied, "today"
     (UTC) fixed, targeting types resolved per level. Its types hold once `validate` has passed."""
 
+    now: dt.datetime  # when the sync began (UTC): the one clock reading every "today" derives from
     today: dt.date
     start_date: dt.date  # the configured day, else DEFAULT_START_DAYS_AGO days before today
     api_base_url: str  # ends with "/"
@@ -89,7 +90,7 @@ class Settings:
         return late_days(self.attribution)
 
     @classmethod
-    def of(cls, config: Mapping[str, Any], today: dt.date) -> Settings:
+    def of(cls, config: Mapping[str, Any], now: dt.datetime) -> Settings:
         """From a config with defaults applied (no conversion: a bad value is `validate`'s to report)."""
         start = config.get("start_date")
         try:
@@ -97,7 +98,9 @@ class Settings:
         except ValueError:
             start_day = None
         chosen = config.get("targeting_types") if isinstance(config.get("targeting_types"), Mapping) else {}
+        today = now.date()
         return cls(
+            now=now,
             today=today,
             start_date=start_day or today - dt.timedelta(days=DEFAULT_START_DAYS_AGO),
             api_base_url=config["api_base_url"],
@@ -133,7 +136,7 @@ def late_days(attribution: Mapping[str, Any]) -> int:
 def apply_defaults(config: MutableMapping[str, Any]) -> None:
     """Fill in every default (the manifest's templates read them from the config) and make the sync's Settings."""
     _apply_defaults(config)
-    made = Settings.of(config, dt.datetime.now(dt.timezone.utc).date())
+    made = Settings.of(config, dt.datetime.now(dt.timezone.utc))
     token = f"settings-{next(_tokens)}"
     with _made_lock:
         _MADE[token] = made
@@ -166,9 +169,9 @@ def settings(config: Mapping[str, Any]) -> Settings:
     if made is not None:
         return made
     resolved = dict(config)  # apply_defaults replaces top-level values only
-    today = dt.datetime.now(dt.timezone.utc).date()
+    now = dt.datetime.now(dt.timezone.utc)
     _apply_defaults(resolved)
-    return Settings.of(resolved, today)
+    return Settings.of(resolved, now)
 
 
 def targeting_types(config: Mapping[str, Any], level: str) -> list[str]:

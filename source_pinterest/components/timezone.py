@@ -29,6 +29,7 @@ from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from source_pinterest.components.partitions import NoRequestOptions
 from source_pinterest.components.state import CURSOR
 from source_pinterest.facts import DEFAULT_REPORTING_TIMEZONE
+from source_pinterest.settings import settings
 
 logger = logging.getLogger("airbyte")
 
@@ -79,7 +80,7 @@ class ZoneRefused(Exception):
 
 def last_day(config: Mapping[str, Any], now: dt.datetime | None = None) -> dt.date:
     """The last day windows may ask for: today in UTC, or in the account's zone the day every zone has begun."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or settings(config).now
     if ZONE.value(config) is None:
         return now.date()
     return min(now.date(), (now + EARLIEST_OFFSET).date())
