@@ -87,11 +87,11 @@ class SourcePinterest(YamlDeclarativeSource):
         return pinterest_config.normalise(config, config_path, spec.migrate_config, spec.transform_config)
 
     def streams(self, config: Mapping[str, Any]) -> list[Any]:
-        # check, discover and read all build streams here: one gate for a clear config_error.
-        if self._config:
-            pinterest_config.validate(self._config)
+        # check, discover and read all build streams here or in streams_named: one gate for a clear config_error.
         if self._only is not None:
             return self.streams_named(self._only)
+        if self._config:
+            pinterest_config.validate(self._config)
         return super().streams(config)
 
     def streams_named(self, names: Iterable[str]) -> list[Any]:
@@ -194,7 +194,8 @@ class SourcePinterest(YamlDeclarativeSource):
         start = self._config.get("start_date")
         if not start:
             return
-        today, granularity = settings(self._config).today, settings(self._config).granularity
+        sync = settings(self._config)
+        today, granularity = sync.today, sync.granularity
         for name in sorted(s.stream.name for s in catalog.streams if s.stream.name.endswith("_analytics")):
             if name in ORGANIC:
                 oldest = oldest_sync_day("DAY", today)
@@ -218,13 +219,12 @@ class SourcePinterest(YamlDeclarativeSource):
         users.update(selected & set(users))
         shared = [name for name, count in users.items() if count > 1]
         for stream in self.streams_named(shared) if shared else ():
-            if stream.name in shared:
-                try:
-                    for partition in stream.generate_partitions():
-                        for _ in partition.read():
-                            pass
-                except Exception as error:  # noqa: BLE001 - the real read reports it with its context
-                    logger.debug(f"Pre-listing {stream.name} failed ({error}); streams will list it themselves.")
+            try:
+                for partition in stream.generate_partitions():
+                    for _ in partition.read():
+                        pass
+            except Exception as error:  # noqa: BLE001 - the real read reports it with its context
+                logger.debug(f"Pre-listing {stream.name} failed ({error}); streams will list it themselves.")
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         succeeded, message = check_connection(self, self._config)

@@ -46,7 +46,7 @@ from airbyte_cdk.sources.types import Config
 from source_pinterest.components import fast_cursor
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
-from source_pinterest.facts import LEVELS
+from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, LEVELS
 from source_pinterest.settings import settings
 
 CURSOR = "DATE"
@@ -139,7 +139,7 @@ def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:
 def _custom_report_key(stream: str | None, config: Config) -> list[str] | None:
     for item in config.get("custom_reports") or []:
         if stream == f"custom_{item.get('name')}":
-            return catalogue.primary_key(item.get("level") or "ADVERTISER")
+            return catalogue.primary_key(item.get("level") or CUSTOM_REPORT_DEFAULTS["level"])
     return None
 
 

@@ -39,7 +39,7 @@ EARLIEST_OFFSET = dt.timedelta(hours=-12)  # the latest time zone on Earth: the 
 
 
 def configured(config: Mapping[str, Any]) -> str:
-    return str(config.get(PARAMETER) or DEFAULT)
+    return settings(config).reporting_timezone
 
 
 class _Zone:
