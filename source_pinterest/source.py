@@ -37,6 +37,10 @@ ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach 
 # about 0.6 s of CPU and depends only on its text. A container builds one source; tests and embedders build many.
 _PREPARED: dict[str, dict[str, Any]] = {}  # canonical manifest JSON -> the prepared, validated manifest
 _PREPARED_MAX = 4
+# Records waiting between the CDK's workers and the main thread. The CDK allows 10,000; report and targeting rows
+# (~15 KB each as dicts) made that queue alone ~150 MB on the large scenario. 1,000 is ~30 ms of the main
+# thread's work: workers wait on a full queue, the main thread never does (it buffers its own messages).
+RECORD_QUEUE_SIZE = 1_000
 
 # Before any worker thread exists: concurrent reads evaluate Jinja templates (and so build ASTs) in every worker.
 threadsafe_ast.install()
@@ -59,6 +63,7 @@ class SourcePinterest(YamlDeclarativeSource):
         self._constructor.__class__ = PinterestComponentFactory
         self._only: set[str] | None = None  # while reading: the catalog's streams, the only ones streams() builds
         self._constructor._init_mappings()  # its table of constructors holds methods bound before the switch
+        self._concurrent_source._queue.maxsize = RECORD_QUEUE_SIZE  # Queue.put reads maxsize on every call
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> ConnectionDefinition:
         return with_spec(super()._read_and_parse_yaml_file(path_to_yaml_file))  # spec.yaml is the `spec` block

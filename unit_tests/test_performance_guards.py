@@ -116,3 +116,34 @@ def test_a_targeting_answer_of_8_mb_is_shaped_row_by_row() -> None:
         tracemalloc.stop()
     assert count == rows and row["TARGETING_VALUE"] == "811" and row["CTR"] is None
     assert peak < 2 * 1024 * 1024, f"decoding held {peak / 1e6:.1f} MB at its peak"
+
+
+def test_records_wait_in_a_bounded_queue_while_the_consumer_is_slow(requests_mock) -> None:
+    """Workers stop at RECORD_QUEUE_SIZE queued records when the main thread falls behind (the CDK's own bound,
+    10,000 wide rows, was ~150 MB); every record still comes out once."""
+    import logging
+    import time
+
+    from airbyte_cdk.models import Type
+    from airbyte_cdk.test.catalog_builder import CatalogBuilder
+
+    from source_pinterest.source import RECORD_QUEUE_SIZE
+    from unit_tests.conftest import serve_pages
+
+    pages = [[{"id": f"{p}{i:03}", "name": "x" * 200} for i in range(250)] for p in range(1, 11)]
+    serve_pages(requests_mock, API + "ad_accounts", pages)
+    config = oauth_config()
+    catalog = CatalogBuilder().with_stream("ad_accounts", SyncMode.full_refresh).build()
+    source = SourcePinterest(catalog=catalog, config=config)
+    queue = source._concurrent_source._queue
+    ids: list[str] = []
+    for message in source.read(logging.getLogger("test"), config, catalog, None):
+        if message.type == Type.RECORD:
+            if not ids:  # stop consuming until the workers have either filled the queue or overrun its bound
+                deadline = time.monotonic() + 120  # a hang guard only: 2,500 mocked records queue in milliseconds
+                while queue.qsize() < RECORD_QUEUE_SIZE and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.2)  # an unbounded queue would grow past the bound meanwhile
+                assert queue.qsize() <= RECORD_QUEUE_SIZE == queue.maxsize
+            ids.append(message.record.data["id"])
+    assert len(ids) == len(set(ids)) == 2500
