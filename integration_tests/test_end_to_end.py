@@ -118,9 +118,7 @@ def test_incremental_read_after_the_clock_moves_brings_changed_and_new_entities(
 
 
 @pytest.mark.parametrize(("fault", "count"), [("429", 3), ("503", 2), ("drop", 1), ("expire_token", 1)])
-def test_faults_mid_sync_lose_and_duplicate_nothing(
-    emulator: Emulator, fault: str, count: int, tmp_path: Path
-) -> None:
+def test_faults_mid_sync_lose_and_duplicate_nothing(emulator: Emulator, fault: str, count: int, tmp_path: Path) -> None:
     config = emulator.connector_config()
     streams = ["campaigns", "ads", "boards", "board_pins"]
     catalog = configured_catalog(config, streams)

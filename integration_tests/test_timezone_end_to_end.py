@@ -32,9 +32,7 @@ REPORT = "advertiser_report"
 def truth_rows(emu: Emulator, stream: str, start: dt.date, end: dt.date, zone: str) -> dict[tuple[Any, ...], dict]:
     """What `stream` should hold with reporting_timezone `zone`."""
     if stream in ADS_STREAMS:
-        rows = emu.truth.analytics(
-            ADS_STREAMS[stream], start, end, DEFAULT_ANALYTICS_COLUMNS, reporting_timezone=zone
-        )
+        rows = emu.truth.analytics(ADS_STREAMS[stream], start, end, DEFAULT_ANALYTICS_COLUMNS, reporting_timezone=zone)
     else:
         level = TARGETING_STREAMS[stream]
         types = targeting_types({}, LEVELS[level].targeting_key)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install the connector with its test tools into .venv and run lint + the whole test suite (offline).
+# Install the connector with its test tools into .venv, lint and format-check, and run the whole test suite (offline).
 # TEST_TODAY=2028-02-29 runs it with the wall clock of every Python process moved to that day (tools/test_sandbox).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e ".[test]"
-.venv/bin/ruff check conftest.py source_pinterest pinterest_emulator unit_tests integration_tests tools scripts benchmarks
+lint=(conftest.py source_pinterest pinterest_emulator unit_tests integration_tests tools scripts benchmarks)
+.venv/bin/ruff check "${lint[@]}"
+.venv/bin/ruff format --check "${lint[@]}"
 export PYTHONPATH="$PWD/tools/test_sandbox${PYTHONPATH:+:$PYTHONPATH}"
 if [ -n "${TEST_TODAY:-}" ]; then
   export FAKE_NOW="${TEST_TODAY}T$(date -u +%H:%M:%S)+00:00"

@@ -85,7 +85,6 @@ class _DatetimeMeta(type):
 
 
 class ShiftedDatetime(_RealDatetime, metaclass=_DatetimeMeta):
-
     @classmethod
     def now(cls, tz: _datetime.tzinfo | None = None) -> _RealDatetime:  # type: ignore[override]
         return _RealDatetime.fromtimestamp(_shifted_time(), tz)

@@ -57,9 +57,7 @@ def report_windows(
     moved up to that day, and an end after today down to today; each window spans at most the allowed range
     (186, 31, 3 days), and WEEK / MONTH windows hold whole periods (see windows.request_windows).
     """
-    return list(
-        request_windows(_day(start), _day(end), granularity, today, report_reach(level, granularity))
-    )
+    return list(request_windows(_day(start), _day(end), granularity, today, report_reach(level, granularity)))
 
 
 def build_report_body(
