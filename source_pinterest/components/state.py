@@ -46,10 +46,10 @@ from airbyte_cdk.sources.types import Config
 from source_pinterest.components import fast_cursor
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
-from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, LEVELS
+from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
 from source_pinterest.settings import settings
 
-CURSOR = "DATE"
+CURSOR = DATE_CURSOR
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 
 
