@@ -148,6 +148,7 @@ ATTRIBUTION_DAYS: tuple[int, ...] = tuple(CATALOGUE["attribution_windows"]["clic
 CONVERSION_REPORT_TIMES: tuple[str, ...] = tuple(CATALOGUE["conversion_report_time"]["values"])
 DEFAULT_CONVERSION_REPORT_TIME: str = CATALOGUE["conversion_report_time"]["default"]  # TIME_OF_AD_ACTION
 
+DATE_CURSOR = "DATE"  # the day column of analytics and report rows: their streams' cursor field and state key
 REPORTING_TIMEZONES: tuple[str, ...] = tuple(CATALOGUE["reporting_timezone"]["values"])  # a beta
 DEFAULT_REPORTING_TIMEZONE = "PINTEREST_TIME_ZONE"  # UTC: what Pinterest uses without the parameter
 

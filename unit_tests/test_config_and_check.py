@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+from unittest import mock
 
 import pytest
 import requests
@@ -20,6 +21,7 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
 )
 from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
 from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+from jsonschema import ValidationError
 from urllib3.exceptions import MaxRetryError
 
 from source_pinterest import SourcePinterest
@@ -36,14 +38,28 @@ def _check(config: dict) -> tuple[Status, str | None]:
     return status.status, status.message
 
 
-def test_manifest_validates_against_the_cdk_schema() -> None:
+def _prepared_manifest() -> dict:
     with open(MANIFEST) as f:
         manifest = with_spec(yaml.safe_load(f))  # as SourcePinterest reads it
     resolved = ManifestReferenceResolver().preprocess_manifest(manifest)
-    validate_manifest(
-        ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {}),
-        get_declarative_component_schema(),
-    )
+    return ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {})
+
+
+def test_manifest_validates_against_the_cdk_schema() -> None:
+    # SourcePinterest does not validate its shipped manifest at runtime: this test does, and refuses a broken one.
+    schema = get_declarative_component_schema()
+    validate_manifest(_prepared_manifest(), schema)
+    broken = _prepared_manifest()
+    broken["streams"][0]["primary_key"] = 5
+    with pytest.raises(ValidationError):
+        validate_manifest(broken, schema)
+
+
+def test_a_substituted_manifest_is_still_validated_at_runtime() -> None:
+    broken = {**_prepared_manifest(), "check": {"type": "CheckStream", "stream_names": "ad_accounts"}}
+    patched = mock.patch.object(SourcePinterest, "_read_and_parse_yaml_file", return_value=broken)
+    with patched, pytest.raises(ValidationError, match="declarative_component_schema"):
+        SourcePinterest(config=oauth_config())
 
 
 def test_spec_masks_every_secret_and_offers_oauth() -> None:

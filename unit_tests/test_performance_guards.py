@@ -37,6 +37,12 @@ def test_check_builds_only_the_ad_accounts_stream(requests_mock, built) -> None:
     assert built == [["ad_accounts"]]
 
 
+def test_discover_builds_no_stream(built) -> None:
+    config = oauth_config(custom_reports=[{"name": "spend"}])
+    streams = SourcePinterest(config=config).discover(None, config).streams
+    assert len(streams) > 40 and built == []  # the catalog comes from definitions and schema loaders (catalog.py)
+
+
 def test_a_read_builds_only_its_catalog_streams_and_the_shared_parents(requests_mock, built) -> None:
     requests_mock.get(API + "ad_accounts", json=page([{"id": "111"}]))
     requests_mock.get(API + "ad_accounts/111/campaigns", json=page([{"id": "c1", "ad_account_id": "111"}]))

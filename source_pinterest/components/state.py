@@ -46,10 +46,10 @@ from airbyte_cdk.sources.types import Config
 from source_pinterest.components import fast_cursor
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
-from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, LEVELS
+from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
 from source_pinterest.settings import settings
 
-CURSOR = "DATE"
+CURSOR = DATE_CURSOR
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 
 
@@ -111,7 +111,7 @@ class PinterestComponentFactory(ModelToComponentFactory):
     def create_default_stream(self, model: models.DeclarativeStream, config: Config, **kwargs: Any) -> Any:
         # Analytics and report streams name their level, which decides their key; a custom report's is in its item.
         written = model.primary_key.__root__ if model.primary_key else None  # the CDK's default is ""
-        key = None if written else _level_key(model.parameters or {}) or _custom_report_key(model.name, config)
+        key = None if written else derived_primary_key(model.name, model.parameters or {}, config)
         if key:
             model = model.copy(update={"primary_key": models.PrimaryKey(__root__=key)})
         return super().create_default_stream(model, config, **kwargs)
@@ -126,6 +126,11 @@ class PinterestComponentFactory(ModelToComponentFactory):
             if parameters.get("name") and "stream_name" not in parameters:
                 model_value = {**model_value, "$parameters": {**parameters, "stream_name": parameters["name"]}}
         return super()._create_nested_component(model, model_field, model_value, config, **kwargs)
+
+
+def derived_primary_key(stream: str | None, parameters: Mapping[str, Any], config: Config) -> list[str] | None:
+    """The key of a stream whose definition writes none: its level's, or its custom report's; None: no such key."""
+    return _level_key(parameters) or _custom_report_key(stream, config)
 
 
 def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:

@@ -27,8 +27,7 @@ from airbyte_cdk.sources.declarative.partition_routers.partition_router import P
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.components.partitions import NoRequestOptions
-from source_pinterest.components.state import CURSOR
-from source_pinterest.facts import DEFAULT_REPORTING_TIMEZONE
+from source_pinterest.facts import DATE_CURSOR, DEFAULT_REPORTING_TIMEZONE
 from source_pinterest.settings import settings
 
 logger = logging.getLogger("airbyte")
@@ -150,7 +149,7 @@ class ZoneChange(StateMigration):
                 cursor = {name: _day_before(value) for name, value in cursor.items()}
             key = repr(sorted(partition.items()))
             earlier = kept.get(key)
-            if earlier is None or str(cursor.get(CURSOR, "")) < str(earlier["cursor"].get(CURSOR, "")):
+            if earlier is None or str(cursor.get(DATE_CURSOR, "")) < str(earlier["cursor"].get(DATE_CURSOR, "")):
                 kept[key] = {**entry, "partition": partition, "cursor": cursor}
         return {**stream_state, "states": list(kept.values())}
 
