@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.emulator_process import emulator_config
 from benchmarks.sync_benchmark import children_cpu
 from pinterest_emulator.scenarios import SCENARIOS
 
@@ -36,18 +37,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", default="", help="a directory for one sampling profile per command")
     args = parser.parse_args()
-    with (
-        subprocess.Popen(
-            [sys.executable, "-m", "pinterest_emulator", "--scenario", args.scenario],
-            stdout=subprocess.PIPE,
-            text=True,
-        ) as emulator,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        assert emulator.stdout is not None
-        details = json.loads(emulator.stdout.readline())
-        credentials = {key: details[key] for key in ("client_id", "client_secret", "refresh_token")}
-        config = {"credentials": {**credentials, "auth_method": "oauth2.0"}, "api_base_url": details["base_url"]}
+    with emulator_config(args.scenario) as config, tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "config.json"
         config_path.write_text(json.dumps(config))
         result: dict[str, float] = {}
@@ -57,7 +47,6 @@ def main() -> None:
             if args.profile:
                 out = str(Path(args.profile) / f"{command}.txt")
                 _cpu([sys.executable, "-m", "benchmarks.sample_profile", "--out", out, "--", *tail])
-        emulator.terminate()
     print(json.dumps(result))
 
 

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.emulator_process import emulator_config
 from benchmarks.sync_benchmark import PeakRss, children_cpu
 from integration_tests.cli import CLI, catalog_for, run_cli
 from pinterest_emulator.scenarios import SCENARIOS
@@ -33,23 +34,10 @@ def main() -> None:
     args = parser.parse_args()
 
     today = dt.datetime.now(dt.timezone.utc).date()  # the connector's clock
-    emulator_args = ["--scenario", args.scenario, "--today", (today - dt.timedelta(days=1)).isoformat()]
-    with (
-        subprocess.Popen(
-            [sys.executable, "-m", "pinterest_emulator", *emulator_args],
-            stdout=subprocess.PIPE,
-            text=True,
-        ) as emulator,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        assert emulator.stdout is not None
-        details = json.loads(emulator.stdout.readline())
-        config = {
-            "credentials": {key: details[key] for key in ("client_id", "client_secret", "refresh_token")},
-            "api_base_url": details["base_url"],
-            "start_date": (today - dt.timedelta(days=args.days - 1)).isoformat(),
-        }
-        config["credentials"]["auth_method"] = "oauth2.0"
+    start = (today - dt.timedelta(days=args.days - 1)).isoformat()
+    emulator_today = (today - dt.timedelta(days=1)).isoformat()
+    with emulator_config(args.scenario, "--today", emulator_today) as config, tempfile.TemporaryDirectory() as tmp:
+        config["start_date"] = start
         discovered = run_cli(Path(tmp), "discover", config).messages
         streams = next(m["catalog"]["streams"] for m in discovered if m["type"] == "CATALOG")
         catalog = catalog_for(streams, args.streams.split(",") if args.streams else None)
@@ -73,7 +61,6 @@ def main() -> None:
             peak_mb = peak.stop()
         seconds = time.monotonic() - started
         cpu = children_cpu() - cpu_before  # the read's own CPU: the emulator is not reaped yet
-        emulator.terminate()
     total = sum(records.values())
     result = {"scenario": args.scenario, "days": args.days, "seconds": round(seconds, 1), "records": total,
               "records_per_s": round(total / seconds), "cpu_s": round(cpu, 1),
