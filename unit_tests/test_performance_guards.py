@@ -153,3 +153,37 @@ def test_records_wait_in_a_bounded_queue_while_the_consumer_is_slow(requests_moc
                 assert queue.qsize() <= RECORD_QUEUE_SIZE == queue.maxsize
             ids.append(message.record.data["id"])
     assert len(ids) == len(set(ids)) == 2500
+
+
+@pytest.mark.parametrize("kind", ["json", "csv"])
+def test_a_report_file_of_8_mb_is_parsed_row_by_row(tmp_path, kind: str) -> None:
+    """Downloaded report files are spooled to disk and parsed as a stream: memory follows one row, not the file."""
+    from source_pinterest.components.reports.files import iter_csv_rows, iter_json_rows
+
+    columns = ["AD_GROUP_ID", "DATE", "TARGETING_TYPE", "TARGETING_VALUE", "SPEND_IN_DOLLAR", "TOTAL_IMPRESSION"]
+    rows = 160_000 if kind == "csv" else 80_000  # either way a file of over 7 MB
+    path = tmp_path / f"report.{kind}"
+    with path.open("w") as out:
+        if kind == "csv":
+            out.write(",".join(columns) + "\n")
+            for i in range(rows):
+                out.write(f"{2**39 + i % 250},2026-11-{1 + i % 28:02},LOCATION,{i},1.5,90\n")
+        else:  # BY_ID: rows grouped under their entity id
+            out.write("{")
+            for group in range(rows // 100):
+                cells = {"DATE": "2026-11-01", "TARGETING_TYPE": "LOCATION", "SPEND_IN_DOLLAR": 1.5}
+                body = ",".join(json.dumps({**cells, "TARGETING_VALUE": str(i)}) for i in range(100))
+                out.write(("," if group else "") + f'"{2**39 + group}":[{body}]')
+            out.write("}")
+    assert path.stat().st_size > 7_000_000
+    types = {"SPEND_IN_DOLLAR": "number", "TOTAL_IMPRESSION": "integer"}
+    with path.open() as text:
+        tracemalloc.start()
+        try:
+            parsed = iter_csv_rows(text, types) if kind == "csv" else iter_json_rows(text, "AD_GROUP_ID")
+            count = sum(1 for row in parsed if row["AD_GROUP_ID"])
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert count == rows
+    assert peak < 2 * 1024 * 1024, f"parsing held {peak / 1e6:.1f} MB at its peak"
