@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,8 @@ class Job:
     token: str
     account_id: str
     ext: str
-    payload: bytes
+    compressed: bytes  # a file is kept for the emulator's lifetime: zlib keeps 90 days of large-scenario reports small
+    size: int
     polls_left: int
     status: str = "IN_PROGRESS"
     finished_at: float | None = None
@@ -55,7 +57,7 @@ class ReportStore:
         with self._lock:
             token = token_hex(self._seed, "report", len(self._jobs), time.time_ns(), length=32)
             ext = spec.report_format.lower()
-            self._jobs[token] = Job(token, account_id, ext, payload, self.polls)
+            self._jobs[token] = Job(token, account_id, ext, zlib.compress(payload, 1), len(payload), self.polls)
         return {"token": token, "report_status": "IN_PROGRESS", "message": None}
 
     def poll(self, account_id: str, token: str, origin: str, fault: str | None) -> dict[str, Any]:
@@ -76,7 +78,7 @@ class ReportStore:
                 return {"report_status": job.status, "url": None, "size": None}
             expires = round(time.time() + self.link_ttl, 3)
             url = f"{origin}/downloads/{token}.{job.ext}?expires={expires}&signature={self._sign(token, expires)}"
-            return {"report_status": "FINISHED", "url": url, "size": len(job.payload)}
+            return {"report_status": "FINISHED", "url": url, "size": job.size}
 
     def _sign(self, token: str, expires: float) -> str:
         return hashlib.sha256(f"{self._secret}|{token}|{expires}".encode()).hexdigest()[:32]
@@ -103,4 +105,4 @@ class ReportStore:
             )
         if time.time() > expires:
             return 403, _S3_ERROR.format(code="AccessDenied", message="Request has expired").encode(), "application/xml"
-        return 200, job.payload, "application/json" if ext == "json" else "text/csv"
+        return 200, zlib.decompress(job.compressed), "application/json" if ext == "json" else "text/csv"
