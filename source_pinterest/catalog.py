@@ -10,22 +10,20 @@ the CDK's factory reads them (`create_default_stream`, `_build_concurrent_cursor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airbyte_cdk.models import AirbyteCatalog, AirbyteStream, SyncMode
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.streams.concurrent.helpers import get_primary_key_from_stream
 
 from source_pinterest.components.state import derived_primary_key
 
-if TYPE_CHECKING:
-    from source_pinterest.source import SourcePinterest
-
 CURSORS = ("DatetimeBasedCursor", "IncrementingCountCursor")  # the cursors whose field the CDK reads as below
 
 
-def airbyte_catalog(source: SourcePinterest) -> AirbyteCatalog:
+def airbyte_catalog(source: ConcurrentDeclarativeSource) -> AirbyteCatalog:
     """Every stream, static then dynamic (`custom_*`), in the order the CDK's `streams()` builds them."""
     definitions = source._stream_configs(source._source_config) + source.dynamic_streams
     return AirbyteCatalog(streams=[airbyte_stream(source, d, definitions) for d in definitions])
@@ -44,7 +42,7 @@ def read_from_definition(definition: Mapping[str, Any]) -> bool:
 
 
 def airbyte_stream(
-    source: SourcePinterest, definition: dict[str, Any], definitions: list[dict[str, Any]]
+    source: ConcurrentDeclarativeSource, definition: dict[str, Any], definitions: list[dict[str, Any]]
 ) -> AirbyteStream:
     if not read_from_definition(definition):
         return source._create_streams([definition], definitions)[0].as_airbyte_stream()
