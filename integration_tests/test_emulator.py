@@ -907,3 +907,28 @@ def test_command_line_serves_until_killed() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_slow_reader_gets_the_whole_answer_though_idle_connections_close(monkeypatch) -> None:
+    """The idle timeout ends kept-alive connections between requests; a client that drains a big answer slower than
+    that (a loaded machine) still gets all of it, so request counts and cut-short retries come from faults only."""
+    import socket
+
+    from pinterest_emulator import api, server
+
+    body = b"x" * (16 << 20)  # far more than the socket buffers: the server blocks writing it
+    monkeypatch.setattr(server._Handler, "timeout", 0.2)
+    monkeypatch.setattr(api.Api, "handle", lambda self, request: api.Response(200, body))
+    with Emulator("tiny") as emu:
+        port = int(emu.base_url.split(":")[2].split("/")[0])
+        client = socket.create_connection(("127.0.0.1", port), timeout=30)
+        with client:
+            client.sendall(b"GET /v5/anything HTTP/1.1\r\nHost: x\r\n\r\n")
+            received = client.recv(1 << 16)
+            time.sleep(1.0)  # five idle timeouts while the server waits to write the rest
+            while len(received) < len(body):
+                chunk = client.recv(1 << 20)
+                if not chunk:
+                    break
+                received += chunk
+    assert received.endswith(body[-100:]) and len(received) > len(body)

@@ -52,6 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
     # A connection idle this long is closed (clients reconnect), so a shared emulator's handler threads end soon
     # after the test that opened their connections.
     timeout = 5
+    # Answering is not idling: a client slowed by a loaded machine may take longer than `timeout` to drain a big
+    # body, which must not be cut short (only the "truncate" fault does that).
+    answer_timeout = 300
     server_version = "PinterestEmulator/1.0"
     sys_version = ""
     server: _Server
@@ -60,6 +63,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _serve(self) -> None:
+        self.connection.settimeout(self.answer_timeout)
+        try:
+            self._answer()
+        finally:
+            self.connection.settimeout(self.timeout)  # back to waiting for the next request
+
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
