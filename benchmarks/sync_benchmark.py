@@ -41,6 +41,7 @@ ANALYTICS = {  # stream: (level, entity stream, endpoint)
     "ad_account_targeting_analytics": ("AD_ACCOUNT", None, "targeting_analytics"),
     "campaign_targeting_analytics": ("CAMPAIGN", "campaigns", "campaigns/targeting_analytics"),
     "ad_group_targeting_analytics": ("AD_GROUP", "ad_groups", "ad_groups/targeting_analytics"),
+    "ad_targeting_analytics": ("AD", "ads", "ads/targeting_analytics"),
 }
 DAYS = 90  # start_date = today - 89: the whole range the sync analytics endpoints serve
 TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's clock; the emulator is set to it
