@@ -49,7 +49,6 @@ from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
 from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
 from source_pinterest.settings import settings
 
-CURSOR = DATE_CURSOR
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 
 
@@ -159,7 +158,7 @@ def _ad_account(partition: Mapping[str, Any]) -> str | None:
 
 
 def _day(cursor: Any) -> str | None:
-    value = cursor.get(CURSOR) if isinstance(cursor, Mapping) else None
+    value = cursor.get(DATE_CURSOR) if isinstance(cursor, Mapping) else None
     return str(value)[:10] if value else None  # dates, or date-times from HOUR syncs
 
 
@@ -179,19 +178,19 @@ class ForeignAnalyticsState(StateMigration):
     # Streams partitioned by a SubstreamPartitionRouter (reports, entity streams) key their partitions with an empty
     # `parent_slice` as well; the migrated entries must match the stream's own partitions exactly.
     substream_partitions: bool = False
-    cursor_field: str = CURSOR
+    cursor_field: str = DATE_CURSOR
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         pass
 
     def _value(self, cursor: Any) -> str | None:
-        if self.cursor_field == CURSOR:
+        if self.cursor_field == DATE_CURSOR:
             return _day(cursor)
         value = cursor.get(self.cursor_field) if isinstance(cursor, Mapping) else None
         return str(int(float(value))) if value not in (None, "") else None
 
     def _resume(self, values: list[str]) -> str:
-        if self.cursor_field == CURSOR:
+        if self.cursor_field == DATE_CURSOR:
             return resume_day(values, int(settings(self.config).lookback_window_days))
         return min(values, key=int)  # an entity listing is cheap to re-read: no lookback cap needed
 
@@ -234,7 +233,7 @@ class ForeignAnalyticsState(StateMigration):
         return migrated
 
     def _order(self, value: str) -> Any:
-        return value if self.cursor_field == CURSOR else int(value)
+        return value if self.cursor_field == DATE_CURSOR else int(value)
 
 
 @dataclass
@@ -259,5 +258,5 @@ class PinBatchState(StateMigration):
         global_day = _day(stream_state.get("state"))
         migrated = {**stream_state, "states": batches}
         if days or global_day:
-            migrated["state"] = {CURSOR: min([*days, *([global_day] if global_day else [])])}
+            migrated["state"] = {DATE_CURSOR: min([*days, *([global_day] if global_day else [])])}
         return migrated
