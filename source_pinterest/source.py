@@ -104,15 +104,17 @@ class SourcePinterest(YamlDeclarativeSource):
         # check, discover and read all build streams here or in streams_named: one gate for a clear config_error.
         if self._only is not None:
             return self.streams_named(self._only)
-        if self._config:
-            pinterest_config.validate(self._config)
+        self._validate_config()
         return super().streams(config)
+
+    def _validate_config(self) -> None:
+        if self._config:  # the standard tests build the source without one
+            pinterest_config.validate(self._config)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         # The CDK builds every stream to list them (~1 s of CPU); the catalog needs only their definitions and
         # schema loaders (catalog.py). The same validation as streams(), in the same order, comes first.
-        if self._config:
-            pinterest_config.validate(self._config)
+        self._validate_config()
         if self._spec_component:
             self._spec_component.validate_config(self._config_for_validation)
         return catalog.airbyte_catalog(self)
@@ -120,8 +122,7 @@ class SourcePinterest(YamlDeclarativeSource):
     def streams_named(self, names: Iterable[str]) -> list[Any]:
         """Only the named streams, built as streams() builds them (parent caching decided over every stream).
         Building all ~40 costs about 1 s of CPU; check needs one, a read only its catalog's (benchmarks/report.md)."""
-        if self._config:
-            pinterest_config.validate(self._config)
+        self._validate_config()
         wanted = set(names)
         self._prepare_for_stream_build()
         configs = self._stream_configs(self._source_config)
