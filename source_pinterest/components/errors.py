@@ -9,6 +9,7 @@ set wide so that these budgets, which README states, always decide first.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import threading
@@ -211,15 +212,36 @@ def _query_values(response: requests.Response, name: str) -> list[str]:
     return [v for joined in parse_qs(urlsplit(str(url)).query).get(name, []) for v in joined.split(",") if v]
 
 
+def _body_json(response: requests.Response) -> dict[str, Any]:
+    """The JSON object the request sent (report jobs), else {}."""
+    body = response.request.body if response.request is not None else None
+    try:
+        sent = json.loads(body) if body else None
+    except (TypeError, ValueError):
+        return {}
+    return sent if isinstance(sent, dict) else {}
+
+
+def requested_targeting_types(response: requests.Response) -> list[str]:
+    """The targeting types the request behind `response` named: its query (`targeting_types=A,B`) or its JSON body."""
+    sent = _body_json(response).get("targeting_types")
+    body_types = [str(t) for t in sent] if isinstance(sent, list) else []
+    return list(dict.fromkeys(_query_values(response, "targeting_types") + body_types))
+
+
+def _named(value: str, message: str) -> bool:
+    # Whole words only: AGE_BUCKET must not match inside AGE_BUCKET_AND_GENDER ("_" is a word character).
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", message) is not None
+
+
 def refused_targeting_types(response: requests.Response) -> list[str]:
-    """The requested targeting types a 400 on */targeting_analytics refuses as not available to this account (BETA):
-    those of the request that Pinterest's message names next to words like "beta" or "not available"."""
-    if response.status_code != 400 or not urlsplit(response.url).path.endswith("/targeting_analytics"):
-        return []
-    if not _says_unavailable(response):
+    """The targeting types a refusal (400 or 403) names out of those its own request sent, in the request's order:
+    a targeting analytics request or a report job refused for a type it asked for (a BETA type this account does
+    not have). Recognised by the request's own values appearing in the message, not by Pinterest's wording."""
+    if response.status_code not in (400, 403):
         return []
     message = pinterest_message(response)
-    return [t for t in _query_values(response, "targeting_types") if re.search(rf"\b{re.escape(t)}\b", message)]
+    return [t for t in requested_targeting_types(response) if _named(t, message)]
 
 
 def multi_pin_refused(response: requests.Response) -> bool:
@@ -230,15 +252,19 @@ def multi_pin_refused(response: requests.Response) -> bool:
 
 
 def timezone_refused(response: requests.Response) -> bool:
-    """Pinterest refuses `reporting_timezone` (a closed beta) on a request that carried it: 403, or 400/404 saying
-    it is a beta / not available. A 403 must say so (or name the time zone): a missing role is refused alike."""
+    """Pinterest refuses `reporting_timezone` (a closed beta) on a request that carried it: 400/403/404 naming the
+    parameter or its value, or saying "beta" / "not available" without naming a targeting type the request sent (that
+    is a refused type, see refused_targeting_types). A 403 must say so too: a missing role is refused alike."""
     if response.status_code not in (400, 403, 404) or response.request is None:
         return False
-    body = response.request.body
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
-    if not (_query_values(response, "reporting_timezone") or '"reporting_timezone"' in text):
+    sent = _query_values(response, "reporting_timezone") + [str(_body_json(response).get("reporting_timezone") or "")]
+    sent = [zone for zone in sent if zone]
+    if not sent:
         return False
-    return _says_unavailable(response) or "timezone" in pinterest_message(response).lower()
+    message = pinterest_message(response)
+    if any(_named(zone, message) for zone in sent) or "timezone" in message.lower() or "time zone" in message.lower():
+        return True
+    return _says_unavailable(response) and not refused_targeting_types(response)
 
 
 def is_daily_cap(response: requests.Response) -> bool:
