@@ -52,11 +52,13 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
             try:
                 yield from self._read_one(records_schema, stream_slice, {**extra, "params": params})
             except BetaRefused as refusal:  # before any row of the request
+                if len(group) > 1 and set(group) <= set(refusal.types):
+                    # Every type named: the message cannot say which are refused, so ask for each alone.
+                    pending[:0] = [[t] for t in group]
+                    continue
                 self._refuse_types(account, refusal)
                 rest = [t for t in group if t not in refusal.types]
-                if not rest and len(group) > 1:  # every type named: ask for each alone to tell which are refused
-                    pending[:0] = [[t] for t in group]
-                elif rest:
+                if rest:
                     pending.insert(0, rest)
 
     def _targeting_types(self) -> tuple[str, ...]:

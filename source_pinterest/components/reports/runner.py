@@ -173,11 +173,13 @@ class ReportRunner:
                 asked += 1
                 yield from self._rows(ad_account_id, {**body, "targeting_types": group})
             except TypesRefused as refusal:  # raised before the job's first row
+                if len(group) > 1 and set(group) <= set(refusal.types):
+                    # Every type named: the message cannot say which are refused, so ask for each alone.
+                    pending[:0] = [{"targeting_types": [t]} for t in group]
+                    continue
                 self._refuse_types(ad_account_id, scope, refusal)
                 rest = [t for t in group if t not in refusal.types]
-                if not rest and len(group) > 1:  # every type named: ask for each alone to tell which are refused
-                    pending[:0] = [{"targeting_types": [t]} for t in group]
-                elif rest:
+                if rest:
                     pending.insert(0, {"targeting_types": rest})
         if not BETAS.usable(ad_account_id, scope, types):
             stream = str(getattr(self._create, "name", "")) or scope
