@@ -45,6 +45,7 @@ MAX_RATE_LIMIT_WAIT_SECONDS = 60  # a 429 without a usable header waits exponent
 SERVER_ERROR_RETRIES = 8  # 5xx, dropped connections, read timeouts
 MAX_SERVER_ERROR_WAIT_SECONDS = 60
 TRANSIENT_400_RETRIES = 3  # 400s Pinterest documents as transient ("Retry after...", code 12)
+NOT_AN_ANSWER_RETRIES = 3  # 200s whose body is not the documented answer (an error object, empty, HTML)
 UNREACHABLE_SECONDS = 45.0  # a host that accepts no connection for this long ends the sync
 CHECK_UNREACHABLE_SECONDS = 5.0  # `check` answers within seconds
 
@@ -306,6 +307,10 @@ class PinterestErrorHandler(DefaultErrorHandler):
     - 404 for one targeting interest: a retired interest has no name to give (targeting_options leaves it out).
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - 400 that Pinterest documents as transient ("Retry after...", code 12 "something went wrong"): retry.
+    - 200 whose body is not the documented answer (an error object, empty, HTML, a listing without `items`):
+      retry, then fail (decoders.answer_problem; streamed analytics answers are judged by their decoder).
+    - 403 on one ad account's listing read for a router's partitions (`unreadable.listening`): that account is
+      reported to the router, which leaves it out; the listing of the other accounts goes on.
     - No connection to the host for longer than its budget: fail as a transient_error naming `api_base_url`.
     - Any other failure that is Pinterest's answer (400, 404...): its message plus the request that caused it.
     """
@@ -329,6 +334,10 @@ class PinterestErrorHandler(DefaultErrorHandler):
                 return ErrorResolution(
                     ResponseAction.RETRY, FailureType.transient_error, pinterest_message(response_or_exception)
                 )
+            problem = not_an_answer(response_or_exception)
+            if problem:
+                message = f"{problem} ({describe_request(response_or_exception)})"
+                return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
         elif isinstance(response_or_exception, Exception):
             dead = unreachable(base_url, response_or_exception)
             if dead:
@@ -355,6 +364,17 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def _skip(self, response: requests.Response) -> ErrorResolution | None:
         path = urlsplit(response.url).path
+        account = _listing_account(response)
+        if response.status_code == 403 and account:
+            message = refused_listing_message(response, account)
+            if unreadable.refused_listing(account, message):  # a router listens: it leaves this account out
+                logger.warning(message)
+                return ErrorResolution(ResponseAction.IGNORE, None, message)
+            if _checkpointed_after(response):  # a later page: its earlier pages would move the state past it
+                return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
+            unreadable.note(self.stream_name or path, message)
+            logger.warning(message)
+            return ErrorResolution(ResponseAction.IGNORE, None, message)
         if multi_pin_refused(response) or refused_targeting_types(response) or timezone_refused(response):
             message = f"Pinterest refused a beta on {describe_request(response)}: {pinterest_message(response)}"
             return ErrorResolution(ResponseAction.IGNORE, None, message)  # logged at info; the retriever warns
@@ -391,6 +411,39 @@ class PinterestErrorHandler(DefaultErrorHandler):
             return None
         logger.warning(message)
         return ErrorResolution(ResponseAction.IGNORE, None, message)
+
+
+def not_an_answer(response: requests.Response) -> str | None:
+    """Why a 2xx is not the documented answer of its endpoint, or None. Streamed answers (ads analytics) are left
+    to their decoder, which reads them without holding them whole."""
+    from source_pinterest.components.decoders import STREAMED, answer_problem  # decoders imports this module
+
+    if not 200 <= response.status_code < 300 or STREAMED.search(urlsplit(response.url).path):
+        return None
+    problem = answer_problem(response)
+    return f"Pinterest answered {response.status_code} with {problem}" if problem else None
+
+
+# A listing under one ad account (campaigns, ad groups, ads, keywords...), not its analytics or report jobs.
+_ACCOUNT_LISTING = re.compile(r"/ad_accounts/([^/]+)/[^/]+$")
+
+
+def _listing_account(response: requests.Response) -> str | None:
+    url = urlsplit(response.request.url if response.request is not None else response.url)
+    found = _ACCOUNT_LISTING.search(url.path)
+    return found.group(1) if found and not _WINDOWED.search(url.path) else None
+
+
+def refused_listing_message(response: requests.Response, account: str) -> str:
+    listing = urlsplit(response.url).path.rsplit("/", 1)[-1]
+    return (
+        f"Pinterest refused the {listing} of ad account {account}: {describe_request(response)} answered 403 "
+        f"({pinterest_message(response)}). The token lacks the ads:read scope, or the user has no role on ad account "
+        f"{account} that may read its {listing} (ADMIN, ANALYST, CAMPAIGN_MANAGER...). Fix: re-authorise with the "
+        "scopes listed in the README, ask for such a role, or remove the account from account_ids. Until then the "
+        f"streams built on this listing keep ad account {account}'s state where it was, so the next sync reads what "
+        "this one missed."
+    )
 
 
 # One pin of a batch read pin by pin: the batch's other pins would move its newest-row state past the refused pin's
@@ -441,6 +494,10 @@ class PinterestBackoff(BackoffStrategy):
                 return 0.01
             if status == 429:
                 return self._rate_limited(response_or_exception, what)
+            if 200 <= status < 300:  # not an answer (PinterestErrorHandler): a glitch, asked again soon
+                problem = not_an_answer(response_or_exception) or f"HTTP {status} that is not an answer"
+                wait = float(self._local.counts.get("not an answer", 0) + 1)
+                return self._counted("not an answer", NOT_AN_ANSWER_RETRIES, what, wait, problem)
             if is_transient_400(response_or_exception):
                 wait = _retry_after_in_message(response_or_exception)
                 return self._counted(
