@@ -167,7 +167,7 @@ class ZoneChange(StateMigration):
             if self._moved(partition):
                 partition.pop(PARAMETER, None)
                 partition.update(zone_key(self.config))
-                cursor = {name: _day_before(value) for name, value in cursor.items()}
+                cursor = {**cursor, DATE_CURSOR: _day_before(cursor[DATE_CURSOR])} if DATE_CURSOR in cursor else cursor
             key = repr(sorted(partition.items()))
             earlier = kept.get(key)
             if earlier is None or str(cursor.get(DATE_CURSOR, "")) < str(earlier["cursor"].get(DATE_CURSOR, "")):
