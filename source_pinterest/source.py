@@ -149,8 +149,9 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
-        tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
+        tracked = progress.of_read(self, catalog)
         interval = settings(self._config).progress_interval_seconds
+        logger.info(progress.start_line_of(settings(self._config), sorted(tracked.selected), state))
         with progress.tracking(tracked, self._constructor._api_budget):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             failed: AirbyteTracedException | None = None
