@@ -91,7 +91,7 @@ class ReportRetriever(Retriever):
             stream_slice.cursor_slice["start_time"],
             stream_slice.cursor_slice["end_time"],
             granularity=granularity,
-            today=timezone.last_day(self.config),
+            today=timezone.last_day(self.config, account=account),
             entities=self._campaigns_of(account),
             late_days=late_days(s),
             columns=s["columns"],
