@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 from airbyte_cdk.test.state_builder import StateBuilder
-from conftest import sandbox
 
+from conftest import sandbox
 from integration_tests.clock import TODAY
 from source_pinterest.components import timezone
 from source_pinterest.components.state import FIRST_DAY, ForeignAnalyticsState
@@ -231,9 +231,7 @@ def test_with_lookback_0_and_the_account_zone_the_state_is_never_past_a_day_some
     assert asked == timezone.last_day(config, now).isoformat()  # today's data still comes where it has begun
     day = _cursor(output, stream)["DATE"]
     assert day <= last_finished_day(now).isoformat() < asked  # the next sync reads the unfinished days again
-    state = [
-        {"type": "STREAM", "stream": {"stream_descriptor": {"name": stream}, "stream_state": final_state(output, stream)}}
-    ]
+    state = StateBuilder().with_stream_state(stream, final_state(output, stream)).build()
     requests_mock.reset_mock()
     read_streams(config, [stream], state)
     windows = _report_windows(requests_mock) if stream.endswith("_report") else _analytics_windows(requests_mock)

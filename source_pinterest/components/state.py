@@ -86,29 +86,29 @@ class FirstDayState(CustomFormatConcurrentStreamStateConverter):
     """The state remembers the first day it covers (`first_day`), so an earlier `start_date` backfills the days
     before it. Set as the `__class__` of a converter the CDK built (DATE cursors only)."""
 
-    def convert_from_sequential_state(
-        self, cursor_field: CursorField, stream_state: MutableMapping[str, Any], start: Any
-    ) -> tuple[Any, MutableMapping[str, Any]]:
-        sync_start, concurrent = super().convert_from_sequential_state(cursor_field, stream_state, start)
-        first = self._recorded_first_day(cursor_field, stream_state, start)
-        if first is not None and concurrent.get("slices"):
-            # The CDK takes the state to cover [start, cursor]; it covers [first, cursor]. With a start before
-            # `first` the CDK reads [start, first) before resuming at the cursor (ConcurrentCursor.stream_slices).
-            concurrent["slices"][0][self.START_KEY] = first
-        return sync_start, concurrent
+    def start_at_first_day(self, cursor: ConcurrentCursor) -> None:
+        """The CDK takes a sequential state to cover [start, cursor]; it covers [first_day, cursor]. With a start
+        before the first day, ConcurrentCursor.stream_slices then reads [start, first_day) before resuming at the
+        cursor. Called once the converter has this class: the CDK converts the state while building the cursor."""
+        concurrent = cursor._concurrent_state  # private: the one place the converted state lives
+        legacy, slices = concurrent.get("legacy"), concurrent.get("slices")
+        first = self._recorded_first_day(cursor.cursor_field, legacy, cursor.start) if legacy and slices else None
+        if first is not None:
+            slices[0][self.START_KEY] = first
 
     def _recorded_first_day(
-        self, cursor_field: CursorField, stream_state: Mapping[str, Any], start: Any
+        self, cursor_field: CursorField, stream_state: Mapping[str, Any], sync_start: Any
     ) -> dt.datetime | None:
-        """The recorded first day, when it and the cursor describe one covered interval reaching the start."""
+        """The recorded first day, when it and the cursor describe one covered interval reaching the sync's start
+        (the later of the cursor and the configured start)."""
         first, cursor = stream_state.get(FIRST_DAY), stream_state.get(cursor_field.cursor_field_key)
-        if not first or not cursor or self.is_state_message_compatible(stream_state):
+        if not first or not cursor:
             return None
         try:
             first_day, cursor_day = self.parse_timestamp(first), self.parse_timestamp(cursor)
-        except ValueError:
+        except (ValueError, TypeError):
             return None  # unreadable: as a state without it
-        if first_day > cursor_day or (start is not None and cursor_day < start):
+        if first_day > cursor_day or cursor_day < sync_start:
             return None  # a start moved past the cursor: the days between were never read
         return first_day
 
@@ -160,6 +160,7 @@ class PinterestComponentFactory(ModelToComponentFactory):
                 converter.last_final = _last_final(converter, kwargs.get("config") or {})
             else:
                 converter.__class__ = FirstDayState
+            converter.start_at_first_day(cursor)
         fast_cursor.speed_up(cursor)
         return cursor
 
