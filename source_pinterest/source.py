@@ -149,7 +149,7 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
-        tracked = progress.of_read(self, catalog)
+        tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams], parents=self._parents())
         interval = settings(self._config).progress_interval_seconds
         logger.info(progress.start_line_of(settings(self._config), sorted(tracked.selected), state))
         with progress.tracking(tracked, self._constructor._api_budget):
@@ -243,6 +243,11 @@ class SourcePinterest(YamlDeclarativeSource):
                     f"{name}: it starts at {oldest.isoformat()}."
                 )
 
+    def _parents(self, names: set[str] | None = None) -> dict[str, list[str]]:
+        """Each stream's parent streams (those it partitions by), for the streams named (all by default)."""
+        configs = self._stream_configs(self._source_config)
+        return {c["name"]: self._parent_stream_names([c]) for c in configs if names is None or c["name"] in names}
+
     def _warm_shared_parents(self, logger: logging.Logger, catalog: ConfiguredAirbyteCatalog) -> None:
         """List each parent that several selected streams partition by once, before the concurrent read.
 
@@ -250,8 +255,7 @@ class SourcePinterest(YamlDeclarativeSource):
         (the ad account list was fetched five times for one sync); read first, everyone is served from the cache.
         """
         selected = {s.stream.name for s in catalog.streams}
-        configs = [c for c in self._stream_configs(self._source_config) if c["name"] in selected]
-        users = Counter(name for c in configs for name in self._parent_stream_names([c]))
+        users = Counter(name for parents in self._parents(selected).values() for name in parents)
         users.update(selected & set(users))
         shared = [name for name, count in users.items() if count > 1]
         for stream in self.streams_named(shared) if shared else ():

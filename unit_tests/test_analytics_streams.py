@@ -101,7 +101,9 @@ def test_state_is_one_small_entry_per_account_and_the_lookback_is_re_read(reques
     (call,) = _analytics_calls(requests_mock)
     assert call["start_date"] == [(synced_until - dt.timedelta(days=7)).isoformat()]
     out = final_state(output, "campaign_analytics")  # the end of the window read, not its newest row's day
-    assert out["states"] == [{"partition": {"ad_account_id": ACCOUNT}, "cursor": {"DATE": TODAY.isoformat()}}]
+    # A state without `first_day` covered the days from start_date: the new one says so (an earlier start backfills).
+    cursor = {"DATE": TODAY.isoformat(), "first_day": oauth_config()["start_date"]}
+    assert out["states"] == [{"partition": {"ad_account_id": ACCOUNT}, "cursor": cursor}]
 
 
 @pytest.mark.parametrize(

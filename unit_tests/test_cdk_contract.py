@@ -151,6 +151,12 @@ CONTRACT: tuple[Private, ...] = (
     Private(OVERRIDE, "_get_latest_complete_time", CONVERTER, ("components/state.py",),
             "WindowEndState: the sequential state is the end of the windows read without a gap; the CDK must still "
             "ask it for the state's cursor value", params=("slices",)),
+    Private(ATTRIBUTE, "_concurrent_state", CURSOR, ("components/state.py",),
+            "the cursor's converted state (a dict with `legacy` and `slices`, each slice a dict keyed by the "
+            "converter's START_KEY): FirstDayState moves the first slice's start back to the recorded first day"),
+    Private(ATTRIBUTE, "_is_sequential_state", CONVERTER, ("components/state.py",),
+            "whether the converter writes the sequential (cursor value) state: only then does FirstDayState add "
+            "`first_day` to it"),
     Private(OVERRIDE, "_to_partition_key", PARTITION_CURSOR, ("components/fast_cursor.py",),
             "KeyedPartitionCursor caches the JSON key of each partition mapping; the CDK must still key its "
             "per-partition cursors by it", params=("partition",)),
@@ -180,8 +186,8 @@ CONTRACT: tuple[Private, ...] = (
             "ModelToComponentFactory (a subclass of its own would lose its behaviour)",
             replacement="source_pinterest.components.state:PinterestComponentFactory"),
     Private(SWAP, "__class__", CONVERTER, ("components/state.py",),
-            "a window_end cursor's converter becomes WindowEndState",
-            replacement="source_pinterest.components.state:WindowEndState",
+            "a DATE cursor's converter becomes FirstDayState (its subclass WindowEndState for window_end cursors)",
+            replacement="source_pinterest.components.state:FirstDayState",
             built_by="create_concurrent_cursor_from_datetime_based_cursor"),
     Private(SWAP, "__class__", CONVERTER, ("components/fast_cursor.py",),
             "every custom-format converter gets CachedDates mixed in",
@@ -297,7 +303,8 @@ def _assigned_in_init(cls: type, name: str) -> bool:
         tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
         for node in ast.walk(tree):
             targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-            for target in targets if isinstance(node, (ast.Assign, ast.AnnAssign)) else ():
+            assigned = targets if isinstance(node, (ast.Assign, ast.AnnAssign)) else ()
+            for target in [e for t in assigned for e in (t.elts if isinstance(t, ast.Tuple) else [t])]:
                 if isinstance(target, ast.Attribute) and target.attr == name and ast.unparse(target.value) == "self":
                     return True
     return False

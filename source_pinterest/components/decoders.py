@@ -8,14 +8,13 @@ emitting a row twice.
 
 A 200 is an answer only in the shape the API documents (pinterest-api-v5-openapi.yaml): an error object
 (`{"code": 12, "message": "Something went wrong"}`), an empty body, HTML or a wrong shape is `NotAnAnswer`, asked
-again like an answer cut short, and never read as "no rows". `answer_problem` says the same of the answers that
+again like an answer cut short, and never read as "no rows". `answers.answer_problem` says the same of the answers that
 are not streamed (listings and the rest), for the error handler, which retries them.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
@@ -28,6 +27,7 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.types import Config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components.answers import error_object, sample
 from source_pinterest.components.errors import describe_request
 
 CHUNK = 1 << 16
@@ -39,55 +39,6 @@ class AnswerCutShort(Exception):
 
 class NotAnAnswer(AnswerCutShort):
     """A 200 whose body is not the documented answer (no row of it has been emitted): asked again the same way."""
-
-
-# The answers StreamedRows decodes (ads analytics, targeting breakdowns): the error handler must not read them whole.
-STREAMED = re.compile(r"/ad_accounts/[^/]+/(.+/)?(analytics|targeting_analytics)$")
-LISTING = "an object with an `items` array (a listing page)"
-
-
-def _sample(text: str) -> str:
-    return " ".join(text.split())[:80]
-
-
-def error_object(body: Any) -> str | None:
-    """`{"code": ..., "message": ...}` and nothing else: Pinterest's error shape, which no answer has."""
-    if isinstance(body, dict) and "code" in body and set(body) <= {"code", "message", "details"}:
-        return f"an error object (code {body.get('code')}: {_sample(str(body.get('message', '')))})"
-    return None
-
-
-def _expected(response: requests.Response) -> tuple[str, tuple[type, ...]]:
-    """What the request's endpoint answers, decided by what the request itself sent (its path and page_size)."""
-    request = response.request
-    url = str(request.url if request is not None else response.url)
-    path = url.split("?", 1)[0]
-    query = url.split("?", 1)[1] if "?" in url else ""
-    if re.search(r"(^|&)page_size=", query) or path.endswith("/conversion_tags"):
-        return LISTING, (dict,)
-    if re.search(r"/resources/targeting/[^/]+$", path):  # TargetingOptionResponse: an array, nullable
-        return "an array (or null)", (list, type(None))
-    return "a JSON object or array", (dict, list)
-
-
-def answer_problem(response: requests.Response) -> str | None:
-    """Why a 2xx answer that is not streamed is not the documented answer, or None when it is one.
-
-    An empty listing page (`{"items": [], "bookmark": null}`) is an answer; `{}` or an error object is not."""
-    expected, types = _expected(response)
-    if not response.content:
-        return f"an empty body, not {expected}"
-    try:
-        body = response.json()
-    except ValueError:
-        kind = response.headers.get("Content-Type", "no content type")
-        return f"not JSON ({kind}: {_sample(response.text)!r}), not {expected}"
-    problem = error_object(body)
-    if problem:
-        return f"{problem}, not {expected}"
-    if not isinstance(body, types) or (expected == LISTING and not isinstance(body.get("items"), list)):
-        return f"{_sample(json.dumps(body))!r}, not {expected}"
-    return None
 
 
 def spool_body(response: requests.Response, spool: IO[bytes]) -> int:
@@ -137,12 +88,12 @@ class StreamedRows(RecordExtractor):
             try:
                 for row in ijson.items(spool, self._prefix, use_float=True):
                     if not isinstance(row, dict):
-                        raise self._unusable(what, f"a row that is {_sample(json.dumps(row))!r}", rows)
+                        raise self._unusable(what, f"a row that is {sample(json.dumps(row))!r}", rows)
                     rows += 1
                     yield row
             except ijson.JSONError as error:
                 spool.seek(0)
-                text = _sample(spool.read(200).decode("utf-8", "replace"))
+                text = sample(spool.read(200).decode("utf-8", "replace"))
                 raise self._unusable(what, f"not JSON ({text!r})", rows) from error
             if not rows:
                 self._check_empty(what, spool)
@@ -169,7 +120,7 @@ class StreamedRows(RecordExtractor):
         spool.seek(0)
         body = spool.read(2000).decode("utf-8", "replace")
         try:
-            problem = error_object(json.loads(body)) or repr(_sample(body))
+            problem = error_object(json.loads(body)) or repr(sample(body))
         except ValueError:
-            problem = repr(_sample(body))
+            problem = repr(sample(body))
         raise self._unusable(what, problem, 0)

@@ -30,6 +30,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import unreadable
+from source_pinterest.components.answers import NotAnAnswerError, not_an_answer
 from source_pinterest.facts import PRODUCTION_URL
 from source_pinterest.settings import settings
 
@@ -308,7 +309,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - 400 that Pinterest documents as transient ("Retry after...", code 12 "something went wrong"): retry.
     - 200 whose body is not the documented answer (an error object, empty, HTML, a listing without `items`):
-      retry, then fail (decoders.answer_problem; streamed analytics answers are judged by their decoder).
+      retry, then fail (answers.answer_problem; streamed analytics answers are judged by their decoder).
     - 403 on one ad account's listing read for a router's partitions (`unreadable.listening`): that account is
       reported to the router, which leaves it out; the listing of the other accounts goes on.
     - No connection to the host for longer than its budget: fail as a transient_error naming `api_base_url`.
@@ -321,6 +322,8 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def interpret_response(self, response_or_exception: requests.Response | Exception | None) -> ErrorResolution:
         base_url = str(settings(self.config).api_base_url)
+        if isinstance(response_or_exception, NotAnAnswerError):  # refused before the HTTP cache kept it
+            response_or_exception = response_or_exception.response
         if isinstance(response_or_exception, requests.Response):
             REACHABILITY.reached(urlsplit(base_url).netloc)
             skipped = self._skip(response_or_exception)
@@ -413,17 +416,6 @@ class PinterestErrorHandler(DefaultErrorHandler):
         return ErrorResolution(ResponseAction.IGNORE, None, message)
 
 
-def not_an_answer(response: requests.Response) -> str | None:
-    """Why a 2xx is not the documented answer of its endpoint, or None. Streamed answers (ads analytics) are left
-    to their decoder, which reads them without holding them whole."""
-    from source_pinterest.components.decoders import STREAMED, answer_problem  # decoders imports this module
-
-    if not 200 <= response.status_code < 300 or STREAMED.search(urlsplit(response.url).path):
-        return None
-    problem = answer_problem(response)
-    return f"Pinterest answered {response.status_code} with {problem}" if problem else None
-
-
 # A listing under one ad account (campaigns, ad groups, ads, keywords...), not its analytics or report jobs.
 _ACCOUNT_LISTING = re.compile(r"/ad_accounts/([^/]+)/[^/]+$")
 
@@ -487,6 +479,8 @@ class PinterestBackoff(BackoffStrategy):
     ) -> float | None:
         if attempt_count <= 1 or not hasattr(self._local, "started"):
             self._local.started, self._local.counts = clock(), {}
+        if isinstance(response_or_exception, NotAnAnswerError):
+            response_or_exception = response_or_exception.response
         what = describe_request(response_or_exception)
         if isinstance(response_or_exception, requests.Response):
             status = response_or_exception.status_code

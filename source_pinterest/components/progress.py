@@ -27,6 +27,8 @@ from typing import Any
 from airbyte_cdk.models import AirbyteMessage, AirbyteStreamStatus, Type
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
+from source_pinterest.components import answers
+
 LINE_PREFIX = "Progress "
 START_PREFIX = "Starting the sync: "
 SUMMARY_TITLE = "Sync summary:"
@@ -242,13 +244,6 @@ def _names(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
 
 
-def of_read(source: Any, catalog: Any) -> SyncProgress:
-    """The progress of a read of `catalog` by the declarative `source`, knowing each stream's parents."""
-    configs = source._stream_configs(source._source_config)
-    parents = {c["name"]: source._parent_stream_names([c]) for c in configs}
-    return SyncProgress(selected=[s.stream.name for s in catalog.streams], parents=parents)
-
-
 def start_line_of(settings: Any, streams: Sequence[str], state: Sequence[Any] | None) -> str:
     """The start line of a read with these Settings (source_pinterest.settings), catalog streams and state."""
     return start_line(settings.account_ids, settings.start_date, settings.today, streams, bool(state))
@@ -348,6 +343,7 @@ def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgres
 
     def send(client: HttpClient, request: Any, *args: Any, **kwargs: Any) -> Any:
         _local.stream = client.name
+        answers.judge_before_caching(request)  # a parent listing's 200 that is not an answer is never cached
         try:
             response = original_send(client, request, *args, **kwargs)
         except BaseException:  # an attempt that failed (retried or not) was still sent

@@ -155,11 +155,10 @@ class PinterestComponentFactory(ModelToComponentFactory):
             converter, CustomFormatConcurrentStreamStateConverter
         ):
             # Same fields, a few methods differ; the CDK builds the converter inline.
-            if parameters.get("checkpoint") == WINDOW_END:
-                converter.__class__ = WindowEndState
+            window_end = parameters.get("checkpoint") == WINDOW_END
+            converter.__class__ = WindowEndState if window_end else FirstDayState
+            if window_end:
                 converter.last_final = _last_final(converter, kwargs.get("config") or {})
-            else:
-                converter.__class__ = FirstDayState
             converter.start_at_first_day(cursor)
         fast_cursor.speed_up(cursor)
         return cursor
