@@ -202,7 +202,7 @@ def derived_primary_key(stream: str | None, parameters: Mapping[str, Any], confi
 
 
 def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:
-    """An ads analytics level's id column (the analytics.LEVELS names), else a report level's key; None: no level."""
+    """An ads analytics level's id column (the facts.LEVELS names), else a report level's key; None: no level."""
     level = parameters.get("level")
     if level in LEVELS:
         return [LEVELS[level].id_column, "DATE"] + (list(TARGETING_COLUMNS) if parameters.get("targeting") else [])

@@ -27,8 +27,8 @@ class Reach(NamedTuple):
     @classmethod
     def within(cls, limits: tuple[int, int]) -> Reach:
         """The reach of an API serving (days back, days per range): "N days before today" is read as today-(N-1),
-        which the API always accepts (the edge day is refused intermittently, pinterest-api-notes §3.1); a range
-        holds as many whole weeks and months as always fit (a 31-day month at most)."""
+        which the API always accepts (on the edge day itself it answers "You can only get data from the last 90
+        days" intermittently); a range holds as many whole weeks and months as always fit (a 31-day month at most)."""
         days_back, range_days = limits
         return cls(days_back - 1, range_days, weeks=range_days // 7, months=range_days // 31)
 

@@ -20,8 +20,9 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
     download to a temporary file before the 5-minute link expires (a dead link is replaced by re-polling),
     parse JSON (BY_ID or BY_DATE, streamed) or CSV (zero-filled, numbers converted). A FAILED, EXPIRED or
     CANCELLED job is re-created up to `max_attempts` times, then `ReportJobError` (an AirbyteTracedException)
-    carries Pinterest's message and fails the stream. A 403 (no access to the account) yields no rows, as the
-    error handler already warned. At most `max_concurrent_reports` jobs run at once across all threads.
+    carries Pinterest's message and fails the stream. A 403 (no access to the account's reports) fails the stream
+    too (error handler): a skipped window would be checkpointed as read. At most `max_concurrent_reports` jobs
+    run at once across all threads.
   - `download(ad_account_id, body) -> IO[bytes] | None`: the same lifecycle, returning the raw file.
   - `read(ad_account_id, level, start, end, *, granularity, today, entities=None, late_days=0, **body)
     -> Iterator[(window_start, row)]`: `rows` for every report window of the range, skipping windows where none of
