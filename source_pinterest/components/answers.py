@@ -92,7 +92,10 @@ def refuse_before_caching(response: requests.Response, *args: Any, **kwargs: Any
 
 
 def judge_before_caching(request: requests.PreparedRequest) -> None:
-    """Make `request` refuse a 200 that is not an answer as it arrives (idempotent: retries resend it)."""
+    """Make a listing request (`page_size`: the pages the HTTP cache keeps) refuse a 200 that is not an answer as
+    it arrives (idempotent: retries resend it). Other answers (report files among them) are left as they are."""
+    if not isinstance(request, requests.PreparedRequest) or not re.search(r"[?&]page_size=", request.url or ""):
+        return
     hooks = request.hooks.setdefault("response", [])
     if refuse_before_caching not in hooks:
         hooks.append(refuse_before_caching)
