@@ -19,6 +19,7 @@ import pytest
 import requests
 import yaml
 
+from integration_tests.clock import TODAY
 from pinterest_emulator import SCENARIOS, Emulator
 from pinterest_emulator.spec_enums import ASYNC_COLUMNS, OPERATIONS, SPEC_VERSION, SYNC_COLUMNS
 
@@ -890,20 +891,34 @@ def test_report_faults_and_link_expiry() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ command line
+def _serve_from_the_command_line(*args: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "pinterest_emulator", "--scenario", "tiny", "--port", "0", *args]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
 def test_command_line_serves_until_killed() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pinterest_emulator", "--scenario", "tiny", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process = _serve_from_the_command_line("--today", TODAY.isoformat())
     try:
         assert process.stdout is not None
         details = json.loads(process.stdout.readline())
         assert set(details) >= {"base_url", "client_id", "client_secret", "refresh_token", "access_token"}
+        assert details["today"] == TODAY.isoformat()
         assert details["base_url"].startswith("http://127.0.0.1:") and details["base_url"].endswith("/v5/")
         headers = {"Authorization": f"Bearer {details['access_token']}"}
         assert requests.get(details["base_url"] + "ad_accounts", headers=headers, timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_hand_started_emulator_agrees_with_the_wall_clock_about_today(clock) -> None:
+    """Without --today its calendar is the UTC date the connector's clock says, not a fixed day of the tests."""
+    day = date(2027, 3, 9)
+    clock(day)  # the wall clock of this test's processes
+    process = _serve_from_the_command_line()
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["today"] == day.isoformat()
     finally:
         process.terminate()
         process.wait(timeout=10)
