@@ -1,7 +1,7 @@
 """Request dispatch, independent of the HTTP server: counting, latency, faults, auth, scopes, rate limits, handlers.
 
-Paths are served under /v5 (the OAuth token endpoint too); /oauth/ is the consent page; /downloads/... serves finished report files without
-authentication, like presigned storage URLs.
+Paths are served under /v5 (the OAuth token endpoint too); /oauth/ is the consent page; /downloads/... serves
+finished report files without authentication, like presigned storage URLs.
 """
 
 from __future__ import annotations
