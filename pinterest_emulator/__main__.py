@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator = Emulator(scenario, today=today, seed=args.seed, latency_ms=args.latency_ms).start(args.port)
     details = {
         "base_url": emulator.base_url,
+        "consent_url": emulator.consent_url,
         "client_id": emulator.client_id,
         "client_secret": emulator.client_secret,
         "refresh_token": emulator.refresh_token,

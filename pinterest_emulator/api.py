@@ -1,7 +1,7 @@
 """Request dispatch, independent of the HTTP server: counting, latency, faults, auth, scopes, rate limits, handlers.
 
-Paths are served under /v5 (the OAuth token endpoint too); /downloads/... serves finished report files without
-authentication, like presigned storage URLs.
+Paths are served under /v5 (the OAuth token endpoint too); /oauth/ is the consent page; /downloads/... serves
+finished report files without authentication, like presigned storage URLs.
 """
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ class Api:
             if req.path.startswith("/downloads/") and req.method == "GET":
                 status, body, content_type = self.reports.download(req.path[len("/downloads/") :], req.query)
                 return Response(status, body, {"Content-Type": content_type})
+            if route is None and req.method == "GET" and req.path.rstrip("/") == "/oauth":  # the consent page
+                return Response(302, b"", {"Location": self.tokens.consent(req.query)})
             if route is None:
                 if other:
                     raise ApiError(405, 405, f"Method {req.method} is not allowed for {req.path}.")

@@ -60,6 +60,13 @@ class Emulator:
         return f"{self.api.origin}/v5/"
 
     @property
+    def consent_url(self) -> str:
+        """'http://127.0.0.1:PORT/oauth/': the stand-in for https://www.pinterest.com/oauth/ (approves at once)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return f"{self.api.origin}/oauth/"
+
+    @property
     def client_id(self) -> str:
         return self.api.tokens.client_id
 

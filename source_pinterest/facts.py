@@ -29,6 +29,18 @@ def catalogue() -> Mapping[str, Any]:
 # ------------------------------------------------------------------------------------------ the API: hosts, levels
 PRODUCTION_URL = "https://api.pinterest.com/v5/"
 SANDBOX_URL = "https://api-sandbox.pinterest.com/v5/"
+# OAuth (components.securitySchemes.pinterest_oauth2): the consent page, and the scopes a full read-only sync needs.
+# The *_secret scopes let boards, sections and pins on secret boards through.
+CONSENT_URL = "https://www.pinterest.com/oauth/"
+OAUTH_SCOPES = (
+    "ads:read",
+    "boards:read",
+    "boards:read_secret",
+    "catalogs:read",
+    "pins:read",
+    "pins:read_secret",
+    "user_accounts:read",
+)
 
 ENTITY_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DRAFT", "DELETED_DRAFT")  # campaigns, ad groups, ads
 PIN_APP_TYPES = ("ALL", "MOBILE", "TABLET", "WEB")  # ALL is Pinterest's total, the others its split
