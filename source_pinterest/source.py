@@ -26,7 +26,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import catalog
 from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import progress, threadsafe_ast, timezone, unreadable
+from source_pinterest.components import progress, threadsafe_ast, timezone, unreadable, verdict
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -149,6 +149,7 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
         unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
+        verdict.FATAL.reset()  # a dead host or refused token of an earlier read says nothing about this one
         timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
         interval = settings(self._config).progress_interval_seconds
@@ -157,7 +158,7 @@ class SourcePinterest(YamlDeclarativeSource):
             try:
                 self._warm_shared_parents(logger, catalog)
                 self._only = {s.stream.name for s in catalog.streams}  # _reject_unknown_streams checked them
-                for message in super().read(logger, config, catalog, state):
+                for message in verdict.said_once(super().read(logger, config, catalog, state)):
                     progress.observe(tracked, message)
                     yield _incomplete_if_unreadable(message)
             finally:

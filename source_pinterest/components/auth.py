@@ -68,6 +68,9 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
     def _make_handled_request(self) -> Any:
         if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
             raise self._rejection
+        refused = errors.FATAL.first()  # another stream's authenticator was refused the same token
+        if refused is not None and refused.failure_type == FailureType.config_error:
+            raise refused
         url = str(self.get_token_refresh_endpoint())
         base_url, what = url.removesuffix("oauth/token"), f"POST {urlsplit(url).path}"
         connection_failures = failures = 0
@@ -87,7 +90,7 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                 reason = errors.connection_failure(error)
                 if reason:  # bounded by the unreachable budget, not by a count
                     connection_failures += 1
-                    wait = float(min(2 ** (connection_failures - 1), 8))
+                    wait = errors.connect_retry_wait(base_url, connection_failures)
                     errors.logger.warning(f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s.")
                     errors.sleep(wait)
                     continue
@@ -97,7 +100,7 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                 if response.ok:
                     return self._accepted(response)
                 if response.status_code != 429 and response.status_code < 500:
-                    self._rejection = self._refused(response)
+                    self._rejection = errors.FATAL.record(self._refused(response))
                     raise self._rejection
                 failure = f"HTTP {response.status_code}"
                 wait = errors.header_seconds(response, "Retry-After") or errors.header_seconds(

@@ -29,6 +29,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import unreadable
+from source_pinterest.components.verdict import FATAL
 from source_pinterest.facts import PRODUCTION_URL
 from source_pinterest.settings import settings
 
@@ -44,12 +45,19 @@ MAX_RATE_LIMIT_WAIT_SECONDS = 60  # a 429 without a usable header waits exponent
 SERVER_ERROR_RETRIES = 8  # 5xx, dropped connections, read timeouts
 MAX_SERVER_ERROR_WAIT_SECONDS = 60
 TRANSIENT_400_RETRIES = 3  # 400s Pinterest documents as transient ("Retry after...", code 12)
-UNREACHABLE_SECONDS = 45.0  # a host that accepts no connection for this long ends the sync
-CHECK_UNREACHABLE_SECONDS = 5.0  # `check` answers within seconds
+UNREACHABLE_SECONDS = 30.0  # a host that accepts no connection for this long ends the sync
+CHECK_UNREACHABLE_SECONDS = 3.0  # `check` answers within seconds (retry waits are cut to what is left of it)
 
 clock = time.monotonic  # a module attribute, so tests can move time without sleeping
 sleep = time.sleep
-_unreachable_budget: ContextVar[float] = ContextVar("unreachable_budget", default=UNREACHABLE_SECONDS)
+_unreachable_budget: ContextVar[float | None] = ContextVar("unreachable_budget", default=None)
+_checking: ContextVar[bool] = ContextVar("checking", default=False)
+
+
+def unreachable_budget() -> float:
+    """Seconds without a connection before giving up: read at call time, so tests can shrink the module attributes."""
+    budget = _unreachable_budget.get()
+    return UNREACHABLE_SECONDS if budget is None else budget
 
 
 logger = logging.getLogger("airbyte")
@@ -154,6 +162,12 @@ class _Reachability:
     def reached(self, host: str) -> None:
         self._since.pop(host, None)
 
+    def down_for(self, host: str) -> float:
+        """Seconds since the first of the current run of failed connections to `host` (0 if it answers)."""
+        with self._lock:
+            since = self._since.get(host)
+        return 0.0 if since is None else clock() - since
+
     def reset(self) -> None:
         with self._lock:
             self._since.clear()
@@ -162,13 +176,21 @@ class _Reachability:
 REACHABILITY = _Reachability()
 
 
+def connect_retry_wait(url: str, tries: int) -> float:
+    """1, 2, 4, 8 s between failed connections to the host of `url`, never past the end of the unreachable budget."""
+    left = unreachable_budget() - REACHABILITY.down_for(urlsplit(url).netloc or url)
+    return max(min(float(2 ** (tries - 1)), 8.0, left), 0.05)
+
+
 @contextmanager
 def quick_unreachable_verdict() -> Iterator[None]:
     """Within this block (`check`), an unreachable host is given up on after seconds, not most of a minute."""
     token = _unreachable_budget.set(CHECK_UNREACHABLE_SECONDS)
+    checking = _checking.set(True)
     try:
         yield
     finally:
+        _checking.reset(checking)
         _unreachable_budget.reset(token)
 
 
@@ -184,17 +206,18 @@ def unreachable(base_url: str, error: BaseException) -> AirbyteTracedException |
     url = urlsplit(base_url)
     host = url.netloc or base_url
     seconds = REACHABILITY.failed(host)
-    if seconds < _unreachable_budget.get():
+    if seconds < unreachable_budget():
         return None
     port = url.port or (443 if url.scheme == "https" else 80)
+    kept = "" if _checking.get() else " The state keeps everything read so far."
     message = (
-        f"Could not reach the Pinterest API at {base_url}: {reason} (no connection for {seconds:.0f} s). The state "
-        f"keeps everything read so far. Fix: make sure this machine can open connections to {url.hostname}:{port} "
+        f"Could not reach the Pinterest API at {base_url}: {reason} (no connection for {seconds:.0f} s).{kept} "
+        f"Fix: make sure this machine can open connections to {url.hostname}:{port} "
         "(network, DNS, firewall, proxy settings such as HTTPS_PROXY), or correct the 'api_base_url' field (leave "
         f"it empty for {PRODUCTION_URL})."
     )
-    return AirbyteTracedException(
-        message=message, internal_message=repr(error), failure_type=FailureType.transient_error
+    return FATAL.record(
+        AirbyteTracedException(message=message, internal_message=repr(error), failure_type=FailureType.transient_error)
     )
 
 
@@ -324,6 +347,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
             resolution.response_action == ResponseAction.REFRESH_TOKEN_THEN_RETRY
             and self.config.get("credentials", {}).get("auth_method") != "oauth2.0"
         ):
+            FATAL.record(AirbyteTracedException(message=REAUTHENTICATE, failure_type=FailureType.config_error))
             return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, REAUTHENTICATE)
         return resolution
 
@@ -428,10 +452,11 @@ class PinterestBackoff(BackoffStrategy):
         reason = connection_failure(response_or_exception)
         if reason:
             tries = self._count("unreachable")
-            wait = float(min(2 ** (tries - 1), 8))
+            request = getattr(response_or_exception, "request", None)
+            wait = connect_retry_wait(str(getattr(request, "url", "") or ""), tries)
             logger.warning(
                 f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s. The sync gives up after "
-                f"{_unreachable_budget.get():.0f} s without any connection to the host."
+                f"{unreachable_budget():.0f} s without any connection to the host."
             )
             return wait
         return self._counted("server", SERVER_ERROR_RETRIES, what, None, type(response_or_exception).__name__)
