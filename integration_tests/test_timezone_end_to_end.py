@@ -108,11 +108,14 @@ def test_a_refused_time_zone_gives_utc_rows_and_one_warning(tmp_path: Path) -> N
         for stream in STREAMS:
             assert_rows_equal(stream, _by_key(run, stream), truth_rows(emu, stream, start, TODAY, UTC))
         assert report_records(run) == report_truth(emu, start, UTC)
+        # Decided per ad account (issue 21): one warning for each account, both refuse here.
         warned = [w for w in _warnings(run) if "reporting_timezone" in w]
-        assert len(warned) == 1 and "in UTC" in warned[0] and "Fix:" in warned[0], warned
-        # Decided by the first refusal: at most the requests already in flight (one per worker) carried it.
+        accounts = list(emu.world.ad_accounts)
+        assert len(warned) == len(accounts) and all("in UTC" in w and "Fix:" in w for w in warned), warned
+        assert {a for a in accounts for w in warned if f"ad account {a} " in w} == set(accounts)
+        # Decided by each account's first refusal: at most the requests already in flight (one per worker) carried it.
         asked = zone_params(emu)
-        assert 1 <= asked.count(ACCOUNT_ZONE) <= DEFAULT_WORKERS and asked[-1] is None
+        assert len(accounts) <= asked.count(ACCOUNT_ZONE) <= DEFAULT_WORKERS * len(accounts) and asked[-1] is None
 
 
 def test_a_changed_time_zone_rereads_the_lookback_and_a_day_in_the_new_zone(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from .auth import TokenStore
 from .context import Ctx
 from .evolve import edit_during_listing
 from .factories import token_hex
-from .faults import DAILY_CAP, NOT_PERMITTED, FaultBox
+from .faults import DAILY_CAP, NOT_AN_ANSWER_KINDS, NOT_PERMITTED, FaultBox
 from .paging import Pager
 from .params import ApiError, Params
 from .ratelimit import RATE_LIMITED, RateLimiter
@@ -29,6 +29,7 @@ from .world import World
 
 NETWORK_FAULTS = frozenset({"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap"})
 LISTING_FAULTS = frozenset({"edit_during_listing"})
+_ERROR_PAGE = b"<html><head><title>Pinterest</title></head><body><h1>Oops! Something went wrong.</h1></body></html>"
 _GATEWAY_PAGE = b"<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"  # noqa: E501
 
 
@@ -82,10 +83,11 @@ class Api:
             self.counts[key] += 1
             self.log.append((req.method, req.path, req.query))
         delay = self.latency_ms / 1000
-        fault = self.faults.take(req.path, NETWORK_FAULTS)
+        later_page = bool(req.query.get("bookmark"))
+        fault = self.faults.take(req.path, NETWORK_FAULTS | NOT_AN_ANSWER_KINDS, later_page)
         if fault and fault.kind == "slow":
             delay += float(fault.opts.get("seconds", 2.0))
-        elif fault and fault.kind != "truncate":
+        elif fault and fault.kind not in ("truncate", *NOT_AN_ANSWER_KINDS):
             response = self._fault_response(fault.kind, fault.opts)
             response.delay = delay
             return response
@@ -95,6 +97,8 @@ class Api:
         response.delay = delay
         if fault and fault.kind == "truncate":
             response.action = "truncate"
+        if fault and fault.kind in NOT_AN_ANSWER_KINDS and response.status == 200:
+            response = not_an_answer(fault.kind, response)
         return response
 
     def _fault_response(self, kind: str, opts: dict[str, Any]) -> Response:
@@ -145,6 +149,28 @@ class Api:
         except Exception:  # a bug in the emulator: answer like a server error, but say so on stderr
             traceback.print_exc(file=sys.stderr)
             return _json(500, {"code": 0, "message": "Internal Server Error (emulator bug)"})
+
+
+def not_an_answer(kind: str, real: Response) -> Response:
+    """A 200 that is not the endpoint's answer, in place of the real one (which was computed, as the real API
+    may have done before failing to serialise it)."""
+    if kind == "200_error":
+        answer = _json(200, {"code": 12, "message": "Something went wrong"})
+    elif kind == "200_empty":
+        answer = Response(200, b"", {"Content-Type": "application/json"})
+    elif kind == "200_html":
+        answer = Response(200, _ERROR_PAGE, {"Content-Type": "text/html"})
+    else:  # 200_wrong_shape
+        body = json.loads(real.body or b"null")
+        if isinstance(body, list):
+            wrong: Any = {"items": []}
+        elif isinstance(body, dict) and "items" in body:
+            wrong = {key: value for key, value in body.items() if key != "items"}
+        else:
+            wrong = []
+        answer = _json(200, wrong)
+    answer.delay = real.delay
+    return answer
 
 
 def _form(body: bytes) -> dict[str, list[str]]:

@@ -10,6 +10,13 @@ matching campaigns/ad groups/ads request for a later page, before answering it: 
 page already served, is renamed, and a second later its last object is edited too, so the newest `updated_time`
 the client sees is newer than the first object's edit), and "expire_token" (applied at once by Emulator.inject:
 every issued access token stops working).
+
+Answers that are not answers (the real API gives them): "200_error" (200 with {"code": 12, "message": "Something
+went wrong"}), "200_empty" (200 with an empty body), "200_html" (200 with an HTML page) and "200_wrong_shape" (200
+with the other shape: an array answer becomes {"items": []}, a listing page loses its `items`, any other object
+becomes []).
+
+Any fault with opts later_pages=True fires only on requests for a later page of a listing (with a `bookmark`).
 """
 
 from __future__ import annotations
@@ -21,8 +28,11 @@ from typing import Any
 
 KINDS = frozenset(
     {"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap", "report_failed", "report_expired",
-     "report_cancelled", "edit_during_listing", "expire_token"}
+     "report_cancelled", "edit_during_listing", "expire_token",
+     "200_error", "200_empty", "200_html", "200_wrong_shape",
+     }
 )  # fmt: skip
+NOT_AN_ANSWER_KINDS = frozenset({"200_error", "200_empty", "200_html", "200_wrong_shape"})
 REPORT_KINDS = frozenset({"report_failed", "report_expired", "report_cancelled"})
 NOT_PERMITTED = "You are not permitted to access that resource."
 DAILY_CAP = (
@@ -54,10 +64,13 @@ class FaultBox:
         with self._lock:
             self._faults.clear()
 
-    def take(self, path: str, kinds: frozenset[str]) -> Fault | None:
-        """The oldest armed fault of one of `kinds` matching `path`, consuming one of its shots."""
+    def take(self, path: str, kinds: frozenset[str], later_page: bool = False) -> Fault | None:
+        """The oldest armed fault of one of `kinds` matching `path`, consuming one of its shots. A fault armed with
+        `later_pages` matches only when `later_page` (the request asks for a page after the first)."""
         with self._lock:
             for fault in self._faults:
+                if fault.opts.get("later_pages") and not later_page:
+                    continue
                 if fault.kind in kinds and fault.pattern.search(path):
                     if fault.remaining is not None:
                         fault.remaining -= 1

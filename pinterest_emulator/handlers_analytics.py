@@ -72,7 +72,7 @@ def _query(ctx: Ctx, level: str) -> Query:
     columns = _columns(p, _SYNC)
     granularity = p.required("granularity", GRANULARITIES)
     attribution = _attribution(p)
-    account_zone = reporting_timezone(ctx, p.text("reporting_timezone", choices=REPORTING_TIME_ZONES))
+    account_zone = reporting_timezone(ctx, p.text("reporting_timezone", choices=REPORTING_TIME_ZONES), account)
     ids = _entity_ids(ctx, level, account)
     start, end = _dates(p, world.today, granularity)
     aggregate = level in ("CAMPAIGN", "AD_GROUP") and p.boolean("aggregate_report_rows", False)
@@ -82,11 +82,11 @@ def _query(ctx: Ctx, level: str) -> Query:
 REPORTING_TIME_ZONES = ("PINTEREST_TIME_ZONE", "AD_ACCOUNT_TIME_ZONE")  # the spec's ReportingTimeZone
 
 
-def reporting_timezone(ctx: Ctx, zone: str | None) -> bool:
-    """Whether rows are dated in the ad account's zone; 403 when the scenario keeps that beta closed."""
+def reporting_timezone(ctx: Ctx, zone: str | None, account: str) -> bool:
+    """Whether rows are dated in the ad account's zone; 403 when the scenario keeps that beta closed for it."""
     if zone != "AD_ACCOUNT_TIME_ZONE":
         return False
-    if not ctx.scenario.reporting_timezone_beta:
+    if not ctx.scenario.beta_open("reporting_timezone", ctx.world.ad_accounts, account):
         raise ApiError(403, 29, "reporting_timezone is in beta and not available to your app.")
     return True
 
@@ -144,9 +144,9 @@ def targeting_analytics(level: str) -> Any:
         ctx.params.required("targeting_types")
         types = ctx.params.enums("targeting_types", allowed, max_items=most)
         closed = [t for t in types if t in BETA_TARGETING_TYPES[level]]
-        if (
-            closed and not ctx.scenario.beta_targeting_types
-        ):  # the first one, as an API that validates one parameter value at a time
+        account = ctx.account()
+        if closed and not ctx.scenario.beta_open("targeting", ctx.world.ad_accounts, account):
+            # the first one, as an API that validates one parameter value at a time
             raise bad_request(
                 f"Invalid parameters: targeting_types {closed[0]} is in BETA and not yet available to this ad account."
             )
@@ -185,7 +185,7 @@ def pin_analytics_handler(ctx: Ctx) -> Any:
 
 
 def bulk_pin_analytics(ctx: Ctx) -> Any:
-    if not ctx.scenario.multi_pin_beta:
+    if not ctx.scenario.beta_open("multi_pin", ctx.world.ad_accounts, ctx.params.text("ad_account_id")):
         raise ApiError(403, 29, "This endpoint is in beta and not available to your app.")
     pin_ids = ctx.params.ids("pin_ids", 100, required=True)
     start, end, metrics = _organic_common(ctx, PIN_METRICS, required=True)

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .factories import token_hex
-from .params import ApiError
 from .report_files import render
-from .report_request import parse_report_request
+from .report_request import parse_report_request, refuse_closed_betas
 from .scenarios import Scenario
 from .world import World
 
@@ -47,12 +46,16 @@ class ReportStore:
         self.polls = scenario.report_polls
         self.link_ttl = scenario.report_link_ttl_seconds
         self.ttl = scenario.report_ttl_seconds
-        self.reporting_timezone_beta = scenario.reporting_timezone_beta
+        self.scenario = scenario
 
     def create(self, world: World, account_id: str, body: bytes) -> dict[str, Any]:
         spec = parse_report_request(body, world.today)
-        if spec.account_zone and not self.reporting_timezone_beta:
-            raise ApiError(403, 29, "reporting_timezone is in beta and not available to your app.")
+        accounts = world.ad_accounts
+        refuse_closed_betas(
+            spec,
+            targeting_open=self.scenario.beta_open("targeting", accounts, account_id),
+            zone_open=self.scenario.beta_open("reporting_timezone", accounts, account_id),
+        )
         payload = render(world, account_id, spec)
         with self._lock:
             token = token_hex(self._seed, "report", len(self._jobs), time.time_ns(), length=32)

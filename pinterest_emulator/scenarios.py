@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Every read scope a full sync needs (the secret variants let boards/pins on secret boards through).
@@ -55,6 +56,12 @@ class Scenario:
     beta_targeting_types: bool = True
     # reporting_timezone=AD_ACCOUNT_TIME_ZONE (a closed beta): when closed, sync analytics and report jobs answer 403.
     reporting_timezone_beta: bool = True
+    # Betas are granted per ad account: the ad accounts (ranks in id order, like account_utc_offsets) for which a
+    # beta is closed although its switch above is open. BETA targeting types (sync requests and report jobs),
+    # reporting_timezone, and /pins/analytics asked with ad_account_id (an organic_ad_account_id) of such an account.
+    beta_targeting_closed_accounts: tuple[int, ...] = ()
+    reporting_timezone_closed_accounts: tuple[int, ...] = ()
+    multi_pin_closed_accounts: tuple[int, ...] = ()
     # Hours east of UTC of the ad accounts, in id order (cycled). AdAccount does not show them (the spec has no
     # such field); with AD_ACCOUNT_TIME_ZONE rows are dated in them. +13 starts its day 11 h before UTC's.
     account_utc_offsets: tuple[int, ...] = (-5, 13, 9)
@@ -69,6 +76,19 @@ class Scenario:
 
     def with_options(self, **changes: object) -> Scenario:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def beta_open(self, beta: str, account_ids: Iterable[str], account_id: str | None) -> bool:
+        """Whether `beta` ("targeting", "reporting_timezone", "multi_pin") serves `account_id` (None: the user),
+        one of `account_ids` (the world's ad accounts, ranked in id order)."""
+        switch, closed = {
+            "targeting": (self.beta_targeting_types, self.beta_targeting_closed_accounts),
+            "reporting_timezone": (self.reporting_timezone_beta, self.reporting_timezone_closed_accounts),
+            "multi_pin": (self.multi_pin_beta, self.multi_pin_closed_accounts),
+        }[beta]
+        if not switch:
+            return False
+        ranked = sorted(account_ids, key=int)
+        return account_id not in ranked or ranked.index(account_id) not in closed
 
 
 TINY = Scenario(

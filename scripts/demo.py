@@ -3,6 +3,11 @@
 Offline by default: starts the project's Pinterest API emulator and points the connector at it.
 With PINTEREST_CONFIG=/path/config.json the same run syncs that (real) account; rotated refresh tokens
 announced by the connector are written back to that file so the next run still authenticates.
+
+On the terminal: the connector's start and progress lines, and its warnings and errors (each distinct one once), as
+they come; every message but the records goes to a log file next to the DuckDB file. The sync loads into a
+temporary file beside the DuckDB file, which replaces it only when the sync succeeded: a failed sync keeps the data
+of the last good one.
 """
 
 from __future__ import annotations
@@ -12,50 +17,137 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from integration_tests.cli import catalog_for
 from pinterest_emulator.scenarios import SCENARIOS
-from source_pinterest.components.progress import is_progress
+from source_pinterest.components.progress import LINE_PREFIX, START_PREFIX
 
 # The console script installed beside this interpreter (the venv scripts/demo.sh made), else the one on PATH.
 _BESIDE = Path(sys.executable).parent / "source-pinterest"
 CLI = [str(_BESIDE) if _BESIDE.exists() else shutil.which("source-pinterest") or "source-pinterest"]
 BATCH = 20_000  # records per stream spooled to disk, then inserted at once: memory never holds a whole stream
 DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+LIVE_NOTES = 15  # distinct warnings/errors shown as they come; the rest only in the log
+SHOWN_CAUSES = 5  # distinct error messages a failure prints
+CAUSE_CHARS = 600  # ... each cut to this length (the log has them whole)
+# The CDK's closing trace of a read in which streams failed; it quotes their errors, which came before it.
+CDK_SUMMARY = "did not sync successfully"
+LIVE_CHARS = 240  # an error shown as it comes is cut shorter: the failure repeats it at the end
 
 
 class SyncFailed(SystemExit):
     pass
 
 
-def _cli(args: Sequence[str], errors: list[str]) -> Iterator[dict[str, Any]]:
-    """The connector's messages; a failed run ends with what the connector said went wrong."""
+class Console:
+    """What the terminal shows of the connector's messages, and the log file that keeps all of them."""
+
+    def __init__(self, log: TextIO, streams: Iterable[str] = (), out: TextIO | None = None) -> None:
+        self.log, self.out = log, out or sys.stderr
+        self.errors: list[str] = []  # distinct error messages, in order
+        self.counts: dict[str, int] = {}  # error message -> how many times it came (once per stream, often)
+        self._seen: set[str] = set()  # warnings and errors shown, told apart without stream names and numbers
+        self._noted = 0
+        names = sorted(streams, key=len, reverse=True)
+        self._streams = re.compile("|".join(map(re.escape, names))) if names else None
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def message(self, line: str, message: dict[str, Any]) -> None:
+        """One connector message (not a record): logged, and shown when a person needs it now."""
+        kind = message.get("type")
+        if kind == "CONTROL":  # the new config holds the rotated refresh token
+            self.log.write('{"type": "CONTROL", "note": "connector config updated (not logged: it holds secrets)"}\n')
+            return
+        self.log.write(line if line.endswith("\n") else line + "\n")
+        if kind == "LOG":
+            level, text = message["log"].get("level", ""), str(message["log"].get("message", ""))
+            if text.startswith((LINE_PREFIX, START_PREFIX)):
+                self.say(text)
+            elif level in ("WARN", "WARNING", "ERROR", "FATAL"):
+                self._note(f"{level}: {text.splitlines()[0] if text else ''}")
+        elif kind == "TRACE" and message["trace"].get("type") == "ERROR":
+            error = message["trace"]["error"]
+            text = str(error.get("message") or error.get("internal_message") or "(no message)")
+            if text not in self.counts:
+                self._note(f"ERROR ({error.get('failure_type', 'error')}): {_cut(text, LIVE_CHARS)}")
+                self.errors.append(text)
+            self.counts[text] = self.counts.get(text, 0) + 1
+
+    def _key(self, text: str) -> str:
+        """Messages that differ only in a stream's name or a number (ids, seconds) say the same thing."""
+        return re.sub(r"\d+", "#", self._streams.sub("<stream>", text) if self._streams else text)
+
+    def _note(self, text: str) -> None:
+        key = self._key(text)
+        summary = CDK_SUMMARY in text or any(error[:200] in text for error in self.errors)
+        if key in self._seen or (summary and self.errors):  # a summary of errors already shown
+            return
+        self._seen.add(key)
+        self._noted += 1
+        if self._noted <= LIVE_NOTES:
+            self.say(text)
+        elif self._noted == LIVE_NOTES + 1:
+            self.say(f"(further warnings and errors only in the log: {self.log.name})")
+
+    def causes(self) -> list[str]:
+        """The distinct error messages, without summaries that only repeat another one (the CDK's closing trace
+        quotes every stream's error)."""
+        own = [e for e in self.errors if CDK_SUMMARY not in e] or self.errors
+        kept = [e for e in own if not any(other != e and other[:200] in e for other in own)]
+        grouped: dict[str, tuple[str, int]] = {}
+        for error in kept:
+            first, count = grouped.get(self._key(error), (error, 0))
+            grouped[self._key(error)] = (first, count + self.counts[error])
+        return [f"{_cut(e)}{f' (x{n})' if n > 1 else ''}" for e, n in grouped.values()]
+
+
+def _cut(text: str, limit: int = CAUSE_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _cli(args: Sequence[str], console: Console) -> Iterator[dict[str, Any]]:
+    """The connector's messages as they come; a failed run ends with what the connector said went wrong."""
     with tempfile.TemporaryFile("w+") as stderr:
         with subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=stderr, text=True) as process:
             assert process.stdout is not None
             for line in process.stdout:
-                if not line.startswith("{"):
+                try:
+                    message = json.loads(line) if line.startswith("{") else None
+                except json.JSONDecodeError:
+                    message = None
+                if not isinstance(message, dict) or "type" not in message:
+                    console.log.write(line)  # not an Airbyte message: the log keeps it
                     continue
-                message = json.loads(line)
-                if is_progress(message):  # the connector's live progress and summary, on the terminal
-                    print(message["log"]["message"], file=sys.stderr, flush=True)
-                if message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
-                    errors.append(message["trace"]["error"]["message"])
-                elif message["type"] == "LOG" and message["log"]["level"] in ("ERROR", "FATAL"):
-                    errors.append(message["log"]["message"])
+                if message["type"] != "RECORD":
+                    console.message(line, message)
                 yield message
+        stderr.seek(0)
+        said = stderr.read()
+        if said:
+            console.log.write(f"--- stderr of source-pinterest {args[0]} ---\n{said}")
+        console.log.flush()
         if process.returncode:
-            stderr.seek(0)
-            said = errors or [line for line in stderr.read().strip().splitlines()[-5:]] or ["(no output)"]
-            raise SyncFailed(f"source-pinterest {args[0]} failed (exit {process.returncode}):\n- " + "\n- ".join(said))
+            causes = console.causes() or [line for line in said.strip().splitlines()[-5:]] or ["(no output)"]
+            shown = causes[:SHOWN_CAUSES] + (
+                [f"... {len(causes) - SHOWN_CAUSES} more"] if len(causes) > SHOWN_CAUSES else []
+            )
+            raise SyncFailed(
+                f"source-pinterest {args[0]} failed (exit {process.returncode}):\n- "
+                + "\n- ".join(shown)
+                + f"\nFull log: {console.log.name}"
+            )
 
 
 def demo_streams(discovered: list[dict[str, Any]], reports: bool) -> list[str]:
@@ -68,12 +160,12 @@ def demo_streams(discovered: list[dict[str, Any]], reports: bool) -> list[str]:
     return [n for n in names if not (n.endswith("_report") or n.startswith("custom_"))]
 
 
-def _catalog(config_path: str, reports: bool = True) -> dict[str, Any]:
-    errors: list[str] = []
-    messages = _cli(["discover", "--config", config_path], errors)
+def _catalog(config_path: str, console: Console, reports: bool = True) -> dict[str, Any]:
+    messages = _cli(["discover", "--config", config_path], console)
     streams = next((m["catalog"]["streams"] for m in messages if m["type"] == "CATALOG"), None)
     if streams is None:
-        raise SyncFailed("source-pinterest discover listed no streams:\n- " + "\n- ".join(errors or ["(no output)"]))
+        said = "\n- ".join(console.causes() or ["(no output)"])
+        raise SyncFailed(f"source-pinterest discover listed no streams:\n- {said}\nFull log: {console.log.name}")
     return catalog_for(streams, demo_streams(streams, reports))
 
 
@@ -81,7 +173,10 @@ def _catalog(config_path: str, reports: bool = True) -> dict[str, Any]:
 def _config(workdir: Path, scenario: str) -> Iterator[tuple[str, str]]:
     real = os.environ.get("PINTEREST_CONFIG")
     if real:
-        yield real, "your Pinterest account"
+        path = Path(real).expanduser().resolve()  # relative to where the command was run
+        if not path.is_file():
+            raise SystemExit(f"PINTEREST_CONFIG names {path}, which is not a file. Fix: pass the config.json path.")
+        yield str(path), f"your Pinterest account ({path})"
         return
     from pinterest_emulator import Emulator
 
@@ -113,6 +208,23 @@ def open_db(path: Path) -> Any:
         reason = str(error).splitlines()[0]
         fix = "Fix: close the program that holds it, or pass another --db."
         raise SystemExit(f"Cannot open the DuckDB file {path}: {reason}\n{fix}") from None
+
+
+def _partial(db_path: Path) -> Path:
+    """The file a sync loads into, beside the DuckDB file (same file system: the rename is atomic)."""
+    return db_path.with_name(f".{db_path.name}.{os.getpid()}.partial")  # one per run: two runs never share it
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def replace_db(partial: Path, db_path: Path) -> None:
+    """The loaded file becomes the DuckDB file in one rename; the old file's write-ahead log would replay onto the
+    new file, so it goes first (its data is being replaced anyway)."""
+    db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+    os.replace(partial, db_path)
 
 
 def _column_type(schema: dict[str, Any]) -> str:
@@ -181,50 +293,90 @@ class Loader:
         return self.counts
 
 
-def sync(config_path: str, catalog: dict[str, Any], loader: Loader, workdir: Path) -> list[str]:
-    """Runs `read`, feeding the loader; prints per-stream timings. Returns the errors the connector reported."""
+def sync(
+    config_path: str, catalog: dict[str, Any], loader: Loader, workdir: Path, console: Console | None = None
+) -> None:
+    """Runs `read`, feeding the loader; prints one table of the streams. Raises SyncFailed unless it succeeded."""
+    if console is None:
+        console = Console((workdir / "sync.log").open("w"), [s["stream"]["name"] for s in catalog["streams"]])
     catalog_path = workdir / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
     started = time.monotonic()
     seen: dict[str, list[float]] = {}
-    errors: list[str] = []
-    for message in _cli(["read", "--config", config_path, "--catalog", str(catalog_path)], errors):
+    read: dict[str, int] = {}
+    for message in _cli(["read", "--config", config_path, "--catalog", str(catalog_path)], console):
         kind = message["type"]
         if kind == "RECORD":
             stream = message["record"]["stream"]
             now = time.monotonic() - started
             seen.setdefault(stream, [now, now])[1] = now
+            read[stream] = read.get(stream, 0) + 1
             loader.add(stream, message["record"]["data"])
         elif kind == "CONTROL" and os.environ.get("PINTEREST_CONFIG"):
-            Path(config_path).write_text(json.dumps(message["control"]["connectorConfig"]["config"]))
+            _write_config(Path(config_path), message["control"]["connectorConfig"]["config"])
     elapsed = time.monotonic() - started
+    if console.errors:  # exit 0 with an error trace is still no complete sync
+        raise SyncFailed(
+            "source-pinterest read reported errors:\n- "
+            + "\n- ".join(console.causes()[:SHOWN_CAUSES])
+            + f"\nFull log: {console.log.name}"
+        )
     counts = loader.finish()
-    print(f"\n{'stream':32} {'rows':>8}  {'first..last record (s)':>22}")
+    print(f"\n{'stream':32} {'records read':>12} {'rows in DuckDB':>14}  {'first..last record (s)':>22}")
     for stream in sorted(counts):
         span = f"{seen[stream][0]:.1f}..{seen[stream][1]:.1f}" if stream in seen else "-"
-        print(f"{stream:32} {counts[stream]:>8}  {span:>22}")
-    print(f"{'total':32} {sum(counts.values()):>8}  sync took {elapsed:.1f} s")
-    return errors
+        print(f"{stream:32} {read.get(stream, 0):>12} {counts[stream]:>14}  {span:>22}")
+    print(f"{'total':32} {sum(read.values()):>12} {sum(counts.values()):>14}  sync took {elapsed:.1f} s")
+
+
+def _write_config(path: Path, config: dict[str, Any]) -> None:
+    """The rotated token written back in one rename, readable by the owner only (it holds secrets)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(config, indent=2))
+    partial.chmod(0o600)
+    os.replace(partial, path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="small", choices=sorted(SCENARIOS), help="emulator scenario")
-    parser.add_argument("--db", default="demo_output/pinterest.duckdb", help="DuckDB file to write")
+    parser.add_argument(
+        "--db", default="demo_output/pinterest.duckdb", help="DuckDB file to write (relative to this directory)"
+    )
     parser.add_argument(
         "--reports", action="store_true", help="also sync the async report streams (the emulator's are left out)"
     )
     args = parser.parse_args(argv)
 
-    db = open_db(Path(args.db))
-    with db, tempfile.TemporaryDirectory() as tmp, _config(Path(tmp), args.scenario) as (config_path, target):
-        print(f"Syncing {target} into {args.db}", file=sys.stderr)
-        # A real account (PINTEREST_CONFIG) gets every stream; the emulator's reports only with --reports.
-        catalog = _catalog(config_path, reports=args.reports or bool(os.environ.get("PINTEREST_CONFIG")))
-        errors = sync(config_path, catalog, Loader(db, catalog, Path(tmp)), Path(tmp))
-    print(f"DuckDB file: {args.db}")
-    if errors:
-        raise SystemExit("The sync reported errors:\n- " + "\n- ".join(errors))
+    db_path = Path(args.db).expanduser().resolve()
+    if db_path.exists():
+        open_db(db_path).close()  # held by another program: say so now, not after the sync
+    partial = _partial(db_path)
+    _remove(partial)  # what an interrupted run of a process with the same id left
+    db = open_db(partial)
+    log_path = db_path.with_name(f"{db_path.stem}.sync.log")
+    try:
+        with (
+            db,
+            log_path.open("w") as log,
+            tempfile.TemporaryDirectory() as tmp,
+            _config(Path(tmp), args.scenario) as (config_path, target),
+        ):
+            console = Console(log)
+            console.say(f"Syncing {target} into {db_path} (log: {log_path})")
+            # A real account (PINTEREST_CONFIG) gets every stream; the emulator's reports only with --reports.
+            catalog = _catalog(config_path, console, reports=args.reports or bool(os.environ.get("PINTEREST_CONFIG")))
+            console = Console(log, [s["stream"]["name"] for s in catalog["streams"]])
+            sync(config_path, catalog, Loader(db, catalog, Path(tmp)), Path(tmp), console)
+    except BaseException as error:
+        _remove(partial)
+        kept = f"{db_path} is unchanged" if db_path.exists() else f"{db_path} was not written"
+        if isinstance(error, SystemExit) and isinstance(error.code, str):
+            raise SystemExit(f"{error.code}\nThe sync did not succeed: {kept}.") from None
+        print(f"The sync did not succeed: {kept}.", file=sys.stderr)
+        raise
+    replace_db(partial, db_path)
+    print(f"DuckDB file: {db_path}")
 
 
 if __name__ == "__main__":

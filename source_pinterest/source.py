@@ -148,19 +148,25 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_unknown_streams(catalog)
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
-        unreadable.reset()  # before the parents' warm-up: a parent listing refused there misses data too
         verdict.FATAL.reset()  # a dead host or refused token of an earlier read says nothing about this one
         timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
-        tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams])
+        tracked = progress.of_read(self, catalog)
         interval = settings(self._config).progress_interval_seconds
+        logger.info(progress.start_line_of(settings(self._config), sorted(tracked.selected), state))
         with progress.tracking(tracked, self._constructor._api_budget):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
+            failed: AirbyteTracedException | None = None
             try:
                 self._warm_shared_parents(logger, catalog)
+                # After the warm-up: what it could not list, the read lists again (refusals are not cached) and
+                # notes if it is refused again; a refusal the read gets past must leave no mark.
+                unreadable.reset()
                 self._only = {s.stream.name for s in catalog.streams}  # _reject_unknown_streams checked them
                 for message in verdict.said_once(super().read(logger, config, catalog, state)):
                     progress.observe(tracked, message)
                     yield _incomplete_if_unreadable(message)
+            except AirbyteTracedException as error:  # the CDK's "streams did not sync successfully", at its end
+                failed = error
             finally:
                 self._only = None
                 ticker.stop()
@@ -173,7 +179,13 @@ class SourcePinterest(YamlDeclarativeSource):
             text = "Some streams could not be read in full: " + " | ".join(
                 f"{stream}: {reason}" for stream, reason in sorted(missed.items())
             )
-            raise AirbyteTracedException(message=text, internal_message=text, failure_type=FailureType.config_error)
+            if failed is not None:  # both: the failed streams have had their own error traces already
+                text += f" | {failed.message}"
+            raise AirbyteTracedException(
+                message=text, internal_message=text, failure_type=FailureType.config_error
+            ) from failed
+        if failed is not None:
+            raise failed
 
     def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
         # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.

@@ -12,10 +12,12 @@ Typing rules (one place, so every stream follows them):
 - `integer` stays integer (Unix seconds), `number` stays number, `format: date-time`/`date` is kept for ISO strings;
   other formats (double, password) say nothing a destination can use and are dropped, as are descriptions.
 - Objects accept unknown keys (`additionalProperties: true`).
-- A node the spec leaves untyped (AdGroupResponse.dca_assets) or an object with no declared properties becomes `{}`:
-  draft-07's canonical "anything" (null included). It is equivalent to listing every JSON type, but destinations map
-  it to a plain JSON column rather than a union type, and a scalar where the spec promised a free-form object cannot
-  fail a sync.
+- Every node gets a `type` (an untyped `{}` leaves destinations and PyAirbyte guessing: "Could not determine airbyte
+  type"). A node without one takes it from what it declares: `properties` or `additionalProperties` make an object,
+  `items` an array, an enum the type of its values. An object with no declared properties (a free-form map such as
+  `pin_metrics`, or `data_status`'s {date: status}) stays a nullable object; a typed `additionalProperties` is kept
+  as the type of its values (numbers for the top pins' `metrics`). A node that declares nothing at all must be named
+  in DOCUMENTED with the type its description gives, else generation fails.
 """
 
 from __future__ import annotations
@@ -36,13 +38,19 @@ SCHEMAS = ROOT / "source_pinterest" / "schemas"
 CATALOGUE = SCHEMAS / "analytics_catalogue.json"
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 PRIMARY_KEY = "id"
-ANY: dict[str, Any] = {}
 KEPT_FORMATS = frozenset({"date-time", "date"})
 TOP_PINS = "/user_account/analytics/top_pins"
 TOP_VIDEO_PINS = "/user_account/analytics/top_video_pins"
 TARGETING_OPTIONS = "/resources/targeting/{targeting_type}"
 
 Node = dict[str, Any]
+# Properties the spec leaves without any type, typed from their description.
+DOCUMENTED: Mapping[str, str] = {
+    # AdGroupResponse.dca_assets: "The Dynamic creative assets to use for DCA ... basic creative assets of an ad
+    # (image, video, title, call to action, logo etc)": named assets, an object.
+    "dca_assets": "object",
+}
+_ENUM_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
 class Stream(NamedTuple):
@@ -150,22 +158,27 @@ class Converter:
             merged["properties"] = props
         return merged
 
-    def convert(self, node: Node) -> Node:
+    def convert(self, node: Node, name: str = "") -> Node:
+        """`name`: the property this node is the schema of (for DOCUMENTED and errors)."""
         node = self.flatten(node)
         variants = node.get("oneOf") or node.get("anyOf")
         if variants:
             # The node's own keys (e.g. `type: object`) apply to every variant.
             own = {k: v for k, v in node.items() if k not in ("oneOf", "anyOf", "discriminator")}
-            return union([self.convert({"allOf": [own, variant]}) for variant in variants])
-        kind = node.get("type") or ("object" if "properties" in node else None)
-        if kind is None or (kind == "object" and not node.get("properties")):
-            return dict(ANY)
+            return union([self.convert({"allOf": [own, variant]}, name) for variant in variants])
+        kind = node.get("type") or _implied_type(node) or DOCUMENTED.get(name)
+        if kind is None:
+            raise ValueError(f"{name or 'a node'}: the spec gives no type; add the documented one to DOCUMENTED")
         schema: Node = {"type": _nullable_types([kind])}
         if kind == "object":
-            schema["additionalProperties"] = True
-            schema["properties"] = {name: self.convert(prop) for name, prop in node["properties"].items()}
+            extra = node.get("additionalProperties")
+            # A typed map keeps its values' type; otherwise (and beside declared properties) any key is accepted.
+            typed_map = isinstance(extra, dict) and bool(extra) and not node.get("properties")
+            schema["additionalProperties"] = self.convert(extra, f"{name}.*") if typed_map else True
+            if node.get("properties"):
+                schema["properties"] = {key: self.convert(prop, key) for key, prop in node["properties"].items()}
         elif kind == "array":
-            schema["items"] = self.convert(node.get("items", {}))
+            schema["items"] = self.convert(node.get("items", {}), f"{name}[]")
         elif node.get("format") in KEPT_FORMATS:
             schema["format"] = node["format"]
         return schema
@@ -185,11 +198,23 @@ class Converter:
         return self.convert(body)
 
 
+def _implied_type(node: Node) -> str | None:
+    """The type an untyped node declares by its other keywords."""
+    if "properties" in node or "additionalProperties" in node:
+        return "object"
+    if "items" in node:
+        return "array"
+    kinds = {_ENUM_TYPES.get(type(value)) for value in node.get("enum", []) if value is not None}
+    return kinds.pop() if len(kinds) == 1 and None not in kinds else None
+
+
 def union(schemas: list[Node]) -> Node:
     """One schema accepting what any of `schemas` accepts (a field absent from a variant is nullable anyway)."""
-    if any(s == ANY for s in schemas):
-        return dict(ANY)
     merged: Node = {"type": _nullable_types(t for s in schemas for t in s["type"])}
+    if "object" in merged["type"]:
+        values = [s.get("additionalProperties") for s in schemas if "object" in s["type"]]
+        same_map = isinstance(values[0], dict) and all(v == values[0] for v in values)
+        merged["additionalProperties"] = values[0] if same_map else True  # variants' maps agree, or anything goes
     formats = {s.get("format") for s in schemas if "string" in s["type"]}
     if len(formats) == 1 and None not in formats:
         merged["format"] = formats.pop()
@@ -209,7 +234,7 @@ def union(schemas: list[Node]) -> Node:
 def stream_schema(converter: Converter, name: str) -> Node:
     stream = STREAMS[name]
     record = converter.record(stream)
-    props = dict(record.get("properties", {}))  # a free-form record ({}) has only the fields the connector adds
+    props = dict(record.get("properties", {}))  # a free-form record has only the fields the connector adds
     for field in stream.drop:
         if props.pop(field, None) is None:
             raise ValueError(f"{name}: {field} is no longer in the spec; update STREAMS")

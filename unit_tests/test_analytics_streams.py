@@ -278,10 +278,11 @@ def test_targeting_asks_every_type_at_once_and_drops_a_refused_beta_type_for_the
     rows = {(r["CAMPAIGN_ID"], r["TARGETING_TYPE"]) for r in records_of(output)}
     assert rows == {(f"c{a}", t) for a in (ACCOUNT, "222") for t in ("GENDER", "LOCATION")}
     asked = [c["targeting_types"][0] for c in _calls(requests_mock, "/targeting_analytics")]
-    # Refused at most once per account in flight, never asked again once known.
-    assert asked.count("GENDER,LOCATION") == 2 and 1 <= asked.count(",".join(chosen)) <= 2, asked
+    # Decided per ad account: each refuses once (both refuse here), never asked again once known.
+    assert asked.count("GENDER,LOCATION") == 2 and asked.count(",".join(chosen)) == 2, asked
     warnings = [m.log.message for m in output.logs if "targeting type AGE_BUCKET_AND_GENDER" in m.log.message]
-    assert len(warnings) == 1 and "skipped for the rest of this sync" in warnings[0]
+    assert len(warnings) == 2 and all("skipped for this account for the rest of this sync" in w for w in warnings)
+    assert {w.split("to ad account ")[1].split(" ")[0] for w in warnings} == {ACCOUNT, "222"}
 
 
 def test_a_stream_whose_every_targeting_type_is_refused_ends_incomplete_saying_why(requests_mock) -> None:

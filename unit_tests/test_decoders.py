@@ -12,7 +12,7 @@ import requests
 from urllib3.exceptions import ProtocolError
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components.decoders import AnswerCutShort, StreamedRows
+from source_pinterest.components.decoders import AnswerCutShort, NotAnAnswer, StreamedRows
 from unit_tests.conftest import oauth_config
 
 ROW = {"AD_ID": "123456789", "DATE": "2026-11-01", "SPEND_IN_DOLLAR": 12.5, "TOTAL_IMPRESSION": 4000, "CTR": None}
@@ -84,7 +84,40 @@ def test_a_6_mb_answer_is_decoded_without_holding_it() -> None:
 def test_rows_under_a_key_and_an_empty_body() -> None:
     targeting = StreamedRows(config={}, parameters={}, field_path=["data"])
     assert len(list(targeting.extract_records(_response(_LazyBody(_array(3, wrap="data")))))) == 3
-    assert list(targeting.extract_records(_response(_LazyBody(iter([]))))) == []
+    # Issue 21: an empty body is not an answer without rows (it was read as "no rows" before).
+    with pytest.raises(NotAnAnswer, match="empty body"):
+        list(targeting.extract_records(_response(_LazyBody(iter([])))))
+
+
+@pytest.mark.parametrize("body", [b"[]", b" [ ] "])
+def test_an_empty_array_is_an_answer_without_rows(body: bytes) -> None:
+    extractor = StreamedRows(config={}, parameters={}, field_path=[])
+    assert list(extractor.extract_records(_response(_LazyBody(iter([body]))))) == []
+
+
+@pytest.mark.parametrize("body", [b'{"data": []}', b'{"other": 1, "data": []}'])
+def test_an_empty_breakdown_is_an_answer_without_rows(body: bytes) -> None:
+    targeting = StreamedRows(config={}, parameters={"targeting": True})
+    assert list(targeting.extract_records(_response(_LazyBody(iter([body]))))) == []
+
+
+@pytest.mark.parametrize(
+    ("targeting", "body", "problem"),
+    [
+        (False, b'{"code": 12, "message": "Something went wrong"}', "an error object \\(code 12: Something went wrong"),
+        (False, b'{"items": []}', "items"),
+        (False, b"<html><body>Oops</body></html>", "not JSON"),
+        (False, b"[1, 2]", "a row that is '1'"),
+        (False, b"null", "null"),
+        (True, b"[]", "not an object whose `data` is an array"),
+        (True, b'{"code": 12, "message": "Something went wrong"}', "an error object"),
+        (True, b'{"data": null}', "data"),
+    ],
+)
+def test_a_200_that_is_not_the_documented_answer_is_not_an_answer(targeting: bool, body: bytes, problem: str) -> None:
+    extractor = StreamedRows(config={}, parameters={"targeting": targeting})
+    with pytest.raises(NotAnAnswer, match=problem):
+        list(extractor.extract_records(_response(_LazyBody(iter([body])))))
 
 
 def test_an_answer_cut_short_raises_before_its_first_row() -> None:

@@ -3,14 +3,19 @@ into DuckDB in batches, every stream gets its table, and a failed sync shows wha
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
+from integration_tests.clock import TODAY
+from pinterest_emulator import Emulator
 from scripts import demo
 
 CATALOG = {
@@ -116,3 +121,129 @@ def test_the_emulator_demo_leaves_the_report_streams_out_unless_asked() -> None:
     assert demo.demo_streams(discovered, reports=False) == ["campaigns", "ad_analytics"]
     assert demo.demo_streams(discovered, reports=True) == ["campaigns", "ad_analytics", "advertiser_report",
                                                            "custom_spend"]  # fmt: skip
+
+
+# ------------------------------------------------------------------ first contact: failures, paths, one table
+
+
+def _table_rows(db_path: Path, table: str) -> int:
+    with duckdb.connect(str(db_path)) as db:
+        return db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+
+def _earlier_demo(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(db_path)) as db:
+        db.execute("CREATE TABLE campaigns AS SELECT * FROM range(3) t(id)")
+
+
+def test_a_failed_sync_keeps_the_earlier_duckdb_file_and_says_why_in_a_few_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    monkeypatch.chdir(caller)  # every path below is relative to the caller's directory
+    db_path = caller / "out" / "pinterest.duckdb"
+    _earlier_demo(db_path)
+    with Emulator(scenario="tiny", today=TODAY) as emulator:
+        config = emulator.connector_config()
+        config["credentials"]["refresh_token"] = "revoked-refresh-token"  # Pinterest refuses it
+        (caller / "config.json").write_text(json.dumps(config))
+        monkeypatch.setenv("PINTEREST_CONFIG", "config.json")
+        with pytest.raises(SystemExit) as exit_info:
+            demo.main(["--db", "out/pinterest.duckdb"])
+
+    said = f"{capsys.readouterr().err}\n{exit_info.value.code}"
+    assert _table_rows(db_path, "campaigns") == 3  # the earlier demo's data is still there
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["pinterest.duckdb", "pinterest.sync.log"]
+    assert f"{db_path} is unchanged" in said
+    assert len(said.strip().splitlines()) <= 40, said
+    assert "Traceback" not in said
+    assert "credentials.refresh_token" in said  # the cause and its fix, from the connector's error
+    assert f"Full log: {db_path.parent / 'pinterest.sync.log'}" in said
+    log = (db_path.parent / "pinterest.sync.log").read_text()
+    assert "stack_trace" in log and "revoked-refresh-token" not in log  # everything, but no secret
+
+
+def test_a_successful_sync_replaces_the_file_and_prints_one_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PINTEREST_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    db_path = tmp_path / "demo_output" / "pinterest.duckdb"
+    _earlier_demo(db_path)
+    demo.main(["--scenario", "tiny"])
+
+    out, err = capsys.readouterr()
+    assert _table_rows(db_path, "campaigns") >= 1 and _table_rows(db_path, "boards") >= 1
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["pinterest.duckdb", "pinterest.sync.log"]
+    assert out.count("records read") == 1 and "Sync summary:" not in out + err  # one table, the demo's own
+    assert "Starting the sync: " in err  # the connector's start line, shown as it came
+
+
+def test_the_console_shows_progress_live_and_each_distinct_warning_and_error_once(tmp_path: Path) -> None:
+    def log(level: str, text: str) -> dict[str, Any]:
+        return {"type": "LOG", "log": {"level": level, "message": text}}
+
+    cause = "Pinterest refused the refresh token. Fix: re-authenticate."
+    streams = ["campaigns", "ad_groups", "boards"]
+    messages = [
+        log("INFO", "Starting the sync: all ad accounts the token sees"),
+        log("INFO", "Some info a person does not need now"),
+        log("WARN", "Cannot connect for POST /v5/oauth/token (Connection refused); retrying in 2 s."),
+        log("WARN", "Cannot connect for POST /v5/oauth/token (Connection refused); retrying in 4 s."),
+        log("INFO", "Progress overall: 0 records, 0 requests, 30 s; 3 streams: 0 done, 0 running, 0 waiting"),
+        *[log("ERROR", f"Exception while syncing stream {name}") for name in streams],
+        *[{"type": "TRACE", "trace": {"type": "ERROR", "error": {"message": cause}}} for _ in streams],
+        log("FATAL", f"During the sync, the following streams did not sync successfully: campaigns: {cause}"),
+        {"type": "TRACE", "trace": {"type": "ERROR", "error": {"message": "streams did not sync successfully: x"}}},
+        {"type": "TRACE", "trace": {"type": "ERROR", "error": {"message": "No connection for 58 s."}}},
+        {"type": "TRACE", "trace": {"type": "ERROR", "error": {"message": "No connection for 59 s."}}},
+        {"type": "CONTROL", "control": {"connectorConfig": {"config": {"refresh_token": "secret-token"}}}},
+        log("INFO", "Sync summary:\nstream  records"),
+    ]
+    shown = io.StringIO()
+    with (tmp_path / "sync.log").open("w") as log_file:
+        console = demo.Console(log_file, streams, out=shown)
+        for message in messages:
+            console.message(json.dumps(message), message)
+    assert shown.getvalue().splitlines() == [
+        "Starting the sync: all ad accounts the token sees",
+        "WARN: Cannot connect for POST /v5/oauth/token (Connection refused); retrying in 2 s.",
+        "Progress overall: 0 records, 0 requests, 30 s; 3 streams: 0 done, 0 running, 0 waiting",
+        "ERROR: Exception while syncing stream campaigns",
+        f"ERROR (error): {cause}",
+        "ERROR (error): No connection for 58 s.",
+    ]
+    assert console.causes() == [f"{cause} (x3)", "No connection for 58 s. (x2)"]  # the closing summary is left out
+    logged = (tmp_path / "sync.log").read_text()
+    assert "Some info a person does not need now" in logged and "secret-token" not in logged
+
+
+def test_demo_sh_runs_the_demo_from_the_callers_directory_and_says_it_installs(tmp_path: Path) -> None:
+    root, caller = tmp_path / "checkout", tmp_path / "caller"
+    (root / "scripts").mkdir(parents=True)
+    caller.mkdir()
+    (root / "scripts" / "demo.sh").write_text((Path(__file__).resolve().parents[1] / "scripts" / "demo.sh").read_text())
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    log = tmp_path / "calls.log"
+    # Fakes: python3 makes the venv it is given (of fakes); the venv's python logs where and how it runs.
+    fake = f'#!/usr/bin/env bash\necho "$(basename "$0") $PWD $PYTHONPATH $*" >> {log}\n'
+    (tmp_path / "fake").write_text(fake)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    make_venv = f'mkdir -p "$3/bin"; for t in python pip; do cp {tmp_path}/fake "$3/bin/$t"; done\n'
+    (bin_dir / "python3").write_text(fake + make_venv)
+    for script in (tmp_path / "fake", bin_dir / "python3"):
+        script.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+    done = subprocess.run(
+        ["bash", str(root / "scripts" / "demo.sh"), "--db", "mine.duckdb"],
+        cwd=caller, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+
+    assert "Installing the connector and DuckDB into" in done.stderr and "first run only" in done.stderr
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith(f"python3 {caller} ") and f"-m venv {root}/.venv" in calls[0]
+    assert calls[-1] == f"python {caller} {root} -m scripts.demo --db mine.duckdb"  # paths stay the caller's

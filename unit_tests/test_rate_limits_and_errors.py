@@ -279,5 +279,9 @@ def test_refused_betas_are_told_from_other_refusals() -> None:
     targeting = API + "ad_accounts/1/ad_groups/targeting_analytics?targeting_types=AGE_BUCKET,AGE_BUCKET_AND_GENDER"
     beta = {"code": 1, "message": "targeting_types AGE_BUCKET_AND_GENDER is in BETA and not available."}
     assert refused_targeting_types(_response(400, beta, url=targeting)) == ["AGE_BUCKET_AND_GENDER"]  # not AGE_BUCKET
+    # Issue 21: a type of the request named in the refusal is refused, whatever the wording ...
     invalid = {"code": 1, "message": "Invalid targeting_types AGE_BUCKET_AND_GENDER"}
-    assert refused_targeting_types(_response(400, invalid, url=targeting)) == []  # a plain 400 still fails
+    assert refused_targeting_types(_response(400, invalid, url=targeting)) == ["AGE_BUCKET_AND_GENDER"]
+    # ... and a 400 naming none of them still fails.
+    other = {"code": 1, "message": "Invalid targeting_types GENDER: not in BETA"}
+    assert refused_targeting_types(_response(400, other, url=targeting)) == []

@@ -46,17 +46,19 @@ def test_windows_end_on_the_day_every_zone_has_begun_only_with_the_account_zone(
     assert timezone.last_day({}, early) == dt.date(2027, 3, 1)
     assert timezone.last_day({"reporting_timezone": ZONE}, early) == dt.date(2027, 2, 28)
     assert timezone.last_day({"reporting_timezone": ZONE}, noon) == dt.date(2027, 3, 1)
-    timezone.ZONE.refuse(ZONE, "403: beta")
-    assert timezone.last_day({"reporting_timezone": ZONE}, early) == dt.date(2027, 3, 1)  # UTC again
+    timezone.ZONE.refuse(ZONE, "403: beta", "111")
+    assert timezone.last_day({"reporting_timezone": ZONE}, early, "111") == dt.date(2027, 3, 1)  # UTC again
+    assert timezone.last_day({"reporting_timezone": ZONE}, early, "222") == dt.date(2027, 2, 28)  # its own
 
 
 def test_the_first_refusal_warns_once_and_later_requests_leave_the_parameter_out(caplog) -> None:
     config = {"reporting_timezone": ZONE}
-    assert timezone.ZONE.value(config) == ZONE and timezone.ZONE.value({}) is None
+    assert timezone.ZONE.value(config, "111") == ZONE and timezone.ZONE.value({}, "111") is None
     with caplog.at_level(logging.WARNING, logger="airbyte"):
-        timezone.ZONE.refuse(ZONE, "403: reporting_timezone is in beta")
-        timezone.ZONE.refuse(ZONE, "403: reporting_timezone is in beta")
-    assert timezone.ZONE.value(config) is None
+        timezone.ZONE.refuse(ZONE, "403: reporting_timezone is in beta", "111")
+        timezone.ZONE.refuse(ZONE, "403: reporting_timezone is in beta", "111")
+    assert timezone.ZONE.value(config, "111") is None
+    assert timezone.ZONE.value(config, "222") == ZONE  # decided per ad account
     warned = [r.getMessage() for r in caplog.records if "reporting_timezone" in r.getMessage()]
     assert len(warned) == 1 and "Fix:" in warned[0] and "UTC" in warned[0]
 

@@ -136,7 +136,19 @@ def test_connector_side_fields(schemas: dict[str, dict[str, Any]]) -> None:
         ("boards", "created_at", {"type": ["null", "string"], "format": "date-time"}),
         ("pins", "created_at", {"type": ["null", "string"], "format": "date-time"}),
         ("catalogs_feeds", "updated_at", {"type": ["null", "string"], "format": "date-time"}),
-        ("ad_groups", "dca_assets", {}),  # untyped in the spec: anything
+        # untyped in the spec; its description names creative assets (image, video, title, ...): an object
+        ("ad_groups", "dca_assets", {"type": ["null", "object"], "additionalProperties": True}),
+        ("pins", "pin_metrics", {"type": ["null", "object"], "additionalProperties": True}),  # a free-form object
+        (  # {date: status}: a map of strings
+            "user_account_top_pins",
+            "data_status",
+            {"type": ["null", "object"], "additionalProperties": {"type": ["null", "string"]}},
+        ),
+        (  # {metric: value}: a map of numbers
+            "user_account_top_video_pins",
+            "metrics",
+            {"type": ["null", "object"], "additionalProperties": {"type": ["null", "number"]}},
+        ),
         ("ad_groups", "bid_multiplier", {"type": ["null", "number"]}),
     ],
 )
@@ -176,7 +188,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ad_groups": {
         "id": "2680060704746",
         "targeting_spec": {"GENDER": ["female"], "AGE_BUCKET": None, "LOCATION": ["US"]},
-        "dca_assets": [{"asset": "x"}],
+        "dca_assets": {"images": [{"asset": "x"}]},  # untyped in the spec; its description says named assets
         "bid_in_micro_currency": None,
         "bid_multiplier": 1.5,
         "optimization_goal_metadata": None,
@@ -280,3 +292,18 @@ def test_a_new_attribute_like_column_must_be_classified() -> None:
     with pytest.raises(ValueError, match="looks like an attribute"):
         gen.column_type("CAMPAIGN_SHINY_NEW_ID", {})
     assert gen.column_type("TOTAL_SHINY_NEW_CONVERSIONS", {}) == "number"
+
+
+def test_untyped_nodes_take_the_type_they_imply_or_generation_fails() -> None:
+    converter = gen.Converter({})
+    assert converter.convert({"enum": ["A", "B"]}) == {"type": ["null", "string"]}
+    assert converter.convert({"items": {"type": "integer"}}) == {
+        "type": ["null", "array"],
+        "items": {"type": ["null", "integer"]},
+    }
+    assert converter.convert({"additionalProperties": {"type": "number"}}) == {
+        "type": ["null", "object"],
+        "additionalProperties": {"type": ["null", "number"]},
+    }
+    with pytest.raises(ValueError, match="mystery: the spec gives no type"):
+        converter.convert({"description": "who knows"}, "mystery")

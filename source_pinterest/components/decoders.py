@@ -5,10 +5,17 @@ page: one answer covers up to 250 ids x 90 days (x every targeting value), tens 
 decoded. Here the body is spooled to disk as it arrives, then ijson (a CDK dependency, C backend) yields its rows
 one by one. Rows are yielded only once the whole body is in, so an answer cut short can be asked again without
 emitting a row twice.
+
+A 200 is an answer only in the shape the API documents (pinterest-api-v5-openapi.yaml): an error object
+(`{"code": 12, "message": "Something went wrong"}`), an empty body, HTML or a wrong shape is `NotAnAnswer`, asked
+again like an answer cut short, and never read as "no rows". `answer_problem` says the same of the answers that
+are not streamed (listings and the rest), for the error handler, which retries them.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
@@ -16,8 +23,10 @@ from typing import IO, Any
 
 import ijson
 import requests
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.types import Config
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.errors import describe_request
 
@@ -26,6 +35,59 @@ CHUNK = 1 << 16
 
 class AnswerCutShort(Exception):
     """The connection broke while the body was read: no row of this answer has been emitted."""
+
+
+class NotAnAnswer(AnswerCutShort):
+    """A 200 whose body is not the documented answer (no row of it has been emitted): asked again the same way."""
+
+
+# The answers StreamedRows decodes (ads analytics, targeting breakdowns): the error handler must not read them whole.
+STREAMED = re.compile(r"/ad_accounts/[^/]+/(.+/)?(analytics|targeting_analytics)$")
+LISTING = "an object with an `items` array (a listing page)"
+
+
+def _sample(text: str) -> str:
+    return " ".join(text.split())[:80]
+
+
+def error_object(body: Any) -> str | None:
+    """`{"code": ..., "message": ...}` and nothing else: Pinterest's error shape, which no answer has."""
+    if isinstance(body, dict) and "code" in body and set(body) <= {"code", "message", "details"}:
+        return f"an error object (code {body.get('code')}: {_sample(str(body.get('message', '')))})"
+    return None
+
+
+def _expected(response: requests.Response) -> tuple[str, tuple[type, ...]]:
+    """What the request's endpoint answers, decided by what the request itself sent (its path and page_size)."""
+    request = response.request
+    url = str(request.url if request is not None else response.url)
+    path = url.split("?", 1)[0]
+    query = url.split("?", 1)[1] if "?" in url else ""
+    if re.search(r"(^|&)page_size=", query) or path.endswith("/conversion_tags"):
+        return LISTING, (dict,)
+    if re.search(r"/resources/targeting/[^/]+$", path):  # TargetingOptionResponse: an array, nullable
+        return "an array (or null)", (list, type(None))
+    return "a JSON object or array", (dict, list)
+
+
+def answer_problem(response: requests.Response) -> str | None:
+    """Why a 2xx answer that is not streamed is not the documented answer, or None when it is one.
+
+    An empty listing page (`{"items": [], "bookmark": null}`) is an answer; `{}` or an error object is not."""
+    expected, types = _expected(response)
+    if not response.content:
+        return f"an empty body, not {expected}"
+    try:
+        body = response.json()
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no content type")
+        return f"not JSON ({kind}: {_sample(response.text)!r}), not {expected}"
+    problem = error_object(body)
+    if problem:
+        return f"{problem}, not {expected}"
+    if not isinstance(body, types) or (expected == LISTING and not isinstance(body.get("items"), list)):
+        return f"{_sample(json.dumps(body))!r}, not {expected}"
+    return None
 
 
 def spool_body(response: requests.Response, spool: IO[bytes]) -> int:
@@ -60,8 +122,54 @@ class StreamedRows(RecordExtractor):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.field_path = self.field_path or (["data"] if (parameters or {}).get("targeting") else [])
         self._prefix = ".".join([*self.field_path, "item"])
+        where = ".".join(self.field_path)
+        self._shape = f"an object whose `{where}` is an array of rows" if where else "an array of rows"
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        if not response.ok:  # an error the handler let through (ignored): its retriever tells what it means
+            response.close()
+            return
+        what = describe_request(response)
         with tempfile.TemporaryFile() as spool:
-            if spool_body(response, spool):  # an empty body has no rows
-                yield from ijson.items(spool, self._prefix, use_float=True)
+            if not spool_body(response, spool):
+                raise NotAnAnswer(f"{what}: Pinterest answered 200 with an empty body, not {self._shape}")
+            rows = 0
+            try:
+                for row in ijson.items(spool, self._prefix, use_float=True):
+                    if not isinstance(row, dict):
+                        raise self._unusable(what, f"a row that is {_sample(json.dumps(row))!r}", rows)
+                    rows += 1
+                    yield row
+            except ijson.JSONError as error:
+                spool.seek(0)
+                text = _sample(spool.read(200).decode("utf-8", "replace"))
+                raise self._unusable(what, f"not JSON ({text!r})", rows) from error
+            if not rows:
+                self._check_empty(what, spool)
+
+    def _unusable(self, what: str, problem: str, rows: int) -> Exception:
+        message = f"{what}: Pinterest answered 200 with {problem}, not {self._shape}"
+        if not rows:
+            return NotAnAnswer(message)
+        # Rows of this answer are out: asking again would emit them twice. The partition fails, its state stays.
+        return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
+
+    def _check_empty(self, what: str, spool: IO[bytes]) -> None:
+        """An answer without rows must still be the documented one: `[]`, or `{"data": []}` for breakdowns."""
+        spool.seek(0)
+        events = ijson.parse(spool)
+        _, first, _ = next(events)
+        if not self.field_path:
+            if first == "start_array":
+                return
+        elif first == "start_map":
+            inside = ".".join(self.field_path)
+            if any(prefix == inside and event == "start_array" for prefix, event, _ in events):
+                return
+        spool.seek(0)
+        body = spool.read(2000).decode("utf-8", "replace")
+        try:
+            problem = error_object(json.loads(body)) or repr(_sample(body))
+        except ValueError:
+            problem = repr(_sample(body))
+        raise self._unusable(what, problem, 0)

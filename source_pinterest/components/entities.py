@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import InitVar, dataclass
 from typing import Any, NamedTuple
 
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import timezone
+from source_pinterest.components import timezone, unreadable
 from source_pinterest.components.partitions import NoRequestOptions, batched
 
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
@@ -73,6 +75,23 @@ def entity_of(child: StreamSlice) -> Entity:
     )
 
 
+def listed_entities(router: PartitionRouter) -> tuple[dict[str, list[Entity]], dict[str, str]]:
+    """The entities a parent router lists, by ad account, and the accounts whose listing Pinterest refused (with
+    why): those have only part of their entities here, or none."""
+    found: dict[str, list[Entity]] = {}
+    with unreadable.listening() as refused:
+        for child in router.stream_slices():
+            found.setdefault(str(child.partition["parent_slice"]["ad_account_id"]), []).append(entity_of(child))
+    return found, dict(refused)
+
+
+def unlisted(stream: str, reason: str) -> AirbyteTracedException:
+    """What a partition of an ad account whose listing was refused raises before reading anything: it fails, so
+    none of its windows is checkpointed, while the other partitions are read; the stream ends INCOMPLETE."""
+    unreadable.note(stream, reason)
+    return AirbyteTracedException(message=reason, internal_message=reason, failure_type=FailureType.config_error)
+
+
 class Lineage(NamedTuple):
     """An entity with its campaign and ad group: it can deliver only on days they all can."""
 
@@ -102,6 +121,10 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
     many, keyed `{"pins": "<first id>..<last id>"}`, so the state holds one entry per batch and a cut sync
     resumes at the first unfinished batch. A key is reused only for the very same ids (ids only grow), so no
     batch can inherit a cursor that another set of pins earned.
+
+    An ad account whose listing Pinterest refused (any page; `unreadable.listening`) gets no partition: read with
+    part of its entities, or none, its windows would be checkpointed past rows never asked for. Its state stays
+    where it was, the other accounts are read, and the stream ends INCOMPLETE naming the account.
     """
 
     config: Config
@@ -112,18 +135,20 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.entities_per_partition = int(parameters.get("entities_per_partition") or 0)
+        self.stream_name = str(parameters.get("name") or "")
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         entities: dict[str, list[Entity | Lineage]] = {}
-        if self.underlying_partition_router:
-            for child in self.underlying_partition_router.stream_slices():
-                account = str(child.partition["parent_slice"].get("ad_account_id", ""))
-                entities.setdefault(account, []).append(entity_of(child))
         ancestors: dict[str, Entity] = {}
-        if self.ancestors_partition_router:
-            for child in self.ancestors_partition_router.stream_slices():
-                ancestor = entity_of(child)
-                ancestors[ancestor.id] = ancestor
+        with unreadable.listening() as refused:  # the listings are read to the end before the first partition
+            if self.underlying_partition_router:
+                for child in self.underlying_partition_router.stream_slices():
+                    account = str(child.partition["parent_slice"].get("ad_account_id", ""))
+                    entities.setdefault(account, []).append(entity_of(child))
+            if self.ancestors_partition_router:
+                for child in self.ancestors_partition_router.stream_slices():
+                    ancestor = entity_of(child)
+                    ancestors[ancestor.id] = ancestor
         if ancestors:  # an entity carries its ancestors' facts, looked up once here
             entities = {
                 account: [Lineage(e, tuple(ancestors[p] for p in e.parent_ids if p in ancestors)) for e in group]
@@ -142,6 +167,9 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
             return
         for account_slice in self.accounts_partition_router.stream_slices():
             account = str(account_slice.partition["ad_account_id"])
+            if account in refused:
+                unreadable.note(self.stream_name, refused[account])
+                continue
             extra = {"entities": tuple(entities.get(account, ()))} if self.underlying_partition_router else {}
             partition = {"ad_account_id": account, **timezone.zone_key(self.config)}  # state remembers the zone
             yield StreamSlice(partition=partition, cursor_slice={}, extra_fields=extra)

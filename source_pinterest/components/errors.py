@@ -9,6 +9,7 @@ set wide so that these budgets, which README states, always decide first.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import threading
@@ -45,8 +46,14 @@ MAX_RATE_LIMIT_WAIT_SECONDS = 60  # a 429 without a usable header waits exponent
 SERVER_ERROR_RETRIES = 8  # 5xx, dropped connections, read timeouts
 MAX_SERVER_ERROR_WAIT_SECONDS = 60
 TRANSIENT_400_RETRIES = 3  # 400s Pinterest documents as transient ("Retry after...", code 12)
+<<<<<<< HEAD
 UNREACHABLE_SECONDS = 30.0  # a host that accepts no connection for this long ends the sync
 CHECK_UNREACHABLE_SECONDS = 3.0  # `check` answers within seconds (retry waits are cut to what is left of it)
+=======
+NOT_AN_ANSWER_RETRIES = 3  # 200s whose body is not the documented answer (an error object, empty, HTML)
+UNREACHABLE_SECONDS = 45.0  # a host that accepts no connection for this long ends the sync
+CHECK_UNREACHABLE_SECONDS = 5.0  # `check` answers within seconds
+>>>>>>> main
 
 clock = time.monotonic  # a module attribute, so tests can move time without sleeping
 sleep = time.sleep
@@ -234,15 +241,36 @@ def _query_values(response: requests.Response, name: str) -> list[str]:
     return [v for joined in parse_qs(urlsplit(str(url)).query).get(name, []) for v in joined.split(",") if v]
 
 
+def _body_json(response: requests.Response) -> dict[str, Any]:
+    """The JSON object the request sent (report jobs), else {}."""
+    body = response.request.body if response.request is not None else None
+    try:
+        sent = json.loads(body) if body else None
+    except (TypeError, ValueError):
+        return {}
+    return sent if isinstance(sent, dict) else {}
+
+
+def requested_targeting_types(response: requests.Response) -> list[str]:
+    """The targeting types the request behind `response` named: its query (`targeting_types=A,B`) or its JSON body."""
+    sent = _body_json(response).get("targeting_types")
+    body_types = [str(t) for t in sent] if isinstance(sent, list) else []
+    return list(dict.fromkeys(_query_values(response, "targeting_types") + body_types))
+
+
+def _named(value: str, message: str) -> bool:
+    # Whole words only: AGE_BUCKET must not match inside AGE_BUCKET_AND_GENDER ("_" is a word character).
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", message) is not None
+
+
 def refused_targeting_types(response: requests.Response) -> list[str]:
-    """The requested targeting types a 400 on */targeting_analytics refuses as not available to this account (BETA):
-    those of the request that Pinterest's message names next to words like "beta" or "not available"."""
-    if response.status_code != 400 or not urlsplit(response.url).path.endswith("/targeting_analytics"):
-        return []
-    if not _says_unavailable(response):
+    """The targeting types a refusal (400 or 403) names out of those its own request sent, in the request's order:
+    a targeting analytics request or a report job refused for a type it asked for (a BETA type this account does
+    not have). Recognised by the request's own values appearing in the message, not by Pinterest's wording."""
+    if response.status_code not in (400, 403):
         return []
     message = pinterest_message(response)
-    return [t for t in _query_values(response, "targeting_types") if re.search(rf"\b{re.escape(t)}\b", message)]
+    return [t for t in requested_targeting_types(response) if _named(t, message)]
 
 
 def multi_pin_refused(response: requests.Response) -> bool:
@@ -253,15 +281,19 @@ def multi_pin_refused(response: requests.Response) -> bool:
 
 
 def timezone_refused(response: requests.Response) -> bool:
-    """Pinterest refuses `reporting_timezone` (a closed beta) on a request that carried it: 403, or 400/404 saying
-    it is a beta / not available. A 403 must say so (or name the time zone): a missing role is refused alike."""
+    """Pinterest refuses `reporting_timezone` (a closed beta) on a request that carried it: 400/403/404 naming the
+    parameter or its value, or saying "beta" / "not available" without naming a targeting type the request sent (that
+    is a refused type, see refused_targeting_types). A 403 must say so too: a missing role is refused alike."""
     if response.status_code not in (400, 403, 404) or response.request is None:
         return False
-    body = response.request.body
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
-    if not (_query_values(response, "reporting_timezone") or '"reporting_timezone"' in text):
+    sent = _query_values(response, "reporting_timezone") + [str(_body_json(response).get("reporting_timezone") or "")]
+    sent = [zone for zone in sent if zone]
+    if not sent:
         return False
-    return _says_unavailable(response) or "timezone" in pinterest_message(response).lower()
+    message = pinterest_message(response)
+    if any(_named(zone, message) for zone in sent) or "timezone" in message.lower() or "time zone" in message.lower():
+        return True
+    return _says_unavailable(response) and not refused_targeting_types(response)
 
 
 def is_daily_cap(response: requests.Response) -> bool:
@@ -303,6 +335,10 @@ class PinterestErrorHandler(DefaultErrorHandler):
     - 404 for one targeting interest: a retired interest has no name to give (targeting_options leaves it out).
     - 429 for the daily cap: no wait within a sync can help, so fail at once (transient: a later sync will work).
     - 400 that Pinterest documents as transient ("Retry after...", code 12 "something went wrong"): retry.
+    - 200 whose body is not the documented answer (an error object, empty, HTML, a listing without `items`):
+      retry, then fail (decoders.answer_problem; streamed analytics answers are judged by their decoder).
+    - 403 on one ad account's listing read for a router's partitions (`unreadable.listening`): that account is
+      reported to the router, which leaves it out; the listing of the other accounts goes on.
     - No connection to the host for longer than its budget: fail as a transient_error naming `api_base_url`.
     - Any other failure that is Pinterest's answer (400, 404...): its message plus the request that caused it.
     """
@@ -326,6 +362,10 @@ class PinterestErrorHandler(DefaultErrorHandler):
                 return ErrorResolution(
                     ResponseAction.RETRY, FailureType.transient_error, pinterest_message(response_or_exception)
                 )
+            problem = not_an_answer(response_or_exception)
+            if problem:
+                message = f"{problem} ({describe_request(response_or_exception)})"
+                return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
         elif isinstance(response_or_exception, Exception):
             dead = unreachable(base_url, response_or_exception)
             if dead:
@@ -353,6 +393,17 @@ class PinterestErrorHandler(DefaultErrorHandler):
 
     def _skip(self, response: requests.Response) -> ErrorResolution | None:
         path = urlsplit(response.url).path
+        account = _listing_account(response)
+        if response.status_code == 403 and account:
+            message = refused_listing_message(response, account)
+            if unreadable.refused_listing(account, message):  # a router listens: it leaves this account out
+                logger.warning(message)
+                return ErrorResolution(ResponseAction.IGNORE, None, message)
+            if _checkpointed_after(response):  # a later page: its earlier pages would move the state past it
+                return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
+            unreadable.note(self.stream_name or path, message)
+            logger.warning(message)
+            return ErrorResolution(ResponseAction.IGNORE, None, message)
         if multi_pin_refused(response) or refused_targeting_types(response) or timezone_refused(response):
             message = f"Pinterest refused a beta on {describe_request(response)}: {pinterest_message(response)}"
             return ErrorResolution(ResponseAction.IGNORE, None, message)  # logged at info; the retriever warns
@@ -389,6 +440,39 @@ class PinterestErrorHandler(DefaultErrorHandler):
             return None
         logger.warning(message)
         return ErrorResolution(ResponseAction.IGNORE, None, message)
+
+
+def not_an_answer(response: requests.Response) -> str | None:
+    """Why a 2xx is not the documented answer of its endpoint, or None. Streamed answers (ads analytics) are left
+    to their decoder, which reads them without holding them whole."""
+    from source_pinterest.components.decoders import STREAMED, answer_problem  # decoders imports this module
+
+    if not 200 <= response.status_code < 300 or STREAMED.search(urlsplit(response.url).path):
+        return None
+    problem = answer_problem(response)
+    return f"Pinterest answered {response.status_code} with {problem}" if problem else None
+
+
+# A listing under one ad account (campaigns, ad groups, ads, keywords...), not its analytics or report jobs.
+_ACCOUNT_LISTING = re.compile(r"/ad_accounts/([^/]+)/[^/]+$")
+
+
+def _listing_account(response: requests.Response) -> str | None:
+    url = urlsplit(response.request.url if response.request is not None else response.url)
+    found = _ACCOUNT_LISTING.search(url.path)
+    return found.group(1) if found and not _WINDOWED.search(url.path) else None
+
+
+def refused_listing_message(response: requests.Response, account: str) -> str:
+    listing = urlsplit(response.url).path.rsplit("/", 1)[-1]
+    return (
+        f"Pinterest refused the {listing} of ad account {account}: {describe_request(response)} answered 403 "
+        f"({pinterest_message(response)}). The token lacks the ads:read scope, or the user has no role on ad account "
+        f"{account} that may read its {listing} (ADMIN, ANALYST, CAMPAIGN_MANAGER...). Fix: re-authorise with the "
+        "scopes listed in the README, ask for such a role, or remove the account from account_ids. Until then the "
+        f"streams built on this listing keep ad account {account}'s state where it was, so the next sync reads what "
+        "this one missed."
+    )
 
 
 # One pin of a batch read pin by pin: the batch's other pins would move its newest-row state past the refused pin's
@@ -439,6 +523,10 @@ class PinterestBackoff(BackoffStrategy):
                 return 0.01
             if status == 429:
                 return self._rate_limited(response_or_exception, what)
+            if 200 <= status < 300:  # not an answer (PinterestErrorHandler): a glitch, asked again soon
+                problem = not_an_answer(response_or_exception) or f"HTTP {status} that is not an answer"
+                wait = float(self._local.counts.get("not an answer", 0) + 1)
+                return self._counted("not an answer", NOT_AN_ANSWER_RETRIES, what, wait, problem)
             if is_transient_400(response_or_exception):
                 wait = _retry_after_in_message(response_or_exception)
                 return self._counted(

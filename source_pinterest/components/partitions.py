@@ -10,6 +10,8 @@ from airbyte_cdk.sources.declarative.interpolation.interpolated_string import In
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
+from source_pinterest.components import unreadable
+
 
 def batched(ids: list[str], size: int) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
@@ -39,7 +41,8 @@ class AdAccountIdBatchRouter(NoRequestOptions, PartitionRouter):
     The CDK's GroupingPartitionRouter mixes ad accounts in one batch, which breaks `/ad_accounts/{id}/...` URLs,
     so ids are grouped here by the ad account found in each child's parent slice.
     With `accounts_partition_router` (one slice per ad account), every account also gets one slice without ids,
-    for objects attached to the account itself (account-level keywords).
+    for objects attached to the account itself (account-level keywords). An account whose child listing Pinterest
+    refused (`unreadable.listening`) gets no id batches, and the stream ends INCOMPLETE naming it.
     """
 
     underlying_partition_router: PartitionRouter
@@ -51,6 +54,7 @@ class AdAccountIdBatchRouter(NoRequestOptions, PartitionRouter):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._batch_size = int(InterpolatedString.create(str(self.batch_size), parameters=parameters).eval(self.config))
+        self.stream_name = str(parameters.get("name") or "")
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         ids_by_account: dict[str, list[str]] = {}
@@ -59,9 +63,13 @@ class AdAccountIdBatchRouter(NoRequestOptions, PartitionRouter):
                 account = str(account_slice.partition["ad_account_id"])
                 ids_by_account[account] = []
                 yield StreamSlice(partition={"ad_account_id": account, "ids": ""}, cursor_slice={})
-        for child in self.underlying_partition_router.stream_slices():
-            account = str(child.partition["parent_slice"]["ad_account_id"])
-            ids_by_account.setdefault(account, []).append(str(child.partition[self.child_key]))
+        with unreadable.listening() as refused:  # read to the end before the next slice is yielded
+            for child in self.underlying_partition_router.stream_slices():
+                account = str(child.partition["parent_slice"]["ad_account_id"])
+                ids_by_account.setdefault(account, []).append(str(child.partition[self.child_key]))
+        for account, reason in refused.items():
+            unreadable.note(self.stream_name, reason)
+            ids_by_account.pop(account, None)
         for account, ids in ids_by_account.items():
             for batch in batched(sorted(set(ids)), self._batch_size):
                 yield StreamSlice(partition={"ad_account_id": account, "ids": ",".join(batch)}, cursor_slice={})

@@ -1,4 +1,9 @@
-"""Live progress of a sync: every ~30 s one log line per active stream, and a summary table at the end.
+"""Live progress of a sync: a start line, then every ~30 s one overall line (records, requests, streams done /
+running / waiting) and one line per active stream saying what it waits for, and a summary table at the end.
+
+A started stream waits for its parent listing (no request of its own yet: the CDK reads its parents first),
+for the rate budget (a request of it is held by the api_budget right now), or for report jobs (created and polled
+at Pinterest, or queued for one of the max_concurrent_reports slots).
 
 Counted per stream: records emitted, HTTP requests sent (retries included), report jobs waiting for a slot /
 running at Pinterest / done, and the seconds its requests waited for the rate budget of their category. Requests
@@ -10,10 +15,11 @@ The ticker thread sleeps on an Event, so `stop()` ends it at once; tests inject 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +28,9 @@ from airbyte_cdk.models import AirbyteMessage, AirbyteStreamStatus, Type
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
 LINE_PREFIX = "Progress "
+START_PREFIX = "Starting the sync: "
 SUMMARY_TITLE = "Sync summary:"
+NAMES_SHOWN = 6  # a start line names this many streams (accounts) before "and N more"
 OUTCOMES = {AirbyteStreamStatus.COMPLETE: "succeeded", AirbyteStreamStatus.INCOMPLETE: "failed"}
 # Labels only (pacing itself is the manifest's api_budget): the rate-limit category of a request path, first match.
 CATEGORIES = tuple(
@@ -50,6 +58,9 @@ class StreamProgress:
     jobs_running: int = 0
     jobs_done: int = 0
     waited: dict[str, float] = field(default_factory=dict)  # rate-limit category -> seconds
+    held: dict[str, int] = field(default_factory=dict)  # rate-limit category -> requests the budget holds now
+    held_since: float = 0.0  # when the oldest of those began waiting
+    begun: bool = False  # its STARTED status was seen
     ended: float | None = None
     outcome: str = "running"
 
@@ -57,11 +68,20 @@ class StreamProgress:
 class SyncProgress:
     """Thread-safe counters of one sync, and the lines that report them."""
 
-    def __init__(self, selected: Iterable[str] = (), clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        selected: Iterable[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+        parents: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """`parents`: stream -> the streams it partitions by (their ancestors are found here)."""
         self.clock = clock
         self._lock = threading.Lock()
         self.streams: dict[str, StreamProgress] = {}
         self.selected = frozenset(selected)  # other names are parents listed for them (their requests count too)
+        self.began = clock()
+        self.parents = {name: frozenset(found) for name, found in (parents or {}).items()}
+        self.ancestors = {name: _ancestors(name, self.parents) for name in self.parents}
 
     def _stream(self, name: str) -> StreamProgress:  # under the lock
         if name not in self.streams:
@@ -70,7 +90,9 @@ class SyncProgress:
 
     def started(self, name: str) -> None:
         with self._lock:
-            self._stream(name)
+            s = self._stream(name)
+            if not s.begun:  # a stream first seen through its parent's requests counts its time from here
+                s.begun, s.started = True, self.clock()
 
     def record(self, name: str) -> None:
         with self._lock:
@@ -84,6 +106,14 @@ class SyncProgress:
         with self._lock:
             waits = self._stream(name).waited
             waits[category_name] = waits.get(category_name, 0.0) + seconds
+
+    def holding(self, name: str, category_name: str, change: int) -> None:
+        """The api_budget began (+1) or ended (-1) holding a request of `name`."""
+        with self._lock:
+            s = self._stream(name)
+            if not any(s.held.values()):
+                s.held_since = self.clock()
+            s.held[category_name] = s.held.get(category_name, 0) + change
 
     def job(self, name: str, change: str) -> None:
         """`change`: "queued" (waiting for a report slot), "started" (created at Pinterest) or "done"."""
@@ -103,14 +133,67 @@ class SyncProgress:
                 s.ended, s.outcome = self.clock(), outcome
 
     def lines(self) -> list[str]:
-        """One line per stream still running."""
+        """One line per selected stream started and not done."""
         with self._lock:
             now = self.clock()
-            return [
-                _line(name, s, now)
-                for name, s in sorted(self.streams.items())
-                if s.ended is None and name in self.selected
-            ]
+            lines = []
+            for name in sorted(self.selected):
+                waiting_for = self._waiting_for(name, now)
+                if self._state(name, waiting_for) in ("running", "waiting"):
+                    s = self.streams.get(name) or StreamProgress(started=self.began)
+                    lines.append(_line(name, s, now, waiting_for))
+            return lines
+
+    def overall(self) -> str:
+        """Records and requests so far, and how many selected streams are done, running, waiting, not started."""
+        with self._lock:
+            now = self.clock()
+            states = [self._state(name, self._waiting_for(name, now)) for name in self.selected]
+            records = sum(s.records for s in self.streams.values())
+            requests = sum(s.requests for s in self.streams.values())
+            # Before any stream starts, the read lists the parents several streams share (source.py's warm-up).
+            warming = [f"{n} {s.requests:,} requests" for n, s in sorted(self.streams.items()) if s.requests]
+            if any(s.begun for s in self.streams.values()):
+                warming = []
+        counts = ", ".join(f"{states.count(state)} {state}" for state in ("done", "running", "waiting", "not started"))
+        line = (
+            f"{LINE_PREFIX}overall: {records:,} records, {requests:,} requests, {now - self.began:.0f} s; "
+            f"{len(self.selected)} streams: {counts}"
+        )
+        return line + (f"; first listing the parents streams share ({', '.join(warming)})" if warming else "")
+
+    def _state(self, name: str, waiting_for: str) -> str:  # under the lock
+        s = self.streams.get(name)
+        if s is not None and s.ended is not None:
+            return "done"
+        if waiting_for:
+            return "waiting"
+        return "running" if s is not None and s.begun else "not started"
+
+    def _waiting_for(self, name: str, now: float) -> str:  # under the lock
+        """What the stream waits for right now, or "" (running, done, or not started with nothing to wait for)."""
+        s = self.streams.get(name)
+        if s is not None and s.ended is not None:
+            return ""
+        done = {n for n, other in self.streams.items() if other.ended is not None}
+        reasons = []
+        if s is not None:
+            held = sorted(category_name for category_name, count in s.held.items() if count > 0)
+            if held:
+                reasons.append(f"the {' and '.join(held)} rate budget ({now - s.held_since:.0f} s so far)")
+            if s.jobs_running:
+                reasons.append(f"{s.jobs_running} report job(s) running at Pinterest (created, polled until ready)")
+            if s.jobs_waiting:
+                reasons.append(f"a report slot for {s.jobs_waiting} job(s) (max_concurrent_reports are running)")
+        own_activity = s is not None and (s.requests or s.records or s.jobs_done)
+        if s is not None and s.begun and not own_activity and not reasons and self.parents.get(name):
+            # Its partitions come from its parents: the direct ones, and any ancestor being listed now.
+            listing = set(self.parents[name]) | {
+                a for a in self.ancestors[name] if a in self.streams and self.streams[a].requests and a not in done
+            }
+            counts = [f"{p} {self.streams[p].requests if p in self.streams else 0:,} requests" for p in sorted(listing)]
+            reasons.append(f"its parent listing ({', '.join(counts)})")
+        return "; ".join(reasons)
 
     def summary(self) -> str:
         with self._lock:
@@ -131,18 +214,64 @@ class SyncProgress:
         return "\n".join([SUMMARY_TITLE, *(fmt.format(*row).rstrip() for row in [header, *rows])])
 
 
-def _line(name: str, s: StreamProgress, now: float) -> str:
+def _line(name: str, s: StreamProgress, now: float, waiting_for: str = "") -> str:
     parts = [f"{s.records:,} records", f"{s.requests:,} requests", f"{now - s.started:.0f} s"]
     if s.jobs_waiting or s.jobs_running or s.jobs_done:
         parts.append(f"report jobs {s.jobs_waiting} waiting / {s.jobs_running} running / {s.jobs_done} done")
     for category_name, seconds in sorted(s.waited.items()):
         if seconds >= 0.05:
             parts.append(f"{seconds:.1f} s waiting for the {category_name} rate budget")
+    if waiting_for:
+        parts.append(f"waiting for {waiting_for}")
     return f"{LINE_PREFIX}{name}: " + ", ".join(parts)
 
 
+def _ancestors(name: str, direct: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    found: set[str] = set()
+    pending = list(direct.get(name, ()))
+    while pending:
+        parent = pending.pop()
+        if parent not in found and parent != name:
+            found.add(parent)
+            pending.extend(direct.get(parent, ()))
+    return frozenset(found)
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+
+
+def of_read(source: Any, catalog: Any) -> SyncProgress:
+    """The progress of a read of `catalog` by the declarative `source`, knowing each stream's parents."""
+    configs = source._stream_configs(source._source_config)
+    parents = {c["name"]: source._parent_stream_names([c]) for c in configs}
+    return SyncProgress(selected=[s.stream.name for s in catalog.streams], parents=parents)
+
+
+def start_line_of(settings: Any, streams: Sequence[str], state: Sequence[Any] | None) -> str:
+    """The start line of a read with these Settings (source_pinterest.settings), catalog streams and state."""
+    return start_line(settings.account_ids, settings.start_date, settings.today, streams, bool(state))
+
+
+def start_line(
+    account_ids: Sequence[str], start: dt.date, today: dt.date, streams: Sequence[str], resumed: bool
+) -> str:
+    """What this read covers: the ad accounts, the days (UTC), and the selected streams."""
+    accounts = (
+        f"ad account{'s' if len(account_ids) > 1 else ''} {_names(list(account_ids))}"
+        if account_ids
+        else "all ad accounts the token sees (account_ids not set)"
+    )
+    days = f"{start.isoformat()} -> {today.isoformat()} (UTC"
+    days += "; incremental streams resume from their state)" if resumed else ")"
+    names = sorted(streams)
+    return f"{START_PREFIX}{accounts}; days {days}; {len(names)} stream(s): {_names(names)}"
+
+
 class Ticker:
-    """Calls `emit(progress.lines())` every `interval` seconds on a daemon thread until `stop()`."""
+    """Calls `emit([progress.overall(), *progress.lines()])` every `interval` seconds on a daemon thread until
+    `stop()`."""
 
     def __init__(self, progress: SyncProgress, emit: Callable[[list[str]], None], interval: float) -> None:
         self._progress, self._emit, self._interval = progress, emit, interval
@@ -155,9 +284,7 @@ class Ticker:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
-            lines = self._progress.lines()
-            if lines:
-                self._emit(lines)
+            self._emit([self._progress.overall(), *self._progress.lines()])
 
     def stop(self) -> None:
         self._stop.set()
@@ -184,7 +311,7 @@ def observe(progress: SyncProgress, message: AirbyteMessage) -> None:
 def is_progress(message: Mapping[str, Any]) -> bool:
     """Whether a serialised Airbyte message is one of these progress lines or the summary (for the demo)."""
     text = str((message.get("log") or {}).get("message", "")) if message.get("type") == "LOG" else ""
-    return text.startswith((LINE_PREFIX, SUMMARY_TITLE))
+    return text.startswith((LINE_PREFIX, START_PREFIX, SUMMARY_TITLE))
 
 
 # ------------------------------------------------------------------------------------------------ hooks
@@ -232,13 +359,18 @@ def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgres
 
     def acquire_call(request: Any, *args: Any, **kwargs: Any) -> Any:
         began = progress.clock()
+        stream = getattr(_local, "stream", "")
+        category_name = category(str(getattr(request, "path_url", "")).split("?")[0])
+        if stream:
+            progress.holding(stream, category_name, +1)
         try:
             return original_acquire(request, *args, **kwargs)  # type: ignore[misc]
         finally:
             waited = progress.clock() - began
-            stream = getattr(_local, "stream", "")
-            if stream and waited > 0.001:
-                progress.waited(stream, category(str(getattr(request, "path_url", "")).split("?")[0]), waited)
+            if stream:
+                progress.holding(stream, category_name, -1)
+                if waited > 0.001:
+                    progress.waited(stream, category_name, waited)
 
     _current = progress
     HttpClient._send = send  # type: ignore[method-assign]

@@ -3,9 +3,17 @@
 - `OwnPartitionCursors`: a partition without a state entry of its own (an ad account added to `account_ids`, newly
   shared, or created since the last sync) starts from `start_date`. The CDK would start it from the global cursor,
   the newest value over all other accounts (`ConcurrentPerPartitionCursor`), and never read its history.
+- `FirstDayState`: a date cursor's state (analytics, reports) also remembers the first day it covers (`first_day`,
+  beside `DATE`), so moving `start_date` earlier reads exactly the days between the new start and that day (the
+  CDK backfills from the start to its first interval), and moving it later changes nothing already read. A state
+  without `first_day` (written before it existed, by 2.x, or a fallback cursor) is taken to cover the configured
+  start onward: nothing is backfilled for it, as before, rather than re-reading a whole history on upgrade; the
+  next checkpoint records that start.
 - `WindowEndState`: for date-windowed streams (ads analytics, reports) a window read completely moves the state to
   its end, rows or not, so empty and dormant accounts do not re-read (and re-create report jobs for) their whole
-  range on every sync. Only closed windows count, so a failed window keeps the state before it.
+  range on every sync. Only closed windows count, so a failed window keeps the state before it. With
+  `reporting_timezone: AD_ACCOUNT_TIME_ZONE` the state never passes the last day every zone has finished
+  (windows.last_finished_day): with `lookback_window_days: 0` a day some zone has not finished is read again.
 - `ForeignAnalyticsState`: state of Airbyte's source-pinterest 1.x/2.x, folded into ours instead of failing.
 - `PinterestComponentFactory`: the CDK's factory, checkpointing `WindowEndState` cursors; it also gives a stream
   that names its `level` its primary key, and a router nested in a custom component its stream's name.
@@ -24,7 +32,9 @@ than 10,000 partitions (2.x's per-entity analytics of a big account). Each is fo
   the newest are all re-read from their own cursor, as the minimum would;
 - a flat or global cursor names no account: it becomes the fallback every account without an entry starts from
   (what 2.x did for all of them), and from then on each account keeps its own entry. Left global, the CDK would
-  stay in global mode for good, where a new account starts at the others' cursor and empty windows never advance.
+  stay in global mode for good, where a new account starts at the others' cursor and empty windows never advance;
+- beside entries that name accounts, a global cursor is only the newest of them: it is dropped, so an account
+  without an entry starts from `start_date`.
 """
 
 from __future__ import annotations
@@ -37,19 +47,20 @@ from typing import Any
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
-from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor, CursorField
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     CustomFormatConcurrentStreamStateConverter,
 )
 from airbyte_cdk.sources.types import Config
 
-from source_pinterest.components import fast_cursor
+from source_pinterest.components import fast_cursor, timezone, windows
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
 from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
 from source_pinterest.settings import settings
 
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
+FIRST_DAY = "first_day"  # beside the DATE cursor: the first day the state covers
 
 
 @dataclass
@@ -71,18 +82,63 @@ class OwnPartitionCursors(StateMigration):
         return {key: value for key, value in stream_state.items() if key != "state"}
 
 
-class WindowEndState(CustomFormatConcurrentStreamStateConverter):
+class FirstDayState(CustomFormatConcurrentStreamStateConverter):
+    """The state remembers the first day it covers (`first_day`), so an earlier `start_date` backfills the days
+    before it. Set as the `__class__` of a converter the CDK built (DATE cursors only)."""
+
+    def start_at_first_day(self, cursor: ConcurrentCursor) -> None:
+        """The CDK takes a sequential state to cover [start, cursor]; it covers [first_day, cursor]. With a start
+        before the first day, ConcurrentCursor.stream_slices then reads [start, first_day) before resuming at the
+        cursor. Called once the converter has this class: the CDK converts the state while building the cursor."""
+        concurrent = cursor._concurrent_state  # private: the one place the converted state lives
+        legacy, slices = concurrent.get("legacy"), concurrent.get("slices")
+        first = self._recorded_first_day(cursor.cursor_field, legacy, cursor.start) if legacy and slices else None
+        if first is not None:
+            slices[0][self.START_KEY] = first
+
+    def _recorded_first_day(
+        self, cursor_field: CursorField, stream_state: Mapping[str, Any], sync_start: Any
+    ) -> dt.datetime | None:
+        """The recorded first day, when it and the cursor describe one covered interval reaching the sync's start
+        (the later of the cursor and the configured start)."""
+        first, cursor = stream_state.get(FIRST_DAY), stream_state.get(cursor_field.cursor_field_key)
+        if not first or not cursor:
+            return None
+        try:
+            first_day, cursor_day = self.parse_timestamp(first), self.parse_timestamp(cursor)
+        except (ValueError, TypeError):
+            return None  # unreadable: as a state without it
+        if first_day > cursor_day or cursor_day < sync_start:
+            return None  # a start moved past the cursor: the days between were never read
+        return first_day
+
+    def convert_to_state_message(
+        self, cursor_field: CursorField, stream_state: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        message = super().convert_to_state_message(cursor_field, stream_state)
+        slices = stream_state.get("slices")
+        if self._is_sequential_state and slices and cursor_field.cursor_field_key in message:
+            # The first merged interval is the one the cursor ends (see WindowEndState): it starts at `first_day`.
+            message = {**message, FIRST_DAY: self.output_format(self.merge_intervals(slices)[0][self.START_KEY])}
+        return message
+
+
+class WindowEndState(FirstDayState):
     """The state is the end of the windows read without a gap from the start, not the newest row's cursor value.
 
     The CDK adds a window to the state only when its partition closed (was read to the end), and merges adjacent
     windows; the first merged interval therefore ends where everything before is read. Its newest row can lie
-    anywhere inside it, or nowhere when it had no rows. The lookback is applied from this end, as before.
+    anywhere inside it, or nowhere when it had no rows. The lookback is applied from this end, as before. It is
+    never past `last_final` (set by the factory for the account zone), the last day every zone has finished.
     """
+
+    last_final: dt.datetime | None = None
 
     def _get_latest_complete_time(self, slices: list[MutableMapping[str, Any]]) -> Any:
         if not slices:
             return super()._get_latest_complete_time(slices)
-        return self.merge_intervals(slices)[0][self.END_KEY]
+        end = self.merge_intervals(slices)[0][self.END_KEY]
+        return min(end, self.last_final) if self.last_final is not None else end
 
 
 class PinterestComponentFactory(ModelToComponentFactory):
@@ -95,10 +151,16 @@ class PinterestComponentFactory(ModelToComponentFactory):
         definition = kwargs.get("component_definition") or {}
         parameters = definition.get("$parameters") or definition.get("parameters") or {}
         converter = cursor._connector_state_converter
-        if parameters.get("checkpoint") == WINDOW_END and isinstance(
+        if cursor.cursor_field.cursor_field_key == DATE_CURSOR and isinstance(
             converter, CustomFormatConcurrentStreamStateConverter
         ):
-            converter.__class__ = WindowEndState  # same fields, one method differs; the CDK builds it inline
+            # Same fields, a few methods differ; the CDK builds the converter inline.
+            if parameters.get("checkpoint") == WINDOW_END:
+                converter.__class__ = WindowEndState
+                converter.last_final = _last_final(converter, kwargs.get("config") or {})
+            else:
+                converter.__class__ = FirstDayState
+            converter.start_at_first_day(cursor)
         fast_cursor.speed_up(cursor)
         return cursor
 
@@ -125,6 +187,14 @@ class PinterestComponentFactory(ModelToComponentFactory):
             if parameters.get("name") and "stream_name" not in parameters:
                 model_value = {**model_value, "$parameters": {**parameters, "stream_name": parameters["name"]}}
         return super()._create_nested_component(model, model_field, model_value, config, **kwargs)
+
+
+def _last_final(converter: CustomFormatConcurrentStreamStateConverter, config: Config) -> dt.datetime | None:
+    """The newest day a window-end state may name: with the account zone, the last day every zone has finished."""
+    if timezone.configured(config) == timezone.DEFAULT:
+        return None  # UTC: the state's day is today, read again by the next sync (the CDK resumes at it)
+    day = windows.last_finished_day(settings(config).now)
+    return converter.parse_timestamp(day.isoformat())
 
 
 def derived_primary_key(stream: str | None, parameters: Mapping[str, Any], config: Config) -> list[str] | None:
@@ -218,7 +288,10 @@ class ForeignAnalyticsState(StateMigration):
                 unplaced.append(value)
             else:
                 per_account.setdefault(account, []).append(value)
-        flat = self._value(stream_state.get("state")) or self._value(stream_state)
+        # Beside entries naming accounts, a global `state` is only the CDK's newest cursor over them (what it starts
+        # new partitions from, trap 1): an account without an entry starts from start_date, whatever the order of
+        # the migrations. A flat or global cursor naming no account is 2.x's cursor for all of them.
+        flat = None if per_account else self._value(stream_state.get("state")) or self._value(stream_state)
         fallback = [*unplaced, *([flat] if flat else [])]
         # No `use_global_cursor` (nor the CDK's runtime `lookback_window`): the CDK reads this as per-partition
         # state, and OwnPartitionCursors keeps the fallback (it drops only a global cursor the CDK wrote itself).

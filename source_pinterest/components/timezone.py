@@ -2,8 +2,9 @@
 
 - Requests carry Pinterest's `reporting_timezone` only when it is not the default (PINTEREST_TIME_ZONE, i.e. UTC),
   so a default sync asks exactly what it asked before the setting existed.
-- It is a closed beta. The first request Pinterest refuses for it decides for the rest of the sync (process-wide,
-  as for the other betas): one warning, that request is repeated without it, and everything goes on in UTC.
+- It is a closed beta, granted per ad account. The first answer for an account decides for that account and the
+  rest of the sync (betas.BETAS): refused, one warning, that request is repeated without it and the account goes
+  on in UTC; other accounts keep the zone they were served. One account's rows are never dated in two zones.
 - The state remembers the zone: partitions of a non-default zone carry it in their key (`zone_key`). When the
   configured zone changes, `ZoneChange` moves each entry to the new key one day earlier, so the stream re-reads
   its lookback plus a day in the new zone instead of starting over; rows older than that keep the zone they were
@@ -17,15 +18,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components.betas import BETAS
 from source_pinterest.components.partitions import NoRequestOptions
 from source_pinterest.facts import DATE_CURSOR, DEFAULT_REPORTING_TIMEZONE
 from source_pinterest.settings import settings
@@ -42,32 +45,36 @@ def configured(config: Mapping[str, Any]) -> str:
 
 
 class _Zone:
-    """What this sync sends; one per process (a process runs one sync)."""
+    """What a request for an ad account sends. Holds no state: the decisions are per account, in betas.BETAS."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._refused = False
-
-    def value(self, config: Mapping[str, Any]) -> str | None:
-        """The parameter's value for the next request, None to leave it out."""
+    def value(self, config: Mapping[str, Any], account: str | None) -> str | None:
+        """The parameter's value for the account's next request, None to leave it out."""
         zone = configured(config)
-        return None if zone == DEFAULT or self._refused else zone
+        return None if zone == DEFAULT or (account is not None and BETAS.zone_refused(account)) else zone
 
-    def refuse(self, zone: str, reason: str) -> None:
-        """Pinterest refused the parameter (`zone` its value): warn once and read in UTC from now on."""
-        with self._lock:
-            first, self._refused = not self._refused, True
-        if first:
+    def served(self, account: str | None) -> None:
+        """Pinterest answered a request in the zone: the account stays in it for the rest of the sync."""
+        if account is not None:
+            BETAS.zone_served(account)
+
+    def refuse(self, zone: str, reason: str, account: str | None, request: str = "a request") -> None:
+        """Pinterest refused the parameter for `account` (`zone` its value): warn once for the account and read it
+        in UTC from now on. Raises ZoneMixed if the account had already served rows in the zone."""
+        verdict = BETAS.refuse_zone(str(account))
+        if verdict == "after_served":
+            raise ZoneMixed(account, request, reason)
+        if verdict == "first":
             logger.warning(
-                f"Pinterest does not open reporting_timezone {zone} (a beta) to this app ({reason}). "
-                "This sync dates ads analytics, targeting analytics and report rows in UTC, as with "
-                f"{DEFAULT}; each refused request was repeated without it. Fix: ask Pinterest to enable it, or set "
-                f"reporting_timezone to {DEFAULT} to silence this warning."
+                f"Pinterest does not open reporting_timezone {zone} (a beta) to ad account {account} ({reason}). "
+                "This sync dates that account's ads analytics, targeting analytics and report rows in UTC, as with "
+                f"{DEFAULT}; each refused request was repeated without it, and other accounts are not affected. "
+                f"Fix: ask Pinterest to enable it for this account, or set reporting_timezone to {DEFAULT} to "
+                "silence this warning."
             )
 
     def reset(self) -> None:
-        with self._lock:
-            self._refused = False
+        """Start a new sync: every beta decision (zones, targeting types, multi-pin) is made again."""
+        BETAS.reset()
 
 
 ZONE = _Zone()
@@ -77,10 +84,24 @@ class ZoneRefused(Exception):
     """Pinterest refused `reporting_timezone` on a request (raised before any of its rows)."""
 
 
-def last_day(config: Mapping[str, Any], now: dt.datetime | None = None) -> dt.date:
+class ZoneMixed(AirbyteTracedException):
+    """A refusal of the zone for an account that served rows in it earlier in this sync: repeating the request in
+    UTC would date one account's rows in two zones, so the request fails instead."""
+
+    def __init__(self, account: str | None, request: str, reason: str) -> None:
+        message = (
+            f"Pinterest refused reporting_timezone on {request} for ad account {account} ({reason}) after serving "
+            "it to the same account earlier in this sync. Its rows cannot be dated in two zones, so this stream "
+            "stops here; the state keeps what was read. Fix: run the sync again; if it persists, set "
+            f"reporting_timezone to {DEFAULT}."
+        )
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
+
+
+def last_day(config: Mapping[str, Any], now: dt.datetime | None = None, account: str | None = None) -> dt.date:
     """The last day windows may ask for: today in UTC, or in the account's zone the day every zone has begun."""
     now = now or settings(config).now
-    if ZONE.value(config) is None:
+    if ZONE.value(config, account) is None:
         return now.date()
     return min(now.date(), (now + EARLIEST_OFFSET).date())
 
@@ -146,7 +167,7 @@ class ZoneChange(StateMigration):
             if self._moved(partition):
                 partition.pop(PARAMETER, None)
                 partition.update(zone_key(self.config))
-                cursor = {name: _day_before(value) for name, value in cursor.items()}
+                cursor = {**cursor, DATE_CURSOR: _day_before(cursor[DATE_CURSOR])} if DATE_CURSOR in cursor else cursor
             key = repr(sorted(partition.items()))
             earlier = kept.get(key)
             if earlier is None or str(cursor.get(DATE_CURSOR, "")) < str(earlier["cursor"].get(DATE_CURSOR, "")):

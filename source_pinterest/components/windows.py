@@ -12,6 +12,7 @@ from typing import NamedTuple
 from source_pinterest.facts import sync_date_limits
 
 DAY = dt.timedelta(days=1)
+LATEST_ZONE = dt.timedelta(hours=-12)  # the zone that finishes a day last (UTC-12)
 
 
 class Reach(NamedTuple):
@@ -35,6 +36,13 @@ class Reach(NamedTuple):
 # Sync analytics: 90 days back and 90-day ranges (89, 90, 12 weeks, 2 months); HOUR: 8 days back, 3-day ranges.
 SYNC = Reach.within(sync_date_limits("DAY"))
 SYNC_HOUR = Reach.within(sync_date_limits("HOUR"))
+
+
+def last_finished_day(now: dt.datetime) -> dt.date:
+    """The last day every time zone has finished at `now` (UTC): an account's day, whatever its zone, is complete.
+
+    At 05:00 UTC on the 1st it is the 29th: it is 17:00 on the 30th at UTC-12 (21:00 at UTC-8)."""
+    return (now.astimezone(dt.timezone.utc) + LATEST_ZONE).date() - DAY
 
 
 def sync_reach(granularity: str) -> Reach:

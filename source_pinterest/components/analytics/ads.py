@@ -44,13 +44,13 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
             )
         self.level: str = parameters["level"]
 
-    def _settings(self) -> Settings:
-        # The last day may depend on reporting_timezone.
-        return replace(super()._settings(), today=timezone.last_day(self.config))
+    def _settings(self, account: str | None = None) -> Settings:
+        # The last day may depend on reporting_timezone, which each account takes or refuses.
+        return replace(super()._settings(), today=timezone.last_day(self.config, account=account))
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Iterable[Any]:
         assert stream_slice is not None
-        sync = self._settings()
+        sync = self._settings(_account(stream_slice))
         start, end = slice_days(stream_slice)
         seam = first_whole_day(sync.granularity, sync.today)
         if self.reports and start < seam:
@@ -59,8 +59,9 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
         yield from self._read_days(records_schema, stream_slice, start, end, sync)
 
     def _read_request(self, records_schema: Mapping[str, Any], sub_slice: StreamSlice) -> Iterable[Any]:
-        """One request's rows, in the configured reporting_timezone while Pinterest takes it."""
-        zone = timezone.ZONE.value(self.config)
+        """One request's rows, in the configured reporting_timezone while this account takes it."""
+        account = _account(sub_slice)
+        zone = timezone.ZONE.value(self.config, account)
         if zone:
             params = {**sub_slice.extra_fields.get("params", {}), timezone.PARAMETER: zone}
             zoned = StreamSlice(
@@ -69,10 +70,18 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
                 extra_fields={**sub_slice.extra_fields, "params": params},
             )
             try:
-                yield from self._read_answer(records_schema, zoned)
-                return
+                rows = iter(self._read_answer(records_schema, zoned))
+                first = next(rows, None)  # a refusal raises before the first row
             except timezone.ZoneRefused as refusal:  # before any row: repeated without it
-                timezone.ZONE.refuse(zone, str(refusal))
+                params = sub_slice.extra_fields.get("params", {})
+                request = f"{self.name} {params.get('start_date')}..{params.get('end_date')}"
+                timezone.ZONE.refuse(zone, str(refusal), account, request)
+            else:
+                timezone.ZONE.served(account)
+                if first is not None:
+                    yield first
+                    yield from rows
+                return
         yield from self._read_answer(records_schema, sub_slice)
 
     def _refusal(self, response: requests.Response) -> Exception | None:
@@ -117,3 +126,8 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
             for transformation in self.record_selector.transformations:
                 transformation.transform(row, config=self.config, stream_slice=request_slice)  # type: ignore[arg-type]
             yield row
+
+
+def _account(stream_slice: StreamSlice) -> str | None:
+    account = stream_slice.partition.get("ad_account_id")
+    return str(account) if account is not None else None

@@ -18,6 +18,7 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components.analytics.base import AnalyticsRetriever, BetaRefused
+from source_pinterest.components.betas import BETAS
 from source_pinterest.components.errors import multi_pin_refused, pinterest_message
 from source_pinterest.settings import Settings, settings
 
@@ -37,41 +38,44 @@ class OrganicAnalyticsRetriever(AnalyticsRetriever):
 class PinAnalyticsRetriever(OrganicAnalyticsRetriever):
     """pin_analytics: a batch of pins through the multi-pin endpoint while it serves this app, else pin by pin."""
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        super().__post_init__(parameters)
-        self._multi_pin: bool | None = None  # whether /pins/analytics serves this app (decided by the first batch)
+    def _organic_key(self) -> str | None:
+        # The multi-pin beta is granted per organic account: the business of organic_ad_account_id, or the user.
+        organic = self.config.get("organic_ad_account_id")
+        return str(organic) if organic else None
 
     def _read_batch(
         self, records_schema: Mapping[str, Any], stream_slice: StreamSlice, extra: Mapping[str, Any]
     ) -> Iterator[Any]:
-        """One batch of pins: through the multi-pin endpoint (a beta) while it serves this app, else pin by pin.
+        """One batch of pins: through the multi-pin endpoint (a beta) while it serves this organic account, else
+        pin by pin.
 
-        The first batch of the sync decides, while the others wait for its answer, so the decision and its log
-        line happen once per sync."""
+        The first batch of the sync decides for the organic account (betas.BETAS), while the others wait for its
+        answer, so the decision and its log line happen once per account and sync."""
+        key = self._organic_key()
         decided: list[Any] | None = None  # the rows of the deciding batch, read while the others wait
-        if self._multi_pin is None:
+        if BETAS.multi_pin(key) is None:
             with self._lock:
-                if self._multi_pin is None:
+                if BETAS.multi_pin(key) is None:
                     try:
                         decided = [
                             r
                             for request in self._multi_pin_requests(extra)
                             for r in self._read_one(records_schema, stream_slice, request)
                         ]  # one batch: at most 100 pins x 90 days per app type
-                        self._multi_pin = True
+                        BETAS.decide_multi_pin(key, True)
                     except BetaRefused as refusal:
-                        self._multi_pin = False
+                        BETAS.decide_multi_pin(key, False)
                         self._announce_fallback(stream_slice, extra, refusal)
         if decided is not None:
             yield from decided
             return
-        if self._multi_pin:
+        if BETAS.multi_pin(key):
             try:
                 for request in self._multi_pin_requests(extra):
                     yield from self._read_one(records_schema, stream_slice, request)
                 return
             except BetaRefused:  # closed after the first batch: the rest goes pin by pin (rows are keyed, none lost)
-                self._multi_pin = False
+                BETAS.decide_multi_pin(key, False)
         for request in self._per_pin_requests(extra):
             yield from self._read_one(records_schema, stream_slice, request)
 
@@ -99,7 +103,8 @@ class PinAnalyticsRetriever(OrganicAnalyticsRetriever):
         per_pin = int("ALL" in apps) + int(bool(set(apps) - {"ALL"}))
         calls = pins * per_pin
         logger.warning(
-            f"{self.name}: Pinterest does not open /pins/analytics (multi-pin, beta) to this app ({refusal.reason}). "
+            f"{self.name}: Pinterest does not open /pins/analytics (multi-pin, beta) to this app for "
+            f"{self._organic_key() or 'the user'}'s pins ({refusal.reason}). "
             f"Reading pin by pin through /pins/{{pin_id}}/analytics instead: about {calls} requests for {pins} pins "
             f"per 90 days, about {math.ceil(calls / ORG_ANALYTICS_PER_MINUTE)} minutes at the org_analytics limit "
             f"of {ORG_ANALYTICS_PER_MINUTE} a minute (the multi-pin endpoint needs "

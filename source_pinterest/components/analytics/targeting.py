@@ -1,6 +1,6 @@
 """Targeting analytics (*_targeting_analytics): the ads analytics requests of a level broken down by the configured
-targeting types, as many a request as the API takes; a BETA type Pinterest refuses is dropped for the rest of the
-sync. Older days come from targeting reports, for the types reports offer.
+targeting types, as many a request as the API takes; a BETA type an ad account refuses is dropped for that account
+for the rest of the sync. Older days come from targeting reports, for the types reports offer.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from source_pinterest.components import unreadable
 from source_pinterest.components.analytics.ads import AdsAnalyticsRetriever
 from source_pinterest.components.analytics.base import BetaRefused
+from source_pinterest.components.betas import BETAS
 from source_pinterest.components.errors import pinterest_message, refused_targeting_types
 from source_pinterest.components.partitions import batched
 from source_pinterest.components.reports import catalogue
@@ -29,10 +30,6 @@ logger = logging.getLogger("airbyte")
 class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
     """An ads level's targeting analytics: each window and id batch once per group of targeting types."""
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        super().__post_init__(parameters)
-        self._refused_types: set[str] = set()  # BETA targeting types Pinterest refused
-
     @property
     def targeting_key(self) -> str:
         return LEVELS[self.level].targeting_key
@@ -40,40 +37,48 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
     def _read_batch(
         self, records_schema: Mapping[str, Any], stream_slice: StreamSlice, extra: Mapping[str, Any]
     ) -> Iterator[Any]:
-        """The wanted types in as few requests as the API takes; a type refused as BETA is dropped for the rest of
-        the sync (one warning) and the request is repeated without it, so every other type stays exact."""
-        most = MAX_TARGETING_TYPES[self.targeting_key]
-        wanted = [t for t in self._targeting_types() if t not in self._refused_types]
-        for group in batched(wanted, most):
-            while group:
-                params = {**extra["params"], "targeting_types": ",".join(group)}
-                try:
-                    yield from self._read_one(records_schema, stream_slice, {**extra, "params": params})
-                    break
-                except BetaRefused as refusal:
-                    self._refuse_types(refusal)
-                    group = [t for t in group if t not in self._refused_types]
+        """The wanted types in as few requests as the API takes; a type this ad account refuses (BETA) is dropped
+        for that account for the rest of the sync (one warning) and the request is repeated without it, so every
+        other type stays exact. Other accounts keep every type they serve."""
+        account = str(stream_slice.partition["ad_account_id"])
+        scope = self.targeting_key
+        most = MAX_TARGETING_TYPES[scope]
+        pending = [list(g) for g in batched(BETAS.usable(account, scope, self._targeting_types()), most)]
+        while pending:
+            group = BETAS.usable(account, scope, pending.pop(0))
+            if not group:
+                continue
+            params = {**extra["params"], "targeting_types": ",".join(group)}
+            try:
+                yield from self._read_one(records_schema, stream_slice, {**extra, "params": params})
+            except BetaRefused as refusal:  # before any row of the request
+                if len(group) > 1 and set(group) <= set(refusal.types):
+                    # Every type named: the message cannot say which are refused, so ask for each alone.
+                    pending[:0] = [[t] for t in group]
+                    continue
+                self._refuse_types(account, refusal)
+                rest = [t for t in group if t not in refusal.types]
+                if rest:
+                    pending.insert(0, rest)
 
     def _targeting_types(self) -> tuple[str, ...]:
         return settings(self.config).targeting_types[self.targeting_key]
 
-    def _refuse_types(self, refusal: BetaRefused) -> None:
-        with self._lock:
-            new = [t for t in refusal.types if t not in self._refused_types]
-            self._refused_types.update(new)
-            everything_refused = set(self._targeting_types()) <= self._refused_types
-        for targeting_type in new:
+    def _refuse_types(self, account: str, refusal: BetaRefused) -> None:
+        scope = self.targeting_key
+        for targeting_type in BETAS.refuse_types(account, scope, refusal.types):
             logger.warning(
-                f"{self.name}: Pinterest refuses targeting type {targeting_type} to this account ({refusal.reason}); "
-                f"it is a BETA type, skipped for the rest of this sync, and every other type is read in full. Fix: "
-                f"ask Pinterest to enable it, or leave it out of targeting_types.{self.targeting_key}."
+                f"{self.name}: Pinterest refuses targeting type {targeting_type} to ad account {account} "
+                f"({refusal.reason}); it is a BETA type, skipped for this account for the rest of this sync (other "
+                f"accounts are not affected), and every other type is read in full. Fix: ask Pinterest to enable "
+                f"it for this account, or leave it out of targeting_types.{scope}."
             )
-        if everything_refused:
+        if not BETAS.usable(account, scope, self._targeting_types()):
             unreadable.note(
                 self.name,
-                f"Pinterest refuses every configured targeting type ({', '.join(sorted(self._refused_types))}) to "
-                f"this account as BETA. Fix: choose other types in targeting_types.{self.targeting_key}, or leave "
-                "it empty for every non-BETA type.",
+                f"Pinterest refuses every configured targeting type ({', '.join(self._targeting_types())}) to ad "
+                f"account {account} as BETA. Fix: choose other types in targeting_types.{scope}, or leave it empty "
+                "for every non-BETA type.",
             )
 
     def _refusal(self, response: requests.Response) -> Exception | None:
@@ -87,8 +92,8 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
         return super()._report_level() + "_TARGETING"
 
     def _report_targeting_types(self) -> list[str]:
-        # The sync's types that reports offer, less those Pinterest refused on the sync endpoint.
-        return [t for t in report_targeting_types(self.level, self.config) if t not in self._refused_types]
+        # The sync's types that reports offer; the report runner leaves out those this account refused.
+        return report_targeting_types(self.level, self.config)
 
 
 def report_targeting_types(level: str, config: Mapping[str, Any] | None = None) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from source_pinterest.facts import (
     REPORT_TARGETING_SOURCE,
     REPORT_TARGETING_TYPES,
+    TARGETING_BETA_TYPES,
     base_level,
     catalogue,
     date_limits,
@@ -41,8 +42,12 @@ def offered_by_reports(types: Iterable[str]) -> list[str]:
 
 
 def default_targeting_types(level: str) -> list[str]:
-    """A targeting report level's default: the types its matching sync endpoint documents that reports offer."""
-    return offered_by_reports(catalogue()["targeting_types"][REPORT_TARGETING_SOURCE[base_level(level)]])
+    """A targeting report level's default: the types its matching sync endpoint documents that reports offer,
+    less those the spec marks BETA there (AGE_BUCKET_AND_GENDER; CREATIVE_ENHANCEMENTS where ad groups are
+    reported): like the sync endpoints' default, what any account is served. A configured BETA type is still sent."""
+    source = REPORT_TARGETING_SOURCE[base_level(level)]
+    beta = TARGETING_BETA_TYPES[source]
+    return [t for t in offered_by_reports(catalogue()["targeting_types"][source]) if t not in beta]
 
 
 def primary_key(level: str, granularity: str = "DAY") -> list[str]:

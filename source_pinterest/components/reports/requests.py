@@ -75,7 +75,7 @@ def build_report_body(
 ) -> dict[str, Any]:
     """The JSON body of POST /ad_accounts/{id}/reports for one window.
 
-    `columns` defaults to the catalogue's metrics; targeting levels default to the level's targeting types.
+    `columns` defaults to the catalogue's metrics; targeting levels default to the level's non-BETA targeting types.
     `options` adds filters such as `campaign_statuses`, `ad_group_ids`, `attribution_types` (see PASS_THROUGH);
     unknown keys raise ValueError so a typo cannot silently widen a report.
     """
@@ -97,7 +97,8 @@ def build_report_body(
         "conversion_report_time": conversion_report_time or DEFAULT_CONVERSION_REPORT_TIME,
     }
     if catalogue.is_targeting(level):
-        body["targeting_types"] = list(targeting_types or catalogue.default_targeting_types(level))
+        # Default: the level's non-BETA types. ReportRunner.rows sends at most 5 a job (TargetingTypeFilter maxItems).
+        body["targeting_types"] = list(dict.fromkeys(targeting_types or catalogue.default_targeting_types(level)))
     body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in options.items() if v not in (None, [])})
     return body
 

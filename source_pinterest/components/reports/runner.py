@@ -22,9 +22,15 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import progress, timezone
+from source_pinterest.components import progress, timezone, unreadable
+from source_pinterest.components.betas import BETAS
 from source_pinterest.components.entities import Entity, Lineage
-from source_pinterest.components.errors import pinterest_message, timezone_refused
+from source_pinterest.components.errors import (
+    describe_request,
+    pinterest_message,
+    refused_targeting_types,
+    timezone_refused,
+)
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
 from source_pinterest.components.reports.requests import (
@@ -53,6 +59,20 @@ def job_slots(limit: int) -> threading.BoundedSemaphore:
 
 class ReportJobError(AirbyteTracedException):
     """A report that could not be produced after every allowed attempt; carries Pinterest's own message."""
+
+
+class TypesRefused(Exception):
+    """Pinterest refused to create a job for targeting `types` its body named (raised before the job exists)."""
+
+    def __init__(self, types: list[str], reason: str) -> None:
+        super().__init__(reason)
+        self.types, self.reason = types, reason
+
+
+def _raise_if_types_refused(response: requests.Response | None) -> None:
+    refused = refused_targeting_types(response) if response is not None else []
+    if refused:
+        raise TypesRefused(refused, f"{response.status_code}: {pinterest_message(response)}")  # type: ignore[union-attr]
 
 
 @dataclass
@@ -134,10 +154,52 @@ class ReportRunner:
         """Every row of one report (one window), as flat dicts; raises ReportJobError when it cannot be had.
 
         A body naming more targeting types than one job may (5) runs as several jobs, one after the other, each
-        in its own job slot.
+        in its own job slot. A type this account refused (here or on another stream) is left out; a job refused
+        for a type it names is created again without it (one warning per account and type), so the other types'
+        rows come in full.
         """
-        for part in split_targeting_types(body):
-            yield from self._rows(ad_account_id, part)
+        types = list(body.get("targeting_types") or ())
+        if not types:
+            yield from self._rows(ad_account_id, body)
+            return
+        scope = str(body["level"])
+        pending = list(split_targeting_types({"targeting_types": BETAS.usable(ad_account_id, scope, types)}))
+        asked = 0
+        while pending:
+            group = BETAS.usable(ad_account_id, scope, pending.pop(0)["targeting_types"])
+            if not group:
+                continue
+            try:
+                asked += 1
+                yield from self._rows(ad_account_id, {**body, "targeting_types": group})
+            except TypesRefused as refusal:  # raised before the job's first row
+                if len(group) > 1 and set(group) <= set(refusal.types):
+                    # Every type named: the message cannot say which are refused, so ask for each alone.
+                    pending[:0] = [{"targeting_types": [t]} for t in group]
+                    continue
+                self._refuse_types(ad_account_id, scope, refusal)
+                rest = [t for t in group if t not in refusal.types]
+                if rest:
+                    pending.insert(0, {"targeting_types": rest})
+        if not BETAS.usable(ad_account_id, scope, types):
+            stream = str(getattr(self._create, "name", "")) or scope
+            unreadable.note(
+                stream,
+                f"Pinterest refuses every requested targeting type ({', '.join(types)}) to ad account "
+                f"{ad_account_id} at {scope}. Fix: choose other targeting types, or leave them out for every "
+                "non-BETA type.",
+            )
+
+    def _refuse_types(self, ad_account_id: str, scope: str, refusal: TypesRefused) -> None:
+        # A job naming several refused types is refused once per type: each is learnt and announced once.
+        stream = str(getattr(self._create, "name", "")) or "report"
+        for targeting_type in BETAS.refuse_types(ad_account_id, scope, refusal.types):
+            logger.warning(
+                f"{stream}: Pinterest refuses targeting type {targeting_type} to ad account {ad_account_id} "
+                f"({refusal.reason}); it is left out for this account for the rest of this sync (a BETA type: "
+                "other accounts are not affected), and every other type is read in full. Fix: ask Pinterest to "
+                "enable it for this account, or leave it out of the configured targeting types."
+            )
 
     def _rows(self, ad_account_id: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         level = str(body["level"])
@@ -219,16 +281,25 @@ class ReportRunner:
             delay = min(delay * 2, self._max_delay)
 
     def _create_job(self, account_slice: StreamSlice, body: Mapping[str, Any]) -> requests.Response | None:
-        """POST the job, in the configured reporting_timezone while Pinterest takes it (else once more without)."""
-        zone = timezone.ZONE.value(self._config)
+        """POST the job, in the configured reporting_timezone while this account takes it (else once more without).
+
+        Raises TypesRefused, before any job exists, when Pinterest refuses it for targeting types it names."""
+        account = str(account_slice.partition["ad_account_id"])
+        zone = timezone.ZONE.value(self._config, account)
         if zone:
             response = self._create.send_request(
                 stream_slice=account_slice, request_body_json={**body, timezone.PARAMETER: zone}
             )
+            _raise_if_types_refused(response)
             if response is None or not timezone_refused(response):
+                if response is not None and response.ok:
+                    timezone.ZONE.served(account)
                 return response
-            timezone.ZONE.refuse(zone, f"{response.status_code}: {pinterest_message(response)}")
-        return self._create.send_request(stream_slice=account_slice, request_body_json=dict(body))
+            reason = f"{response.status_code}: {pinterest_message(response)}"
+            timezone.ZONE.refuse(zone, reason, account, describe_request(response))
+        response = self._create.send_request(stream_slice=account_slice, request_body_json=dict(body))
+        _raise_if_types_refused(response)
+        return response
 
     def _fetch(self, url: str, size: Any) -> IO[bytes] | None:
         """The file at `url` spooled to disk, or None if the link no longer works (expired, cut short)."""

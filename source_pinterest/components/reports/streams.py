@@ -20,7 +20,7 @@ from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components import timezone
 from source_pinterest.components.analytics.rows import string_keys
-from source_pinterest.components.entities import Entity, entity_of
+from source_pinterest.components.entities import Entity, listed_entities, unlisted
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
 from source_pinterest.components.reports.requests import PASS_THROUGH
@@ -62,6 +62,8 @@ class ReportRetriever(Retriever):
             self.creation_requester, self.polling_requester, self.download_requester, self.config
         )
         self._campaigns: dict[str, list[Entity]] | None = None
+        self._refused: dict[str, str] = {}  # accounts whose campaigns listing was refused: no window is theirs
+        self._stream_name = str((parameters or {}).get("name") or self.custom_report or self.level)
         self._campaigns_lock = threading.Lock()  # partitions share this retriever across worker threads
 
     def _campaigns_of(self, account: str) -> list[Entity] | None:
@@ -70,11 +72,9 @@ class ReportRetriever(Retriever):
             return None
         with self._campaigns_lock:
             if self._campaigns is None:
-                campaigns: dict[str, list[Entity]] = {}
-                for child in self.campaigns_partition_router.stream_slices():
-                    owner = str(child.partition["parent_slice"]["ad_account_id"])
-                    campaigns.setdefault(owner, []).append(entity_of(child))
-                self._campaigns = campaigns
+                self._campaigns, self._refused = listed_entities(self.campaigns_partition_router)
+            if account in self._refused:
+                raise unlisted(self._stream_name, self._refused[account])
             return self._campaigns.get(account, [])
 
     def read_records(
@@ -91,7 +91,7 @@ class ReportRetriever(Retriever):
             stream_slice.cursor_slice["start_time"],
             stream_slice.cursor_slice["end_time"],
             granularity=granularity,
-            today=timezone.last_day(self.config),
+            today=timezone.last_day(self.config, account=account),
             entities=self._campaigns_of(account),
             late_days=late_days(s),
             columns=s["columns"],

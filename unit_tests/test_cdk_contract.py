@@ -1,0 +1,653 @@
+"""The private airbyte-cdk names the connector relies on, each checked against the installed CDK.
+
+Where the CDK's public surface (the manifest's Custom* components, public constructor arguments) cannot do the job,
+the connector reaches into the CDK. Every such name is listed in CONTRACT with the shape the code expects, so a CDK
+upgrade that moves one fails here, naming the connector module and what to re-check, instead of misbehaving at
+runtime. `test_every_private_cdk_name_is_listed` keeps the list complete and current: a module that starts using an
+unlisted private CDK name fails, and so does an entry no module uses any more. Upgrading: docs/cdk-upgrade.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures
+import functools
+import importlib
+import inspect
+import queue
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import airbyte_cdk
+import pytest
+
+CDK_VERSION = version("airbyte-cdk")
+PACKAGE = Path(__file__).resolve().parent.parent / "source_pinterest"
+CDK_ROOT = Path(airbyte_cdk.__file__).parent
+
+# What the connector does with a name (the kind decides the check).
+OVERRIDE = "override"  # a connector subclass redefines the method: it must exist, take these parameters, be called
+CALL = "call"  # the connector calls the method: it must exist and take these parameters
+ATTRIBUTE = "attribute"  # the connector reads or sets an attribute the CDK sets on its objects
+PATCH = "patch"  # the connector replaces the method on the CDK's class while a read runs
+SWAP = "swap"  # the connector sets `__class__` of an object the CDK built to a subclass of the class it built
+
+SOURCE = "airbyte_cdk.sources.declarative.concurrent_declarative_source:ConcurrentDeclarativeSource"
+YAML_SOURCE = "airbyte_cdk.sources.declarative.yaml_declarative_source:YamlDeclarativeSource"
+FACTORY = "airbyte_cdk.sources.declarative.parsers.model_to_component_factory:ModelToComponentFactory"
+CONCURRENT_SOURCE = "airbyte_cdk.sources.concurrent_source.concurrent_source:ConcurrentSource"
+THREAD_POOL = "airbyte_cdk.sources.concurrent_source.thread_pool_manager:ThreadPoolManager"
+HTTP_CLIENT = "airbyte_cdk.sources.streams.http.http_client:HttpClient"
+OAUTH = "airbyte_cdk.sources.declarative.auth.oauth:DeclarativeSingleUseRefreshTokenOauth2Authenticator"
+RETRIEVER = "airbyte_cdk.sources.declarative.retrievers.simple_retriever:SimpleRetriever"
+CURSOR = "airbyte_cdk.sources.streams.concurrent.cursor:ConcurrentCursor"
+PARTITION_CURSOR = (
+    "airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor:ConcurrentPerPartitionCursor"
+)
+CONVERTER = (
+    "airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter:"
+    "CustomFormatConcurrentStreamStateConverter"
+)
+
+
+@dataclass(frozen=True)
+class Private:
+    kind: str
+    name: str  # the private name; `__class__` for a swap
+    owner: str  # "module:Class" of the CDK class that holds it (for a swap: the class the CDK builds)
+    used_in: tuple[str, ...]  # connector modules, relative to source_pinterest/
+    relies_on: str  # what the connector needs from it: what to re-check when this entry fails
+    params: tuple[str, ...] = ()  # methods: the named parameters after `self`, as the connector passes/overrides them
+    probe: Callable[[Any], Any] | None = None  # attributes: reads the value from the objects `built` makes
+    expect: type | tuple[type, ...] | None = None  # attributes: the type the connector treats the value as
+    replacement: str = ""  # swaps: "module:Class" of the connector's class set as `__class__`
+    built_by: str = ""  # swaps: the factory method (of FACTORY) that builds the swapped object inline, if any
+    static: bool = False  # methods: a staticmethod (called on an instance, passed no self)
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}-{self.owner.rsplit(':', 1)[1]}.{self.name}" + (
+            f"-{self.replacement.rsplit(':', 1)[1]}" if self.replacement else ""
+        )
+
+
+CONTRACT: tuple[Private, ...] = (
+    # ---- source.py: SourcePinterest(YamlDeclarativeSource) and catalog.py's discover
+    Private(OVERRIDE, "_read_and_parse_yaml_file", YAML_SOURCE, ("source.py",),
+            "SourcePinterest adds spec.yaml as the manifest's `spec` and marks the manifest as the shipped one "
+            "(so _validate_source skips the schema check); the CDK must still read manifest.yaml through it",
+            params=("path_to_yaml_file",)),
+    Private(OVERRIDE, "_pre_process_manifest", SOURCE, ("source.py",),
+            "SourcePinterest returns a cached prepared manifest; the CDK must still pass the raw manifest dict and "
+            "keep the returned one as _source_config", params=("manifest",)),
+    Private(OVERRIDE, "_validate_source", SOURCE, ("source.py",),
+            "SourcePinterest skips the schema check of the shipped manifest (a unit test does it) and caches the "
+            "prepared manifest there; the CDK must still call it once _source_config is set"),
+    Private(OVERRIDE, "_migrate_and_transform_config", SOURCE, ("source.py",),
+            "SourcePinterest migrates and applies defaults with config.normalise; the CDK must still take its result "
+            "as _config", params=("config_path", "config")),
+    Private(OVERRIDE, "_prepare_for_stream_build", SOURCE, ("source.py",),
+            "SourcePinterest keeps the first api_budget across streams() calls and calls it before _create_streams "
+            "in streams_named; the CDK must still validate the config and set the budget there"),
+    Private(CALL, "_stream_configs", SOURCE, ("source.py", "catalog.py"),
+            "the stream definitions (dicts with `name`) of a prepared manifest, in streams() order",
+            params=("manifest",)),
+    Private(CALL, "_create_streams", SOURCE, ("source.py", "catalog.py"),
+            "builds the selected definitions only, deciding parent caching over all of them (positional call)",
+            params=("selected_configs", "all_configs")),
+    Private(CALL, "_parent_stream_names", SOURCE, ("source.py",),
+            "a static method: the names of the parent streams of the given definitions (for the parents' warm-up)",
+            params=("stream_configs",), static=True),
+    Private(ATTRIBUTE, "_constructor", SOURCE, ("source.py", "catalog.py"),
+            "the source's component factory (class swapped to PinterestComponentFactory, create_component used by "
+            "discover)", probe=lambda built: built.source._constructor, expect=(object,)),
+    Private(CALL, "_init_mappings", FACTORY, ("source.py",),
+            "rebuilds the factory's model-to-constructor table, whose bound methods predate the class swap"),
+    Private(ATTRIBUTE, "_api_budget", FACTORY, ("source.py",),
+            "the budget _prepare_for_stream_build builds from the manifest's api_budget (kept across streams() "
+            "calls, and given to progress.tracking, which wraps its acquire_call)",
+            probe=lambda built: built.source._constructor._api_budget, expect=(object,)),
+    Private(ATTRIBUTE, "_concurrent_source", SOURCE, ("source.py",),
+            "the ConcurrentSource that runs the read (record queue size, thread pool shutdown)",
+            probe=lambda built: built.source._concurrent_source, expect=None),
+    Private(ATTRIBUTE, "_queue", CONCURRENT_SOURCE, ("source.py",),
+            "the record queue between workers and the main thread: a queue.Queue whose maxsize put() reads",
+            probe=lambda built: built.source._concurrent_source._queue, expect=queue.Queue),
+    Private(ATTRIBUTE, "_threadpool", CONCURRENT_SOURCE, ("source.py",),
+            "the ThreadPoolManager of the read", probe=lambda built: built.source._concurrent_source._threadpool,
+            expect=None),
+    Private(ATTRIBUTE, "_threadpool", THREAD_POOL, ("source.py",),
+            "the executor whose idle workers read() shuts down (cancel_futures) after a failed stream",
+            probe=lambda built: built.source._concurrent_source._threadpool._threadpool,
+            expect=concurrent.futures.ThreadPoolExecutor),
+    Private(ATTRIBUTE, "_source_config", SOURCE, ("source.py", "catalog.py"),
+            "the prepared manifest (a dict with `streams`), cached and read for stream definitions",
+            probe=lambda built: built.source._source_config, expect=dict),
+    Private(ATTRIBUTE, "_spec_component", SOURCE, ("source.py",),
+            "the Spec component (migrate_config, transform_config, validate_config) or None",
+            probe=lambda built: built.source._spec_component, expect=None),
+    Private(ATTRIBUTE, "_config", SOURCE, ("source.py", "catalog.py", "run.py"),
+            "the migrated, transformed config the components interpolate (validated by run.py and streams())",
+            probe=lambda built: built.source._config, expect=Mapping),
+    Private(ATTRIBUTE, "_config_for_validation", SOURCE, ("source.py",),
+            "the config the spec's config_validations run on (discover validates as streams() does)",
+            probe=lambda built: built.source._config_for_validation, expect=Mapping),
+    # ---- components/state.py and components/fast_cursor.py: the component factory and cursors
+    Private(OVERRIDE, "_create_nested_component", FACTORY, ("components/state.py",),
+            "PinterestComponentFactory gives a router nested in a custom component its stream's name through "
+            "`$parameters`; every nested custom component must still be built through it",
+            params=("model", "model_field", "model_value", "config")),
+    Private(ATTRIBUTE, "_connector_state_converter", CURSOR, ("components/state.py", "components/fast_cursor.py"),
+            "the state converter a concurrent cursor builds its state with (class swapped to WindowEndState, "
+            "given date caches)"),
+    Private(ATTRIBUTE, "_connector_state_converter", PARTITION_CURSOR, ("components/fast_cursor.py",),
+            "the state converter a per-partition cursor builds its state with (given date caches)"),
+    Private(OVERRIDE, "_get_latest_complete_time", CONVERTER, ("components/state.py",),
+            "WindowEndState: the sequential state is the end of the windows read without a gap; the CDK must still "
+            "ask it for the state's cursor value", params=("slices",)),
+    Private(OVERRIDE, "_to_partition_key", PARTITION_CURSOR, ("components/fast_cursor.py",),
+            "KeyedPartitionCursor caches the JSON key of each partition mapping; the CDK must still key its "
+            "per-partition cursors by it", params=("partition",)),
+    # ---- components/auth.py: PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator)
+    Private(OVERRIDE, "_make_handled_request", OAUTH, ("components/auth.py",),
+            "PinterestOAuth's token refresh (timeouts, retries, Pinterest's {code, message} refusals); it must still "
+            "return the token endpoint's JSON body, from which the CDK extracts the tokens"),
+    Private(OVERRIDE, "_emit_control_message", OAUTH, ("components/auth.py",),
+            "PinterestOAuth persists a rotated refresh token with config.save instead; the CDK must still call it "
+            "after each refresh, with the new tokens already in _connector_config"),
+    Private(ATTRIBUTE, "_connector_config", OAUTH, ("components/auth.py",),
+            "the config holding the new tokens after a refresh", probe=lambda built: built.oauth._connector_config,
+            expect=Mapping),
+    Private(CALL, "_redact_credentials", OAUTH, ("components/auth.py",),
+            "masks the client secret and refresh token in the text of a refused refresh", params=("value",)),
+    # ---- components/analytics/base.py: AnalyticsRetriever(SimpleRetriever)
+    Private(OVERRIDE, "_parse_response", RETRIEVER, ("components/analytics/base.py",),
+            "AnalyticsRetriever parses the answers it requests itself and calls super() for the records",
+            params=("response", "records_schema", "stream_slice", "next_page_token")),
+    # ---- components/progress.py: request counting
+    Private(PATCH, "_send", HTTP_CLIENT, ("components/progress.py",),
+            "progress.tracking wraps it as send(client, request, *args, **kwargs) and reads `client.name`; "
+            "the CDK must still send every attempt (retries too) through `self._send`", params=("request",)),
+    # ---- `__class__` swaps: the CDK builds these objects itself and takes no class from outside
+    Private(SWAP, "__class__", FACTORY, ("source.py",),
+            "the source's factory becomes PinterestComponentFactory; the CDK must build exactly "
+            "ModelToComponentFactory (a subclass of its own would lose its behaviour)",
+            replacement="source_pinterest.components.state:PinterestComponentFactory"),
+    Private(SWAP, "__class__", CONVERTER, ("components/state.py",),
+            "a window_end cursor's converter becomes WindowEndState",
+            replacement="source_pinterest.components.state:WindowEndState",
+            built_by="create_concurrent_cursor_from_datetime_based_cursor"),
+    Private(SWAP, "__class__", CONVERTER, ("components/fast_cursor.py",),
+            "every custom-format converter gets CachedDates mixed in",
+            replacement="source_pinterest.components.fast_cursor:CachedDates",
+            built_by="create_concurrent_cursor_from_datetime_based_cursor"),
+    Private(SWAP, "__class__", PARTITION_CURSOR, ("components/fast_cursor.py",),
+            "a per-partition cursor becomes KeyedPartitionCursor",
+            replacement="source_pinterest.components.fast_cursor:KeyedPartitionCursor",
+            built_by="create_concurrent_cursor_from_perpartition_cursor"),
+)  # fmt: skip
+# Names the connector stores on CDK objects for itself (`__dict__.setdefault`): the CDK must not use them too.
+OWN_NAMES_ON_CDK_OBJECTS = {CONVERTER: ("_parsed", "_formatted"), PARTITION_CURSOR: ("_keys",)}
+# Private names of the connector's own, reached from outside their class, that the CDK also happens to use.
+CONNECTOR_OWN: frozenset[str] = frozenset()
+
+MINIMAL_MANIFEST: dict[str, Any] = {
+    "version": "6.0.0",
+    "type": "DeclarativeSource",
+    "check": {"type": "CheckStream", "stream_names": ["items"]},
+    "api_budget": {"type": "HTTPAPIBudget", "policies": [{"type": "UnlimitedCallRatePolicy", "matchers": []}]},
+    "streams": [
+        {
+            "type": "DeclarativeStream",
+            "name": "items",
+            "primary_key": "id",
+            "retriever": {
+                "type": "SimpleRetriever",
+                "requester": {"type": "HttpRequester", "url_base": "http://127.0.0.1:9", "path": "/items"},
+                "record_selector": {
+                    "type": "RecordSelector",
+                    "extractor": {"type": "DpathExtractor", "field_path": []},
+                },
+            },
+            "schema_loader": {"type": "InlineSchemaLoader", "schema": {"type": "object"}},
+        }
+    ],
+    "spec": {"type": "Spec", "connection_specification": {"type": "object", "properties": {}}},
+}
+
+
+def _resolve(path: str) -> Any:
+    module, _, qualname = path.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in qualname.split(".") if qualname else ():
+        target = getattr(target, part)
+    return target
+
+
+def _where(target: Any) -> str:
+    try:
+        file = Path(inspect.getsourcefile(target) or "?")
+        line = inspect.getsourcelines(target)[1]
+    except (TypeError, OSError):
+        return "?"
+    shown = file.relative_to(CDK_ROOT.parent) if file.is_relative_to(CDK_ROOT.parent) else file
+    return f"{shown}:{line}"
+
+
+def _fail(entry: Private, problem: str, where: str = "") -> str:
+    owner = entry.owner.replace(":", ".")
+    modules = ", ".join(f"source_pinterest/{module}" for module in entry.used_in)
+    return (
+        f"airbyte-cdk {CDK_VERSION}: {owner}.{entry.name} ({entry.kind}) {problem}.\n"
+        f"Used by {modules}, which relies on: {entry.relies_on}.\n"
+        f"Re-check that code against the CDK{f' at {where}' if where else ''}, adapt it (or move to a public "
+        f"extension point), then update this entry. See docs/cdk-upgrade.md."
+    )
+
+
+def _owner(entry: Private) -> type:
+    try:
+        return _resolve(entry.owner)
+    except (ImportError, AttributeError) as error:
+        pytest.fail(_fail(entry, f"cannot be found: the class is gone or moved ({error})"))
+
+
+def _cdk_classes(cls: type) -> list[type]:
+    return [k for k in cls.__mro__ if k.__module__.startswith("airbyte_cdk")]
+
+
+@functools.cache
+def _class_tree(cls: type) -> ast.AST | None:
+    try:
+        return ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+
+def _references(cls: type, name: str) -> int:
+    """How often the CDK classes of `cls`'s MRO reach `name` through self/cls/their class, outside its own def."""
+    count = 0
+    for klass in _cdk_classes(cls):
+        tree = _class_tree(klass)
+        for node in _walk_outside_def(tree, name) if tree else ():
+            if isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.value, ast.Name):
+                count += node.value.id in ("self", "cls") or node.value.id == klass.__name__
+    return count
+
+
+def _walk_outside_def(tree: ast.AST, name: str) -> Iterator[ast.AST]:
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            continue
+        yield node
+        yield from _walk_outside_def(node, name)
+
+
+def _assigned_in_init(cls: type, name: str) -> bool:
+    for klass in _cdk_classes(cls):
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            for target in targets if isinstance(node, (ast.Assign, ast.AnnAssign)) else ():
+                if isinstance(target, ast.Attribute) and target.attr == name and ast.unparse(target.value) == "self":
+                    return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def built() -> Iterator[SimpleNamespace]:
+    """The smallest CDK objects that carry the attributes above (the CDK's own classes, not the connector's)."""
+    from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+
+    oauth_class = _resolve(OAUTH)
+    source = ConcurrentDeclarativeSource(source_config=MINIMAL_MANIFEST, config={"start_date": "2026-01-01"})
+    source.streams(source._config)  # sets the factory's api_budget from the manifest
+    credentials = {"client_id": "id", "client_secret": "secret", "refresh_token": "token"}
+    oauth = oauth_class(
+        connector_config={"credentials": credentials}, token_refresh_endpoint="http://127.0.0.1:9/oauth/token"
+    )
+    try:
+        yield SimpleNamespace(source=source, oauth=oauth)
+    finally:
+        source._concurrent_source._threadpool._threadpool.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("entry", [e for e in CONTRACT if e.kind in (OVERRIDE, CALL, PATCH)], ids=lambda e: e.id)
+def test_private_method_keeps_its_shape(entry: Private) -> None:
+    owner = _owner(entry)
+    method = inspect.getattr_static(owner, entry.name, None)
+    assert method is not None, _fail(entry, "does not exist", _where(owner))
+    function = method.__func__ if isinstance(method, (staticmethod, classmethod)) else method
+    assert callable(function), _fail(entry, f"is no longer a method (it is {type(method).__name__})", _where(owner))
+    where = _where(function)
+    named = [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    assert isinstance(method, staticmethod) == entry.static, _fail(
+        entry, "is no longer a staticmethod" if entry.static else "is now a staticmethod", where
+    )
+    if not entry.static:
+        named = named[1:]  # self / cls
+    if entry.kind == PATCH:  # the wrapper passes the first argument on and everything else through
+        assert named[: len(entry.params)] == list(entry.params), _fail(
+            entry, f"now takes {named} (expected to start with {list(entry.params)})", where
+        )
+    else:
+        assert named == list(entry.params), _fail(entry, f"now takes {named}, not {list(entry.params)}", where)
+    if entry.kind in (OVERRIDE, PATCH):  # an override or a patch the CDK never calls is silently dead code
+        assert _references(owner, entry.name), _fail(entry, "is no longer called by the CDK itself", where)
+
+
+@pytest.mark.parametrize("entry", [e for e in CONTRACT if e.kind == ATTRIBUTE], ids=lambda e: e.id)
+def test_private_attribute_is_still_set(entry: Private, built: SimpleNamespace) -> None:
+    owner = _owner(entry)
+    where = _where(owner)
+    if entry.probe is None:  # no small object carries it: its assignment in the CDK's __init__ is the evidence
+        assert _assigned_in_init(owner, entry.name), _fail(entry, "is no longer set in __init__", where)
+        return
+    try:
+        value = entry.probe(built)
+    except AttributeError as error:
+        pytest.fail(_fail(entry, f"is no longer set ({error})", where))
+    if entry.expect is not None:
+        assert isinstance(value, entry.expect), _fail(entry, f"is now a {type(value).__name__}", where)
+
+
+def test_attribute_values_behave_as_the_connector_uses_them(built: SimpleNamespace) -> None:
+    """The few attributes above whose use depends on more than their type."""
+    by_name = {e.name: e for e in CONTRACT if e.kind == ATTRIBUTE}
+    source = built.source
+    budget = source._constructor._api_budget
+    assert callable(getattr(budget, "acquire_call", None)), _fail(by_name["_api_budget"], "has no acquire_call")
+    spec = source._spec_component
+    for method in ("migrate_config", "transform_config", "validate_config"):
+        assert callable(getattr(spec, method, None)), _fail(by_name["_spec_component"], f"has no {method}")
+    configs = source._stream_configs(source._source_config)
+    assert [c["name"] for c in configs] == ["items"], _fail(by_name["_source_config"], "no longer lists `items`")
+    assert "maxsize" in vars(source._concurrent_source._queue), _fail(by_name["_queue"], "has no maxsize")
+
+
+@pytest.mark.parametrize("entry", [e for e in CONTRACT if e.kind == SWAP], ids=lambda e: e.id)
+def test_class_swap_still_fits(entry: Private, built: SimpleNamespace) -> None:
+    """A swap skips __init__: the connector class may add methods only, onto exactly the class the CDK builds."""
+    owner = _owner(entry)
+    replacement = _resolve(entry.replacement)
+    assert issubclass(replacement, owner), _fail(entry, f"is no longer a base of {replacement.__name__}")
+    for klass in replacement.__mro__:
+        if klass.__module__.startswith("source_pinterest"):
+            added = {"__init__", "__slots__"} & set(vars(klass))
+            assert not added, _fail(entry, f"would skip {klass.__name__}.{added.pop()} (a swap runs no __init__)")
+    if owner is _resolve(FACTORY):
+        built_class = type(built.source._constructor)
+        assert built_class is owner, _fail(entry, f"is no longer what the source builds ({built_class.__name__})")
+    if entry.built_by:
+        factory_method = getattr(_resolve(FACTORY), entry.built_by, None)
+        assert factory_method is not None, _fail(entry, f"is no longer built by {entry.built_by} (gone)")
+        calls = {
+            ast.unparse(node.func)
+            for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(factory_method))))
+            if isinstance(node, ast.Call)
+        }
+        assert owner.__name__ in calls, _fail(
+            entry, f"is no longer built inline by {entry.built_by}", _where(factory_method)
+        )
+
+
+def test_api_budget_acquire_call_can_be_wrapped() -> None:
+    """progress.tracking replaces `acquire_call` on the source's budget instance (a public method) while a read
+    runs; the CDK's rate-limited sessions must still call it through the instance, once per request sent."""
+    from airbyte_cdk.sources.streams import call_rate
+
+    parameters = list(inspect.signature(call_rate.APIBudget.acquire_call).parameters)
+    assert parameters[:2] == ["self", "request"], (
+        f"airbyte-cdk {CDK_VERSION}: APIBudget.acquire_call now takes {parameters}; source_pinterest/components/"
+        "progress.py wraps it as acquire_call(request, *args, **kwargs). Re-check progress.tracking."
+    )
+    send = ast.parse(textwrap.dedent(inspect.getsource(call_rate.LimiterMixin.send)))
+    called = [ast.unparse(n.func) for n in ast.walk(send) if isinstance(n, ast.Call)]
+    assert "self._api_budget.acquire_call" in called, (
+        f"airbyte-cdk {CDK_VERSION}: LimiterMixin.send ({_where(call_rate.LimiterMixin)}) no longer calls "
+        "acquire_call on its budget instance: progress.tracking (source_pinterest/components/progress.py) would "
+        "count no budget waits. Re-check how the CDK's sessions take calls from the api_budget."
+    )
+
+
+def test_connector_names_on_cdk_objects_do_not_collide() -> None:
+    """fast_cursor.py keeps caches in the __dict__ of CDK-built objects under names the CDK must not use."""
+    for owner, names in OWN_NAMES_ON_CDK_OBJECTS.items():
+        cls = _resolve(owner)
+        taken = sorted(set(names) & _class_private_names(cls))
+        assert not taken, (
+            f"airbyte-cdk {CDK_VERSION}: {cls.__name__} now uses {taken} itself; source_pinterest/components/"
+            f"fast_cursor.py stores its caches under these names on its objects. Rename the caches there."
+        )
+
+
+# ------------------------------------------------------------------------------ the scan that keeps CONTRACT whole
+@functools.cache
+def _class_private_names(cls: type) -> frozenset[str]:
+    """Private names the CDK classes of `cls`'s MRO define or use on `self`."""
+    names: set[str] = set()
+    for klass in _cdk_classes(cls):
+        names.update(n for n in vars(klass) if _private(n))
+        tree = _class_tree(klass)
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.Attribute) and _private(node.attr) and ast.unparse(node.value) == "self":
+                names.add(node.attr)
+    return frozenset(names)
+
+
+@functools.cache
+def _cdk_namespace() -> frozenset[str]:
+    """Every private name the CDK's source defines or reaches as an attribute (a superset of what it has)."""
+    names: set[str] = set()
+    for path in CDK_ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _private(node.name):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and _private(node.attr):
+                names.add(node.attr)
+    return frozenset(names)
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _from_cdk(value: Any) -> bool:
+    module = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None) or ""
+    return isinstance(module, str) and module.split(".")[0] == "airbyte_cdk"
+
+
+def _evaluate(node: ast.expr, namespace: Mapping[str, Any]) -> Any:
+    try:
+        return eval(compile(ast.Expression(node), "<base>", "eval"), dict(namespace))  # names and attributes only
+    except Exception:  # noqa: BLE001 - an expression the module cannot evaluate at import time names no CDK class
+        return None
+
+
+class _Scan(ast.NodeVisitor):
+    """Private CDK names one connector module uses: each (name, count) it reaches on CDK objects or overrides."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self.module = module
+        self.classes: list[frozenset[str]] = []  # the CDK's private names of each enclosing class (+ LISTED)
+        self.uses: Counter[str] = Counter()
+
+    def _class_rule(self) -> frozenset[str]:
+        return self.classes[-1] if self.classes else frozenset()
+
+    def _other_rule(self, name: str, receiver: ast.expr) -> bool:
+        if isinstance(receiver, ast.Name):
+            bound = vars(self.module).get(receiver.id)
+            if isinstance(bound, ModuleType) and not _from_cdk(bound):
+                return False  # a module of the connector (or of the standard library) and its own privates
+        # Listed names count even where this CDK lacks them: their contract test says so, not a stale entry.
+        return name in LISTED or (name in _cdk_namespace() and name not in CONNECTOR_OWN)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        names: set[str] = set()
+        for base in node.bases:
+            value = _evaluate(base, vars(self.module))
+            if isinstance(value, type) and _cdk_classes(value):
+                names |= _class_private_names(value) | LISTED
+        self.classes.append(frozenset(names))
+        self.generic_visit(node)
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if node.name in self._class_rule():
+            self.uses[node.name] += 1
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _reached(self, name: str, receiver: ast.expr) -> None:
+        on_self = (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")) or (
+            isinstance(receiver, ast.Call) and ast.unparse(receiver.func) == "super"
+        )
+        if on_self and self.classes:
+            self.uses[name] += name in self._class_rule()
+        elif self._other_rule(name, receiver):
+            self.uses[name] += 1
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if _private(node.attr):
+            self._reached(node.attr, node.value)
+        elif node.attr == "__class__" and isinstance(node.ctx, ast.Store):
+            self.uses["__class__"] += 1
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:  # a CDK class's or module's method replaced: listed whatever its name
+            receiver = target.value if isinstance(target, ast.Attribute) else None
+            public = isinstance(target, ast.Attribute) and not _private(target.attr)  # privates: visit_Attribute
+            if public and isinstance(receiver, ast.Name) and _from_cdk(vars(self.module).get(receiver.id)):
+                self.uses[f"{target.attr} (patched)"] += 1
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        is_lookup = isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr", "setattr", "delattr")
+        if is_lookup and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            name = node.args[1].value
+            if isinstance(name, str) and _private(name):
+                self._reached(name, node.args[0])
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and node.module.split(".")[0] == "airbyte_cdk":
+            if any(_private(part) for part in node.module.split(".")):
+                self.uses[f"import {node.module}"] += 1
+            for alias in node.names:
+                if _private(alias.name):
+                    self.uses[alias.name] += 1
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            parts = alias.name.split(".")
+            if parts[0] == "airbyte_cdk" and any(_private(part) for part in parts):
+                self.uses[f"import {alias.name}"] += 1
+
+
+LISTED = frozenset(e.name for e in CONTRACT)
+
+
+def scan_private_cdk_uses(package: Path = PACKAGE) -> dict[str, Counter[str]]:
+    """For each connector module (path relative to `package`), the private CDK names it uses and how often."""
+    found: dict[str, Counter[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        dotted = ".".join((package.name, *relative.with_suffix("").parts)).removesuffix(".__init__")
+        scan = _Scan(importlib.import_module(dotted))
+        scan.visit(ast.parse(path.read_text(encoding="utf-8")))
+        uses = Counter({name: count for name, count in scan.uses.items() if count})
+        if uses:
+            found[relative.as_posix()] = uses
+    return found
+
+
+def test_every_private_cdk_name_is_listed() -> None:
+    found = scan_private_cdk_uses()
+    listed = {(module, e.name) for e in CONTRACT for module in e.used_in}
+    unlisted = sorted((module, name) for module, uses in found.items() for name in uses if (module, name) not in listed)
+    assert not unlisted, (
+        f"Private airbyte-cdk names used but not in unit_tests/test_cdk_contract.py CONTRACT: {unlisted}. Prefer a "
+        "public extension point (a Custom* component, a constructor argument); if the private name is needed, add "
+        "an entry (or this module to an entry's used_in) with the shape the code expects and what it relies on. "
+        "If the name is the connector's own and the CDK merely uses the same one, rename it, or add it to "
+        "CONNECTOR_OWN with a comment."
+    )
+    stale = sorted((module, name) for module, name in listed if name not in found.get(module, {}))
+    assert not stale, (
+        f"CONTRACT lists private CDK names these modules no longer use: {stale}. Remove them from the entries' "
+        "used_in (and an entry once no module uses it): the list is the connector's whole private CDK surface."
+    )
+    swaps = Counter(module for e in CONTRACT if e.kind == SWAP for module in e.used_in)
+    for module, uses in found.items():
+        assert uses["__class__"] == swaps[module], (
+            f"source_pinterest/{module} sets __class__ {uses['__class__']} times, and CONTRACT lists "
+            f"{swaps[module]} swaps for it: list each swap (the class the CDK builds, the class set)."
+        )
+
+
+def test_the_scan_finds_private_names_in_a_module(tmp_path: Path) -> None:
+    """The scan recognises each way of reaching a private CDK name, and not the connector's own privates."""
+    package = tmp_path / "scanned_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "probe.py").write_text(
+        textwrap.dedent(
+            """
+            import threading
+            from airbyte_cdk.sources.streams.http.http_client import HttpClient
+            from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
+
+            class Mine:
+                def __init__(self):
+                    self._lock = threading.Lock()  # the connector's own: not the CDK's
+                def _parse_response(self):  # not a CDK class: the connector's own name
+                    return self._lock
+
+            class Retriever(SimpleRetriever):
+                def _parse_response(self, *args, **kwargs):
+                    return super()._parse_response(*args, **kwargs)
+
+            def reach(source, cursor):
+                source._constructor.__class__ = Mine
+                HttpClient.send_request = None
+                return getattr(cursor, "_connector_state_converter", None), source._config
+            """
+        )
+    )
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        found = scan_private_cdk_uses(package)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.split(".")[0] == package.name]:
+            del sys.modules[name]
+    assert found == {
+        "probe.py": Counter(
+            {
+                "_parse_response": 2,
+                "_constructor": 1,
+                "__class__": 1,
+                "send_request (patched)": 1,
+                "_connector_state_converter": 1,
+                "_config": 1,
+            }
+        )
+    }
