@@ -46,14 +46,9 @@ MAX_RATE_LIMIT_WAIT_SECONDS = 60  # a 429 without a usable header waits exponent
 SERVER_ERROR_RETRIES = 8  # 5xx, dropped connections, read timeouts
 MAX_SERVER_ERROR_WAIT_SECONDS = 60
 TRANSIENT_400_RETRIES = 3  # 400s Pinterest documents as transient ("Retry after...", code 12)
-<<<<<<< HEAD
+NOT_AN_ANSWER_RETRIES = 3  # 200s whose body is not the documented answer (an error object, empty, HTML)
 UNREACHABLE_SECONDS = 30.0  # a host that accepts no connection for this long ends the sync
 CHECK_UNREACHABLE_SECONDS = 3.0  # `check` answers within seconds (retry waits are cut to what is left of it)
-=======
-NOT_AN_ANSWER_RETRIES = 3  # 200s whose body is not the documented answer (an error object, empty, HTML)
-UNREACHABLE_SECONDS = 45.0  # a host that accepts no connection for this long ends the sync
-CHECK_UNREACHABLE_SECONDS = 5.0  # `check` answers within seconds
->>>>>>> main
 
 clock = time.monotonic  # a module attribute, so tests can move time without sleeping
 sleep = time.sleep
