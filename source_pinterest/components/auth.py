@@ -68,8 +68,8 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
     def _make_handled_request(self) -> Any:
         if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
             raise self._rejection
-        refused = errors.FATAL.first()  # another stream's authenticator was refused the same token
-        if refused is not None and refused.failure_type == FailureType.config_error:
+        refused = errors.FATAL.again(FailureType.config_error)  # another stream's authenticator was refused
+        if refused is not None:
             raise refused
         url = str(self.get_token_refresh_endpoint())
         base_url, what = url.removesuffix("oauth/token"), f"POST {urlsplit(url).path}"
@@ -81,7 +81,8 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                     url,
                     data=self.build_refresh_request_body(),
                     headers=self.build_refresh_request_headers(),
-                    timeout=TIMEOUT_SECONDS,
+                    # never a connect attempt longer than the budget (`check` has seconds)
+                    timeout=(min(TIMEOUT_SECONDS[0], errors.unreachable_budget()), TIMEOUT_SECONDS[1]),
                 )
             except requests.RequestException as error:
                 dead = errors.unreachable(base_url, error)
@@ -91,7 +92,8 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                 if reason:  # bounded by the unreachable budget, not by a count
                     connection_failures += 1
                     wait = errors.connect_retry_wait(base_url, connection_failures)
-                    errors.logger.warning(f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s.")
+                    retry = f"retrying in {errors.wait_text(wait)}"
+                    errors.logger.warning(f"Cannot connect for {what} ({reason}); {retry}.")
                     errors.sleep(wait)
                     continue
                 failure = type(error).__name__

@@ -54,6 +54,7 @@ clock = time.monotonic  # a module attribute, so tests can move time without sle
 sleep = time.sleep
 _unreachable_budget: ContextVar[float | None] = ContextVar("unreachable_budget", default=None)
 _checking: ContextVar[bool] = ContextVar("checking", default=False)
+_pre_listing: ContextVar[bool] = ContextVar("pre_listing", default=False)
 
 
 def unreachable_budget() -> float:
@@ -178,6 +179,11 @@ class _Reachability:
 REACHABILITY = _Reachability()
 
 
+def wait_text(wait: float) -> str:
+    """A wait for a log line: "2 s", and "0.3 s" rather than "0 s" when the budget's end cuts it short."""
+    return f"{wait:.0f} s" if wait >= 1 else f"{wait:.1f} s"
+
+
 def connect_retry_wait(url: str, tries: int) -> float:
     """1, 2, 4, 8 s between failed connections to the host of `url`, never past the end of the unreachable budget."""
     left = unreachable_budget() - REACHABILITY.down_for(urlsplit(url).netloc or url)
@@ -186,7 +192,9 @@ def connect_retry_wait(url: str, tries: int) -> float:
 
 @contextmanager
 def quick_unreachable_verdict() -> Iterator[None]:
-    """Within this block (`check`), an unreachable host is given up on after seconds, not most of a minute."""
+    """Within this block (`check`), an unreachable host is given up on after seconds, not half a minute."""
+    FATAL.reset()  # a verdict of an earlier read or check in this process says nothing about this one
+    REACHABILITY.reset()
     token = _unreachable_budget.set(CHECK_UNREACHABLE_SECONDS)
     checking = _checking.set(True)
     try:
@@ -196,11 +204,23 @@ def quick_unreachable_verdict() -> Iterator[None]:
         _unreachable_budget.reset(token)
 
 
+@contextmanager
+def no_connection_retries() -> Iterator[None]:
+    """Within this block (the read's warm-up of shared parent listings, an optimisation), a failed connection ends
+    the request at once: the read's own requests retry it, within the budget that this first failure started."""
+    token = _pre_listing.set(True)
+    try:
+        yield
+    finally:
+        _pre_listing.reset(token)
+
+
 def unreachable(base_url: str, error: BaseException) -> AirbyteTracedException | None:
     """Retry (None) or give up (the trace to raise) after a failed connection to the API at `base_url`.
 
     None also for errors that are not connection failures. The trace is a transient_error: nothing in the config
-    may be wrong, but it names the field and the network settings to look at.
+    may be wrong, but it names the field and the network settings to look at. Once given up on, every later
+    request gives up with the same trace (`FATAL`), so that the read says it once.
     """
     reason = connection_failure(error)
     if reason is None:
@@ -208,8 +228,14 @@ def unreachable(base_url: str, error: BaseException) -> AirbyteTracedException |
     url = urlsplit(base_url)
     host = url.netloc or base_url
     seconds = REACHABILITY.failed(host)
+    if _pre_listing.get():
+        message = f"Cannot connect to {base_url} ({reason}); the streams will list it themselves."
+        return AirbyteTracedException(message=message, failure_type=FailureType.transient_error)
     if seconds < unreachable_budget():
         return None
+    said = FATAL.again(FailureType.transient_error)
+    if said is not None:
+        return said
     port = url.port or (443 if url.scheme == "https" else 80)
     kept = "" if _checking.get() else " The state keeps everything read so far."
     message = (
@@ -538,7 +564,7 @@ class PinterestBackoff(BackoffStrategy):
             request = getattr(response_or_exception, "request", None)
             wait = connect_retry_wait(str(getattr(request, "url", "") or ""), tries)
             logger.warning(
-                f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s. The sync gives up after "
+                f"Cannot connect for {what} ({reason}); retrying in {wait_text(wait)}. The sync gives up after "
                 f"{unreachable_budget():.0f} s without any connection to the host."
             )
             return wait
