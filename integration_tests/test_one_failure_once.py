@@ -56,6 +56,10 @@ def _dead_config() -> tuple[str, dict[str, Any]]:
     return base_url, config
 
 
+def _logs(done: Run) -> list[str]:
+    return [m["log"]["message"] for m in done.messages if m["type"] == "LOG"]
+
+
 def test_read_against_a_refused_port_says_it_once_as_a_transient_error(tmp_path: Path) -> None:
     base_url, config = _dead_config()
     catalog = configured_catalog(config)
@@ -64,14 +68,22 @@ def test_read_against_a_refused_port_says_it_once_as_a_transient_error(tmp_path:
     done = _run(tmp_path, "read", config, catalog)
 
     assert done.returncode != 0
-    assert 1 <= len(done.errors) <= 2, [e["message"][:120] for e in done.errors]
-    first, summary = done.errors[0], done.errors[-1]
+    assert len(done.errors) == 2, [e["message"][:120] for e in done.errors]
+    first, summary = done.errors
     assert first["failure_type"] == "transient_error"
     assert f"Could not reach the Pinterest API at {base_url}" in first["message"]
     assert "Fix:" in first["message"] and "'api_base_url'" in first["message"]
-    assert summary["failure_type"] == "transient_error"
-    assert "Could not reach the Pinterest API" in summary["message"]
+    assert summary["failure_type"] == "transient_error" and summary.get("stream_descriptor") is None
+    assert f"{len(catalog['streams'])} streams stopped (" in summary["message"]
+    assert first["message"] in summary["message"]  # the same cause, not the CDK's "ConnectionError(...)"
     assert not done.records
+    logs = _logs(done)
+    # The shared parents' warm-up does not wait for the dead host: every token retry comes after "Starting syncing".
+    # (How many retries follow depends on how long building the streams took: the budget runs from the first failure.)
+    before_sync = logs[: logs.index("Starting syncing")]
+    assert not [line for line in before_sync if line.startswith("Cannot connect for")], before_sync
+    # One traceback log for the cause, not one per stream.
+    assert len([line for line in logs if line.startswith("Exception while syncing stream")]) == 1
 
 
 def test_read_with_a_revoked_refresh_token_says_it_once_as_a_config_error(tmp_path: Path) -> None:
@@ -82,14 +94,16 @@ def test_read_with_a_revoked_refresh_token_says_it_once_as_a_config_error(tmp_pa
         assert len(catalog["streams"]) >= 30
 
         done = _run(tmp_path, "read", config, catalog)
+        token_requests = emulator.request_counts().get("POST /oauth/token", 0)
 
     assert done.returncode != 0
-    assert 1 <= len(done.errors) <= 2, [e["message"][:120] for e in done.errors]
-    first, summary = done.errors[0], done.errors[-1]
+    assert len(done.errors) == 2, [e["message"][:120] for e in done.errors]
+    first, summary = done.errors
     assert first["failure_type"] == "config_error"
     assert "'credentials.refresh_token'" in first["message"] and "re-authenticate" in first["message"]
-    assert summary["failure_type"] == "config_error" and "'credentials.refresh_token'" in summary["message"]
+    assert summary["failure_type"] == "config_error" and first["message"] in summary["message"]
     assert "pinr.revoked-long-ago" not in json.dumps(done.messages)
+    assert token_requests == 1  # once refused, no other stream asks Pinterest again
 
 
 def test_check_against_a_dead_host_fails_with_a_message_fit_for_a_check(tmp_path: Path) -> None:
