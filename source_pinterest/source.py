@@ -26,7 +26,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import catalog
 from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import progress, threadsafe_ast, timezone, unreadable
+from source_pinterest.components import errors, progress, threadsafe_ast, timezone, unreadable, verdict
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -148,11 +148,14 @@ class SourcePinterest(YamlDeclarativeSource):
         self._reject_unknown_streams(catalog)
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
+        verdict.FATAL.reset()  # a dead host or refused token of an earlier read says nothing about this one
+        errors.REACHABILITY.reset()
         timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams], parents=self._parents())
         interval = settings(self._config).progress_interval_seconds
         logger.info(progress.start_line_of(settings(self._config), sorted(tracked.selected), state))
-        with progress.tracking(tracked, self._constructor._api_budget):
+        said = verdict.OneCause()
+        with progress.tracking(tracked, self._constructor._api_budget), said.quiet(self.logger):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             failed: AirbyteTracedException | None = None
             try:
@@ -161,7 +164,7 @@ class SourcePinterest(YamlDeclarativeSource):
                 # notes if it is refused again; a refusal the read gets past must leave no mark.
                 unreadable.reset()
                 self._only = {s.stream.name for s in catalog.streams}  # _reject_unknown_streams checked them
-                for message in super().read(logger, config, catalog, state):
+                for message in said.messages(super().read(logger, config, catalog, state)):
                     progress.observe(tracked, message)
                     yield _incomplete_if_unreadable(message)
             except AirbyteTracedException as error:  # the CDK's "streams did not sync successfully", at its end
@@ -173,18 +176,10 @@ class SourcePinterest(YamlDeclarativeSource):
                 # A failed stream ends the CDK's read by an exception that skips its thread pool's shutdown; its
                 # idle workers would live on in a process that embeds the source (tests, PyAirbyte).
                 self._concurrent_source._threadpool._threadpool.shutdown(wait=False, cancel_futures=True)
-        missed = unreadable.reasons()
-        if missed:  # after every other stream has finished: their data and state are already out
-            text = "Some streams could not be read in full: " + " | ".join(
-                f"{stream}: {reason}" for stream, reason in sorted(missed.items())
-            )
-            if failed is not None:  # both: the failed streams have had their own error traces already
-                text += f" | {failed.message}"
-            raise AirbyteTracedException(
-                message=text, internal_message=text, failure_type=FailureType.config_error
-            ) from failed
-        if failed is not None:
-            raise failed
+        # After every stream has finished (their data and state are out): one trace for what failed or was missed.
+        closing = said.closing(failed, unreadable.reasons())
+        if closing is not None:
+            raise closing
 
     def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
         # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
@@ -260,11 +255,16 @@ class SourcePinterest(YamlDeclarativeSource):
         shared = [name for name, count in users.items() if count > 1]
         for stream in self.streams_named(shared) if shared else ():
             try:
-                for partition in stream.generate_partitions():
-                    for _ in partition.read():
-                        pass
+                # A host that accepts no connection is not waited for here, before "Starting syncing": the read's
+                # requests (token refresh included) retry it within the one budget this first failure started.
+                with errors.no_connection_retries():
+                    for partition in stream.generate_partitions():
+                        for _ in partition.read():
+                            pass
             except Exception as error:  # noqa: BLE001 - the real read reports it with its context
                 logger.debug(f"Pre-listing {stream.name} failed ({error}); streams will list it themselves.")
+                if verdict.FATAL.first() is not None or errors.connection_failure(error.__cause__) is not None:
+                    return  # the other shared parents would fail alike
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         succeeded, message = check_connection(self, self._config)

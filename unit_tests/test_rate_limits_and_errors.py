@@ -256,12 +256,14 @@ def test_a_dead_host_ends_the_read_within_a_minute_with_a_transient_error_and_a_
 
     output = read_streams(config, ["ad_accounts", "campaigns", "ads"], expecting_exception=True)
 
-    errors = [m.trace.error for m in output.errors if m.trace.error.stream_descriptor is not None]
-    assert {e.stream_descriptor.name for e in errors} == {"ad_accounts", "campaigns", "ads"}
-    for error in errors:
+    # Issue 23: one trace for the cause (not one per stream), then a closing trace that agrees with it.
+    first, closing = [m.trace.error for m in output.errors]
+    assert first.stream_descriptor is not None and closing.stream_descriptor is None
+    for error in (first, closing):
         assert error.failure_type == FailureType.transient_error
         assert f"Could not reach the Pinterest API at {dead_api}" in error.message
         assert "Connection refused" in error.message and "'api_base_url'" in error.message
+    assert "3 streams stopped (ad_accounts, ads, campaigns)" in closing.message
     assert errors_module.UNREACHABLE_SECONDS <= fake_time[0] <= 60  # the budget, once for all streams
     path = "POST /v5/oauth/token" if auth == "oauth_refresh" else "GET /v5/ad_accounts"
     retries = [m.log.message for m in output.logs if m.log.message.startswith(f"Cannot connect for {path}")]

@@ -68,6 +68,9 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
     def _make_handled_request(self) -> Any:
         if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
             raise self._rejection
+        refused = errors.FATAL.again(FailureType.config_error)  # another stream's authenticator was refused
+        if refused is not None:
+            raise refused
         url = str(self.get_token_refresh_endpoint())
         base_url, what = url.removesuffix("oauth/token"), f"POST {urlsplit(url).path}"
         connection_failures = failures = 0
@@ -78,7 +81,8 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                     url,
                     data=self.build_refresh_request_body(),
                     headers=self.build_refresh_request_headers(),
-                    timeout=TIMEOUT_SECONDS,
+                    # never a connect attempt longer than the budget (`check` has seconds)
+                    timeout=(min(TIMEOUT_SECONDS[0], errors.unreachable_budget()), TIMEOUT_SECONDS[1]),
                 )
             except requests.RequestException as error:
                 dead = errors.unreachable(base_url, error)
@@ -87,8 +91,9 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                 reason = errors.connection_failure(error)
                 if reason:  # bounded by the unreachable budget, not by a count
                     connection_failures += 1
-                    wait = float(min(2 ** (connection_failures - 1), 8))
-                    errors.logger.warning(f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s.")
+                    wait = errors.connect_retry_wait(base_url, connection_failures)
+                    retry = f"retrying in {errors.wait_text(wait)}"
+                    errors.logger.warning(f"Cannot connect for {what} ({reason}); {retry}.")
                     errors.sleep(wait)
                     continue
                 failure = type(error).__name__
@@ -97,7 +102,7 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                 if response.ok:
                     return self._accepted(response)
                 if response.status_code != 429 and response.status_code < 500:
-                    self._rejection = self._refused(response)
+                    self._rejection = errors.FATAL.record(self._refused(response))
                     raise self._rejection
                 failure = f"HTTP {response.status_code}"
                 wait = errors.header_seconds(response, "Retry-After") or errors.header_seconds(

@@ -31,6 +31,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import unreadable
 from source_pinterest.components.answers import NotAnAnswerError, not_an_answer
+from source_pinterest.components.verdict import FATAL
 from source_pinterest.facts import PRODUCTION_URL
 from source_pinterest.settings import settings
 
@@ -47,12 +48,20 @@ SERVER_ERROR_RETRIES = 8  # 5xx, dropped connections, read timeouts
 MAX_SERVER_ERROR_WAIT_SECONDS = 60
 TRANSIENT_400_RETRIES = 3  # 400s Pinterest documents as transient ("Retry after...", code 12)
 NOT_AN_ANSWER_RETRIES = 3  # 200s whose body is not the documented answer (an error object, empty, HTML)
-UNREACHABLE_SECONDS = 45.0  # a host that accepts no connection for this long ends the sync
-CHECK_UNREACHABLE_SECONDS = 5.0  # `check` answers within seconds
+UNREACHABLE_SECONDS = 30.0  # a host that accepts no connection for this long ends the sync
+CHECK_UNREACHABLE_SECONDS = 3.0  # `check` answers within seconds (retry waits are cut to what is left of it)
 
 clock = time.monotonic  # a module attribute, so tests can move time without sleeping
 sleep = time.sleep
-_unreachable_budget: ContextVar[float] = ContextVar("unreachable_budget", default=UNREACHABLE_SECONDS)
+_unreachable_budget: ContextVar[float | None] = ContextVar("unreachable_budget", default=None)
+_checking: ContextVar[bool] = ContextVar("checking", default=False)
+_pre_listing: ContextVar[bool] = ContextVar("pre_listing", default=False)
+
+
+def unreachable_budget() -> float:
+    """Seconds without a connection before giving up: read at call time, so tests can shrink the module attributes."""
+    budget = _unreachable_budget.get()
+    return UNREACHABLE_SECONDS if budget is None else budget
 
 
 logger = logging.getLogger("airbyte")
@@ -157,6 +166,12 @@ class _Reachability:
     def reached(self, host: str) -> None:
         self._since.pop(host, None)
 
+    def down_for(self, host: str) -> float:
+        """Seconds since the first of the current run of failed connections to `host` (0 if it answers)."""
+        with self._lock:
+            since = self._since.get(host)
+        return 0.0 if since is None else clock() - since
+
     def reset(self) -> None:
         with self._lock:
             self._since.clear()
@@ -165,21 +180,48 @@ class _Reachability:
 REACHABILITY = _Reachability()
 
 
+def wait_text(wait: float) -> str:
+    """A wait for a log line: "2 s", and "0.3 s" rather than "0 s" when the budget's end cuts it short."""
+    return f"{wait:.0f} s" if wait >= 1 else f"{wait:.1f} s"
+
+
+def connect_retry_wait(url: str, tries: int) -> float:
+    """1, 2, 4, 8 s between failed connections to the host of `url`, never past the end of the unreachable budget."""
+    left = unreachable_budget() - REACHABILITY.down_for(urlsplit(url).netloc or url)
+    return max(min(float(2 ** (tries - 1)), 8.0, left), 0.05)
+
+
 @contextmanager
 def quick_unreachable_verdict() -> Iterator[None]:
-    """Within this block (`check`), an unreachable host is given up on after seconds, not most of a minute."""
+    """Within this block (`check`), an unreachable host is given up on after seconds, not half a minute."""
+    FATAL.reset()  # a verdict of an earlier read or check in this process says nothing about this one
+    REACHABILITY.reset()
     token = _unreachable_budget.set(CHECK_UNREACHABLE_SECONDS)
+    checking = _checking.set(True)
     try:
         yield
     finally:
+        _checking.reset(checking)
         _unreachable_budget.reset(token)
+
+
+@contextmanager
+def no_connection_retries() -> Iterator[None]:
+    """Within this block (the read's warm-up of shared parent listings, an optimisation), a failed connection ends
+    the request at once: the read's own requests retry it, within the budget that this first failure started."""
+    token = _pre_listing.set(True)
+    try:
+        yield
+    finally:
+        _pre_listing.reset(token)
 
 
 def unreachable(base_url: str, error: BaseException) -> AirbyteTracedException | None:
     """Retry (None) or give up (the trace to raise) after a failed connection to the API at `base_url`.
 
     None also for errors that are not connection failures. The trace is a transient_error: nothing in the config
-    may be wrong, but it names the field and the network settings to look at.
+    may be wrong, but it names the field and the network settings to look at. Once given up on, every later
+    request gives up with the same trace (`FATAL`), so that the read says it once.
     """
     reason = connection_failure(error)
     if reason is None:
@@ -187,17 +229,24 @@ def unreachable(base_url: str, error: BaseException) -> AirbyteTracedException |
     url = urlsplit(base_url)
     host = url.netloc or base_url
     seconds = REACHABILITY.failed(host)
-    if seconds < _unreachable_budget.get():
+    if _pre_listing.get():
+        message = f"Cannot connect to {base_url} ({reason}); the streams will list it themselves."
+        return AirbyteTracedException(message=message, failure_type=FailureType.transient_error)
+    if seconds < unreachable_budget():
         return None
+    said = FATAL.again(FailureType.transient_error)
+    if said is not None:
+        return said
     port = url.port or (443 if url.scheme == "https" else 80)
+    kept = "" if _checking.get() else " The state keeps everything read so far."
     message = (
-        f"Could not reach the Pinterest API at {base_url}: {reason} (no connection for {seconds:.0f} s). The state "
-        f"keeps everything read so far. Fix: make sure this machine can open connections to {url.hostname}:{port} "
+        f"Could not reach the Pinterest API at {base_url}: {reason} (no connection for {seconds:.0f} s).{kept} "
+        f"Fix: make sure this machine can open connections to {url.hostname}:{port} "
         "(network, DNS, firewall, proxy settings such as HTTPS_PROXY), or correct the 'api_base_url' field (leave "
         f"it empty for {PRODUCTION_URL})."
     )
-    return AirbyteTracedException(
-        message=message, internal_message=repr(error), failure_type=FailureType.transient_error
+    return FATAL.record(
+        AirbyteTracedException(message=message, internal_message=repr(error), failure_type=FailureType.transient_error)
     )
 
 
@@ -362,6 +411,7 @@ class PinterestErrorHandler(DefaultErrorHandler):
             resolution.response_action == ResponseAction.REFRESH_TOKEN_THEN_RETRY
             and self.config.get("credentials", {}).get("auth_method") != "oauth2.0"
         ):
+            FATAL.record(AirbyteTracedException(message=REAUTHENTICATE, failure_type=FailureType.config_error))
             return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, REAUTHENTICATE)
         return resolution
 
@@ -505,12 +555,15 @@ class PinterestBackoff(BackoffStrategy):
         reason = connection_failure(response_or_exception)
         if reason:
             tries = self._count("unreachable")
-            wait = float(min(2 ** (tries - 1), 8))
+            request = getattr(response_or_exception, "request", None)
+            # The CDK sleeps one second more than a backoff strategy asks: ask that much less, so the pauses
+            # are 1, 2, 4, 8 s as logged and the last one ends with the budget.
+            wait = max(connect_retry_wait(str(getattr(request, "url", "") or ""), tries), 1.0)
             logger.warning(
-                f"Cannot connect for {what} ({reason}); retrying in {wait:.0f} s. The sync gives up after "
-                f"{_unreachable_budget.get():.0f} s without any connection to the host."
+                f"Cannot connect for {what} ({reason}); retrying in {wait_text(wait)}. The sync gives up after "
+                f"{unreachable_budget():.0f} s without any connection to the host."
             )
-            return wait
+            return max(wait - 1.0, 0.01)  # 0 would mean "no wait of ours" to the CDK
         return self._counted("server", SERVER_ERROR_RETRIES, what, None, type(response_or_exception).__name__)
 
     def _count(self, kind: str) -> int:
