@@ -29,6 +29,7 @@ from .world import World
 
 NETWORK_FAULTS = frozenset({"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap"})
 LISTING_FAULTS = frozenset({"edit_during_listing"})
+REPEAT_FAULTS = frozenset({"repeat_bookmark"})
 _ERROR_PAGE = b"<html><head><title>Pinterest</title></head><body><h1>Oops! Something went wrong.</h1></body></html>"
 _GATEWAY_PAGE = b"<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"  # noqa: E501
 
@@ -99,6 +100,11 @@ class Api:
             response.action = "truncate"
         if fault and fault.kind in NOT_AN_ANSWER_KINDS and response.status == 200:
             response = not_an_answer(fault.kind, response)
+        if later_page and response.status == 200 and self.faults.take(req.path, REPEAT_FAULTS, later_page):
+            body = json.loads(response.body or b"null")
+            if isinstance(body, dict) and "items" in body:  # a listing page: its bookmark is the one asked with
+                body["bookmark"] = req.query["bookmark"][0]
+                response.body = json.dumps(body, separators=(",", ":")).encode()
         return response
 
     def _fault_response(self, kind: str, opts: dict[str, Any]) -> Response:

@@ -16,6 +16,9 @@ went wrong"}), "200_empty" (200 with an empty body), "200_html" (200 with an HTM
 with the other shape: an array answer becomes {"items": []}, a listing page loses its `items`, any other object
 becomes []).
 
+"repeat_bookmark": on a matching request for a later page (with a `bookmark`), the answer carries the bookmark
+it was asked with instead of the next one (a listing that never ends for a client that trusts bookmarks).
+
 Any fault with opts later_pages=True fires only on requests for a later page of a listing (with a `bookmark`).
 """
 
@@ -29,7 +32,7 @@ from typing import Any
 KINDS = frozenset(
     {"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap", "report_failed", "report_expired",
      "report_cancelled", "edit_during_listing", "expire_token",
-     "200_error", "200_empty", "200_html", "200_wrong_shape",
+     "200_error", "200_empty", "200_html", "200_wrong_shape", "repeat_bookmark",
      }
 )  # fmt: skip
 NOT_AN_ANSWER_KINDS = frozenset({"200_error", "200_empty", "200_html", "200_wrong_shape"})
