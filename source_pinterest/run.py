@@ -97,6 +97,7 @@ def run() -> None:
         source = _source(args)
         # Before the CDK's spec check, whose messages ("'01/02/2025' does not match '^\d{4}...'") name no field.
         if command in ("check", "discover", "read") and source._config:
+            pinterest_config.warn_unknown_keys(source._config)  # once per command, before any error
             pinterest_config.validate(source._config)
     except AirbyteTracedException as error:
         if command == "check" and error.failure_type == FailureType.config_error:

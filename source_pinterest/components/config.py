@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import json
 import logging
 import os
@@ -216,35 +217,92 @@ def _matches(value: Any, *path: str) -> bool:
     return isinstance(value, str) and spec_pattern(*path).search(value) is not None
 
 
+class Problems:
+    """Every bad field of one config, so a user fixes them all in one run instead of one run per typo."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def add(self, field: str, problem: str, fix: str) -> None:
+        self.found.append(config_error(field, problem, fix).message or "")
+
+    def add_error(self, error: AirbyteTracedException) -> None:
+        self.found.append(error.message or "")
+
+    def raise_if_any(self) -> None:
+        if len(self.found) == 1:
+            raise AirbyteTracedException(
+                message=self.found[0], internal_message=self.found[0], failure_type=FailureType.config_error
+            )
+        if self.found:
+            listed = " ".join(f"({number}) {text}" for number, text in enumerate(self.found, 1))
+            message = f"The config has {len(self.found)} problems: {listed}"
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.config_error
+            )
+
+
+# source-pinterest 2.x keys that migrate_legacy renames: a 2.x config carries them and must not be warned about.
+LEGACY_KEYS = ("status", "account_id", "num_threads")
+
+
+def unknown_keys(config: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """The keys of the user's config that no field of the spec reads, each with the nearest field (or None)."""
+    given = config[SAVED]["config"] if SAVED in config else config
+    spec = _spec_properties()
+    known = set(spec) | set(LEGACY_KEYS) | {SAVED, SETTINGS}
+    found = [(key, _nearest(key, spec)) for key in given if key not in known]
+    credentials = given.get("credentials")
+    if isinstance(credentials, Mapping):
+        fields = {name for option in spec["credentials"]["oneOf"] for name in option["properties"]}
+        found += [
+            (f"credentials.{key}", _nearest(key, fields, "credentials.")) for key in credentials if key not in fields
+        ]
+    return found
+
+
+def _nearest(key: str, fields: Any, prefix: str = "") -> str | None:
+    close = difflib.get_close_matches(key, sorted(fields), n=1)
+    return prefix + close[0] if close else None
+
+
+def warn_unknown_keys(config: Mapping[str, Any]) -> None:
+    """Log each key the connector ignores: a typo like "start-date" would otherwise silently use the default."""
+    for key, nearest in unknown_keys(config):
+        hint = (
+            f" Did you mean '{nearest}'?"
+            if nearest
+            else " Remove it if you added it (Airbyte may add keys of its own)."
+        )
+        logger.warning(f"Config key '{key}' is not a field of this connector and is ignored.{hint}")
+
+
 def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
-    """Raise a config_error naming the first bad field; `config` has defaults applied."""
+    """Raise one config_error naming every bad field; `config` has defaults applied."""
     today = today or settings(config).today
-    _validate_credentials(config.get("credentials"))
+    problems = Problems()
+    _validate_credentials(config.get("credentials"), problems)
 
     start = config.get("start_date")
     if start:
-        try:
-            if not _matches(start, "start_date"):
-                raise ValueError(start)
-            start_day = dt.date.fromisoformat(str(start))
-        except ValueError:
-            raise config_error(
-                "start_date", f"'{start}' is not a date.", "write it as YYYY-MM-DD, e.g. 2025-01-31."
-            ) from None
-        if start_day > today:
-            raise config_error(
-                "start_date", f"{start} is in the future.", f"use a date on or before {today.isoformat()}."
-            )
+        start_day = dt.date.fromisoformat(str(start)) if _matches(start, "start_date") and _is_date(start) else None
+        if start_day is None:
+            problems.add("start_date", f"'{start}' is not a date.", "write it as YYYY-MM-DD, e.g. 2025-01-31.")
+        elif start_day > today:
+            problems.add("start_date", f"{start} is in the future.", f"use a date on or before {today.isoformat()}.")
 
-    for account_id in config["account_ids"]:
-        if not _matches(account_id, "account_ids", "items"):
-            raise config_error(
-                "account_ids", f"'{account_id}' is not an ad account id.", "use the numeric ids shown in Ads Manager."
-            )
+    bad_ids = [a for a in config["account_ids"] if not _matches(a, "account_ids", "items")]
+    if bad_ids:
+        listed = ", ".join(f"'{a}'" for a in bad_ids)
+        problems.add(
+            "account_ids",
+            f"{listed} {'is not an ad account id' if len(bad_ids) == 1 else 'are not ad account ids'}.",
+            "use the numeric ids shown in Ads Manager.",
+        )
 
     organic = config.get("organic_ad_account_id")
     if organic is not None and not _matches(str(organic), "organic_ad_account_id"):
-        raise config_error(
+        problems.add(
             "organic_ad_account_id",
             f"'{organic}' is not an ad account id.",
             "use the numeric id shown in Ads Manager, or leave it empty to read as the token's user.",
@@ -252,31 +310,39 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
 
     unknown = sorted(set(config["entity_statuses"]) - set(ENTITY_STATUSES))
     if unknown:
-        raise config_error("entity_statuses", f"unknown status {unknown}.", f"choose from {list(ENTITY_STATUSES)}.")
+        problems.add("entity_statuses", f"unknown status {unknown}.", f"choose from {list(ENTITY_STATUSES)}.")
 
     # The spec accepts a value with or without the final "/" that apply_defaults adds.
     if not _matches(str(config["api_base_url"]), "api_base_url"):
-        raise config_error(
+        problems.add(
             "api_base_url",
             f"'{config['api_base_url']}' is not a Pinterest API host.",
             f"leave it empty for {PRODUCTION_URL}, or use {SANDBOX_URL} or a loopback URL.",
         )
 
-    _validate_analytics(config)
+    _validate_analytics(config, problems)
+    _validate_whole_number("num_workers", config["num_workers"], 1, MAX_WORKERS, problems)
+    _validate_whole_number(
+        "max_concurrent_reports", config["max_concurrent_reports"], 1, MAX_CONCURRENT_REPORTS, problems
+    )
+    try:
+        _validate_custom_reports(config.get("custom_reports"), today)
+    except AirbyteTracedException as error:  # custom.validate names the first bad report field
+        problems.add_error(error)
+    problems.raise_if_any()
 
-    workers = config["num_workers"]
-    if not _is_int(workers) or not 1 <= workers <= MAX_WORKERS:
-        raise config_error(
-            "num_workers", f"{workers!r} is out of range.", f"use a whole number from 1 to {MAX_WORKERS}."
-        )
 
-    _validate_whole_number("max_concurrent_reports", config["max_concurrent_reports"], 1, MAX_CONCURRENT_REPORTS)
-    _validate_custom_reports(config.get("custom_reports"), today)
+def _is_date(value: Any) -> bool:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
 
 
-def _validate_whole_number(field: str, value: Any, low: int, high: int) -> None:
+def _validate_whole_number(field: str, value: Any, low: int, high: int, problems: Problems) -> None:
     if not _is_int(value) or not low <= value <= high:
-        raise config_error(field, f"{value!r} is out of range.", f"use a whole number from {low} to {high}.")
+        problems.add(field, f"{value!r} is out of range.", f"use a whole number from {low} to {high}.")
 
 
 def _validate_custom_reports(reports: Any, today: dt.date) -> None:
@@ -295,40 +361,40 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _validate_analytics(config: Mapping[str, Any]) -> None:
+def _validate_analytics(config: Mapping[str, Any], problems: Problems) -> None:
     known = CATALOGUE["sync_columns"]
     unknown = [c for c in config["analytics_columns"] if c not in known]
     if unknown:
-        raise config_error(
+        problems.add(
             "analytics_columns",
             f"unknown column(s) {unknown}.",
             "use the column names of Pinterest's ads analytics API (e.g. SPEND_IN_DOLLAR, TOTAL_CLICKTHROUGH).",
         )
     if config["granularity"] not in GRANULARITIES:
-        raise config_error(
+        problems.add(
             "granularity", f"'{config['granularity']}' is not supported.", f"choose one of {list(GRANULARITIES)}."
         )
     for key in ATTRIBUTION_WINDOW_KEYS:
         if config[key] not in ATTRIBUTION_DAYS:
-            raise config_error(
+            problems.add(
                 key, f"{config[key]!r} is not an attribution window.", f"choose one of {list(ATTRIBUTION_DAYS)}."
             )
     if config["conversion_report_time"] not in CONVERSION_REPORT_TIMES:
-        raise config_error(
+        problems.add(
             "conversion_report_time",
             f"'{config['conversion_report_time']}' is not supported.",
             f"choose one of {list(CONVERSION_REPORT_TIMES)}.",
         )
     zones = list(REPORTING_TIMEZONES)
     if config["reporting_timezone"] not in zones:
-        raise config_error(
+        problems.add(
             "reporting_timezone",
             f"{config['reporting_timezone']!r} is not supported.",
             f"choose one of {zones} (AD_ACCOUNT_TIME_ZONE dates rows in each ad account's time zone).",
         )
     lookback = config["lookback_window_days"]
     if not _is_int(lookback) or not 0 <= lookback <= MAX_LOOKBACK_DAYS:
-        raise config_error(
+        problems.add(
             "lookback_window_days",
             f"{lookback!r} is out of range.",
             f"use a whole number of days from 0 to {MAX_LOOKBACK_DAYS} (30 covers Pinterest's usual revisions).",
@@ -336,52 +402,55 @@ def _validate_analytics(config: Mapping[str, Any]) -> None:
     pin_metrics = set(CATALOGUE["pin_metric_types"]["standard"]) | set(CATALOGUE["pin_metric_types"]["video"])
     unknown = [m for m in config["pin_metric_types"] if m not in pin_metrics]
     if unknown:
-        raise config_error("pin_metric_types", f"unknown metric(s) {unknown}.", f"choose from {sorted(pin_metrics)}.")
+        problems.add("pin_metric_types", f"unknown metric(s) {unknown}.", f"choose from {sorted(pin_metrics)}.")
     unknown = [a for a in config["pin_app_types"] if a not in PIN_APP_TYPES]
     if unknown:
-        raise config_error("pin_app_types", f"unknown app type(s) {unknown}.", f"choose from {list(PIN_APP_TYPES)}.")
-    chosen = config.get("targeting_types") or {}
-    if not isinstance(chosen, Mapping):
-        raise config_error("targeting_types", "is not an object.", f"give a list per level {TARGETING_LEVELS}.")
-    for level, types in chosen.items():
-        offered = CATALOGUE["targeting_types"].get(level)
-        if offered is None:
-            raise config_error("targeting_types", f"unknown level '{level}'.", f"use the levels {TARGETING_LEVELS}.")
-        unknown = [t for t in types or () if t not in offered]
-        if unknown:
-            raise config_error(
-                f"targeting_types.{level}", f"Pinterest offers no {unknown} at this level.", f"choose from {offered}."
-            )
+        problems.add("pin_app_types", f"unknown app type(s) {unknown}.", f"choose from {list(PIN_APP_TYPES)}.")
+    _validate_targeting(config.get("targeting_types") or {}, problems)
 
     for option in ("top_pins", "top_video_pins"):
         allowed = CATALOGUE[option]
         if config[f"{option}_sort_by"] not in allowed["sort_by"]:
-            raise config_error(
+            problems.add(
                 f"{option}_sort_by",
                 f"{config[f'{option}_sort_by']!r} is not supported.",
                 f"choose one of {allowed['sort_by']}.",
             )
         unknown = [m for m in config.get(f"{option}_metric_types") or () if m not in allowed["metric_types"]]
         if unknown:
-            raise config_error(
+            problems.add(
                 f"{option}_metric_types", f"unknown metric(s) {unknown}.", f"choose from {allowed['metric_types']}."
             )
 
 
-def _validate_credentials(credentials: Any) -> None:
+def _validate_targeting(chosen: Any, problems: Problems) -> None:
+    if not isinstance(chosen, Mapping):
+        problems.add("targeting_types", "is not an object.", f"give a list per level {TARGETING_LEVELS}.")
+        return
+    for level, types in chosen.items():
+        offered = CATALOGUE["targeting_types"].get(level)
+        if offered is None:
+            problems.add("targeting_types", f"unknown level '{level}'.", f"use the levels {TARGETING_LEVELS}.")
+            continue
+        unknown = [t for t in types or () if t not in offered]
+        if unknown:
+            problems.add(
+                f"targeting_types.{level}", f"Pinterest offers no {unknown} at this level.", f"choose from {offered}."
+            )
+
+
+def _validate_credentials(credentials: Any, problems: Problems) -> None:
     if not isinstance(credentials, Mapping):
-        raise config_error(
-            "credentials", "is missing.", "choose OAuth2.0 (recommended) or Access Token and fill it in."
-        )
+        problems.add("credentials", "is missing.", "choose OAuth2.0 (recommended) or Access Token and fill it in.")
+        return
     method = credentials.get("auth_method")
     required = {"oauth2.0": ("client_id", "client_secret", "refresh_token"), "access_token": ("access_token",)}
     if method not in required:
-        raise config_error(
-            "credentials.auth_method", f"'{method}' is not supported.", "use 'oauth2.0' or 'access_token'."
-        )
+        problems.add("credentials.auth_method", f"'{method}' is not supported.", "use 'oauth2.0' or 'access_token'.")
+        return
     for name in required[method]:
         if not str(credentials.get(name) or "").strip():
-            raise config_error(
+            problems.add(
                 f"credentials.{name}",
                 "is empty.",
                 "re-authenticate the source (in Airbyte: its settings; from the command line: the --config file), "

@@ -1,0 +1,23 @@
+"""`check` from the command line: three typos are reported in one run, and a misspelt key is warned about."""
+
+from __future__ import annotations
+
+from integration_tests.cli import run_cli
+from unit_tests.conftest import oauth_config
+
+
+def test_check_with_three_typos_reports_them_all_in_one_failed_status(tmp_path) -> None:
+    config = oauth_config(granularity="DAYY", num_workers="4", **{"start-date": "2026-01-01"})
+    config["credentials"]["auth_method"] = "oauth2"
+    run = run_cli(tmp_path, "check", config, timeout=120)
+
+    statuses = [m["connectionStatus"] for m in run.messages if m["type"] == "CONNECTION_STATUS"]
+    assert run.returncode == 0 and len(statuses) == 1 and statuses[0]["status"] == "FAILED"
+    message = statuses[0]["message"]
+    assert message.startswith("The config has 3 problems:")
+    for field in ("credentials.auth_method", "granularity", "num_workers"):
+        assert f"'{field}'" in message
+    warnings = [m["log"]["message"] for m in run.messages if m["type"] == "LOG" and m["log"]["level"] == "WARN"]
+    typo = [w for w in warnings if "'start-date'" in w]
+    assert len(typo) == 1 and "Did you mean 'start_date'?" in typo[0]
+    assert not run.errors  # a failed check, not a crash
