@@ -174,8 +174,8 @@ def _minimum_requests(emu: Emulator) -> dict[str, int]:
 
 def _minimum_analytics_requests(emu: Emulator, truth: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """ceil(N/250) x ceil(D/90) per account and level, N = entities that have rows; targeting x type chunks."""
-    from source_pinterest.components.config import PIN_APP_TYPES, targeting_types
-    from source_pinterest.facts import LEVELS, catalogue
+    from source_pinterest.facts import LEVELS, PIN_APP_TYPES, catalogue
+    from source_pinterest.settings import targeting_types
 
     windows = math.ceil(DAYS / 90)
     start = TODAY - dt.timedelta(days=DAYS - 1)  # DAYS: set from --days by main()

@@ -18,9 +18,9 @@ from integration_tests.resume import KillPoint, configured_catalog, read_with_ki
 from pinterest_emulator import Emulator
 from pinterest_emulator.scenarios import SCENARIOS
 from source_pinterest.components.analytics.targeting import report_targeting_types
-from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, targeting_types
-from source_pinterest.facts import LEVELS, catalogue
+from source_pinterest.facts import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, LEVELS, catalogue
 from source_pinterest.facts import PIN_APP_TYPES as APP_TYPES
+from source_pinterest.settings import targeting_types
 
 DAYS = 40
 ADS_STREAMS = {

@@ -12,7 +12,7 @@ from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
 from integration_tests.resume import configured_catalog
 from pinterest_emulator import SCENARIOS, Emulator
-from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS
+from source_pinterest.facts import DEFAULT_ANALYTICS_COLUMNS
 
 START = TODAY - dt.timedelta(days=40)
 

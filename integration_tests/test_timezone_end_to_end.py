@@ -19,9 +19,9 @@ from integration_tests.test_analytics_end_to_end import (
     assert_rows_equal,
 )
 from pinterest_emulator import SCENARIOS, Emulator
-from source_pinterest.components.config import DEFAULT_ANALYTICS_COLUMNS, targeting_types
 from source_pinterest.components.reports import catalogue
-from source_pinterest.facts import DEFAULT_WORKERS, LEVELS
+from source_pinterest.facts import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_WORKERS, LEVELS
+from source_pinterest.settings import targeting_types
 
 ACCOUNT_ZONE = "AD_ACCOUNT_TIME_ZONE"
 UTC = "PINTEREST_TIME_ZONE"

@@ -21,7 +21,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import config_keys, config_validation
 from source_pinterest.source import SourcePinterest
 
 T = TypeVar("T")
@@ -97,8 +97,8 @@ def run() -> None:
         source = _source(args)
         # Before the CDK's spec check, whose messages ("'01/02/2025' does not match '^\d{4}...'") name no field.
         if command in ("check", "discover", "read") and source._config:
-            pinterest_config.warn_unknown_keys(source._config)  # once per command, before any error
-            pinterest_config.validate(source._config)
+            config_keys.warn_unknown_keys(source._config)  # once per command, before any error
+            config_validation.validate(source._config)
     except AirbyteTracedException as error:
         if command == "check" and error.failure_type == FailureType.config_error:
             _print_failed_check(error)  # like the CDK: a bad config is a failed check, not a crash

@@ -1,9 +1,10 @@
 """The config as components read it: defaults applied once, into a frozen `Settings` made once per sync.
 
-`apply_defaults` (the manifest's ApplyDefaults config transformation, through config.py) fills every default into the
-resolved config, which the manifest's templates read, and stores the sync's `Settings` beside them, "today" (UTC)
-fixed for the whole sync. Components call `settings(config)`; none applies a default or reads the clock itself.
-Nothing here is persisted: config.py saves only what the user set (and rotated tokens).
+`apply_defaults` (the spec's ApplyDefaults config transformation, in components/config_migration.py) fills every
+default into the resolved config, which the manifest's templates read, and stores the sync's `Settings` beside them,
+"today" (UTC) fixed for the whole sync. Components call `settings(config)`; none applies a default or reads the
+clock itself.
+Nothing here is persisted: components/config_file.py saves only what the user set (and rotated tokens).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from source_pinterest.facts import (
     default_targeting_types,
 )
 
-SETTINGS = "__settings__"  # the resolved config's key naming its Settings (config.saved_view leaves it out)
+SETTINGS = "__settings__"  # the resolved config's key naming its Settings (config_file.saved_view leaves it out)
 # The config only names its Settings: the CDK writes the resolved config out as JSON, and copies it.
 _MADE: dict[str, Settings] = {}
 _MADE_LIMIT = 64  # a process makes one per sync; tests make many, and a forgotten one is simply made again

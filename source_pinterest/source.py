@@ -25,8 +25,16 @@ from airbyte_cdk.sources.types import ConnectionDefinition
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import catalog
-from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import errors, progress, threadsafe_ast, timezone, unreadable, verdict
+from source_pinterest.components import (
+    config_file,
+    config_validation,
+    errors,
+    progress,
+    threadsafe_ast,
+    timezone,
+    unreadable,
+    verdict,
+)
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -94,11 +102,11 @@ class SourcePinterest(YamlDeclarativeSource):
         self, config_path: str | None, config: Mapping[str, Any] | None
     ) -> Mapping[str, Any] | None:
         # The CDK's version persists nothing of the defaults either, but its OAuth refresh would emit the resolved
-        # config; `normalise` keeps the user's own beside it for `pinterest_config.save`.
+        # config; `normalise` keeps the user's own beside it for `config_file.save`.
         if not config or not self._spec_component:
             return config
         spec = self._spec_component
-        return pinterest_config.normalise(config, config_path, spec.migrate_config, spec.transform_config)
+        return config_file.normalise(config, config_path, spec.migrate_config, spec.transform_config)
 
     def streams(self, config: Mapping[str, Any]) -> list[Any]:
         # check, discover and read all build streams here or in streams_named: one gate for a clear config_error.
@@ -109,7 +117,7 @@ class SourcePinterest(YamlDeclarativeSource):
 
     def _validate_config(self) -> None:
         if self._config:  # the standard tests build the source without one
-            pinterest_config.validate(self._config)
+            config_validation.validate(self._config)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         # The CDK builds every stream to list them (~1 s of CPU); the catalog needs only their definitions and

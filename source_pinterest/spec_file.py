@@ -1,7 +1,7 @@
 """The connector's spec, kept in spec.yaml beside the manifest: read it, and add it to a manifest as its `spec`.
 
 The CDK reads the manifest's `spec` block for the config form, validation and config normalisation; the spec
-command (spec.py) and the config's validation patterns (components/config.py) read the file alone. A leaf module:
+command (spec.py) and the config's validation patterns (components/config_spec.py) read the file alone. A leaf module:
 it imports nothing of the connector.
 """
 

@@ -25,8 +25,9 @@ from jsonschema import ValidationError
 from urllib3.exceptions import MaxRetryError
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import config_validation
 from source_pinterest.components.errors import CHECK_UNREACHABLE_SECONDS
+from source_pinterest.settings import apply_defaults, targeting_types
 from source_pinterest.spec_file import with_spec
 from unit_tests.conftest import API, oauth_config, page, token_config
 
@@ -116,8 +117,8 @@ def test_legacy_2x_config_is_migrated() -> None:
 def test_bad_config_names_the_field_and_the_fix(change: dict, field: str) -> None:
     config = oauth_config(**change)
     with pytest.raises(Exception) as raised:
-        pinterest_config.apply_defaults(config)
-        pinterest_config.validate(config, today=dt.date(2026, 11, 22))
+        apply_defaults(config)
+        config_validation.validate(config, today=dt.date(2026, 11, 22))
     assert raised.value.failure_type == FailureType.config_error
     assert f"'{field}'" in raised.value.message and "Fix:" in raised.value.message
     status, message = _check(oauth_config(**change))
@@ -125,12 +126,12 @@ def test_bad_config_names_the_field_and_the_fix(change: dict, field: str) -> Non
 
 
 def test_targeting_types_default_to_every_non_beta_type_of_the_level() -> None:
-    assert "AGE_BUCKET_AND_GENDER" not in pinterest_config.targeting_types({}, "campaign")
-    assert len(pinterest_config.targeting_types({}, "campaign")) == 14  # the API's maxItems: one request
-    ad_group = pinterest_config.targeting_types({}, "ad_group")
+    assert "AGE_BUCKET_AND_GENDER" not in targeting_types({}, "campaign")
+    assert len(targeting_types({}, "campaign")) == 14  # the API's maxItems: one request
+    ad_group = targeting_types({}, "ad_group")
     assert "CREATIVE_ENHANCEMENTS" not in ad_group and "KEYWORD" in ad_group
     chosen = {"targeting_types": {"ad": ["AGE_BUCKET_AND_GENDER", "GENDER"]}}
-    assert pinterest_config.targeting_types(chosen, "ad") == ["AGE_BUCKET_AND_GENDER", "GENDER"]
+    assert targeting_types(chosen, "ad") == ["AGE_BUCKET_AND_GENDER", "GENDER"]
 
 
 def test_check_succeeds_with_one_cheap_call(requests_mock) -> None:

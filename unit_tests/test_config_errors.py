@@ -10,16 +10,17 @@ from airbyte_cdk.models import FailureType, Status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import config_keys, config_validation
+from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import oauth_config, token_config
 
 TODAY = dt.date(2026, 11, 22)
 
 
 def _error_of(config: dict) -> AirbyteTracedException:
-    pinterest_config.apply_defaults(config)
+    apply_defaults(config)
     with pytest.raises(AirbyteTracedException) as raised:
-        pinterest_config.validate(config, today=TODAY)
+        config_validation.validate(config, today=TODAY)
     return raised.value
 
 
@@ -61,7 +62,7 @@ def test_check_fails_with_every_problem_in_its_status() -> None:
 def test_an_unknown_key_is_warned_about_with_the_nearest_field(caplog) -> None:
     source = SourcePinterest(config=oauth_config(**{"start-date": "2026-01-01", "zzz_platform_extra": 1}))
     with caplog.at_level(logging.WARNING, logger="airbyte"):
-        pinterest_config.warn_unknown_keys(source._config)
+        config_keys.warn_unknown_keys(source._config)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("'start-date'" in w and "Did you mean 'start_date'?" in w for w in warnings)
     assert any("'zzz_platform_extra'" in w and "Did you mean" not in w for w in warnings)
@@ -71,16 +72,16 @@ def test_an_unknown_key_is_warned_about_with_the_nearest_field(caplog) -> None:
 def test_an_unknown_credentials_key_is_named_with_its_nearest_credentials_field() -> None:
     config = oauth_config()
     config["credentials"]["refresh_tokn"] = "r"
-    found = pinterest_config.unknown_keys(SourcePinterest(config=config)._config)
+    found = config_keys.unknown_keys(SourcePinterest(config=config)._config)
     assert found == [("credentials.refresh_tokn", "credentials.refresh_token")]
 
 
 def test_known_fields_defaults_and_2x_keys_are_not_warned_about() -> None:
     legacy = oauth_config(status=["ACTIVE"], account_id="549755885175", num_threads=2)
-    assert pinterest_config.unknown_keys(legacy) == []  # as given, before migration
+    assert config_keys.unknown_keys(legacy) == []  # as given, before migration
     full = oauth_config(account_ids=["549755885175"], custom_reports=[], granularity="DAY")
     for config in (legacy, full, token_config()):
         resolved = SourcePinterest(config=config)._config  # migrated, defaults and Settings applied
-        assert pinterest_config.unknown_keys(resolved) == []
-        pinterest_config.apply_defaults(config)
-        assert pinterest_config.unknown_keys(config) == []
+        assert config_keys.unknown_keys(resolved) == []
+        apply_defaults(config)
+        assert config_keys.unknown_keys(config) == []

@@ -20,8 +20,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from integration_tests.clock import TODAY
 from source_pinterest import SourcePinterest, facts
-from source_pinterest.components import config
-from source_pinterest.settings import settings
+from source_pinterest.components import config_file, config_spec, config_validation
+from source_pinterest.settings import apply_defaults, settings
 from unit_tests.conftest import oauth_config, token_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +171,7 @@ def test_the_generated_facts_are_the_specs_limits_defaults_and_betas(converter: 
 
 
 def test_the_connectors_spec_states_the_facts_defaults_and_ranges() -> None:
-    spec = config._spec_properties()
+    spec = config_spec.spec_properties()
     defaults = {
         "entity_statuses": list(facts.ENTITY_STATUSES),
         "granularity": facts.DEFAULT_GRANULARITY,
@@ -207,7 +207,7 @@ def test_the_connectors_spec_states_the_facts_defaults_and_ranges() -> None:
         ({"api_base_url": "https://api-sandbox.pinterest.com/v5"}, True),
         ({"api_base_url": "http://127.0.0.1:8080/v5/"}, True),
         ({"api_base_url": "http://localhost:8080"}, True),
-        ({"api_base_url": "http://[::1]:8080/v5/"}, True),  # accepted by config.py alone before
+        ({"api_base_url": "http://[::1]:8080/v5/"}, True),  # accepted by config validation alone before
         ({"api_base_url": "https://evil.example.com/v5/"}, False),
         ({"api_base_url": "https://api.pinterest.com/v4/"}, False),
         ({"api_base_url": "http://api.pinterest.com/v5/"}, False),
@@ -227,9 +227,9 @@ def test_the_spec_and_config_validation_accept_and_refuse_the_same_values(change
     spec = SourcePinterest().spec(None).connectionSpecification
     spec_accepts = jsonschema.Draft7Validator(spec).is_valid(user_config)
     resolved = copy.deepcopy(user_config)
-    config.apply_defaults(resolved)
+    apply_defaults(resolved)
     try:
-        config.validate(resolved, today=TODAY)
+        config_validation.validate(resolved, today=TODAY)
         python_accepts = True
     except AirbyteTracedException as error:
         assert error.failure_type == FailureType.config_error and f"'{next(iter(change))}'" in error.message
@@ -251,7 +251,7 @@ def test_settings_are_made_once_per_sync_with_every_default_and_none_is_persiste
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.granularity = "HOUR"  # type: ignore[misc]
     json.dumps(resolved)  # the CDK writes the resolved config out as JSON
-    assert config.saved_view(resolved) == given  # no default, no Settings key
+    assert config_file.saved_view(resolved) == given  # no default, no Settings key
 
 
 def test_a_config_that_never_had_its_defaults_applied_still_reads_every_default() -> None:

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from airbyte_cdk.models import AirbyteStreamStatus, FailureType, SyncMode
 
-from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import config_validation
 from source_pinterest.components.targeting_options import RESOURCES, reported_types
+from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import API, oauth_config, page, query, read_streams, records_of
 
 ACCOUNT = "549755885175"
@@ -104,8 +105,8 @@ def test_top_pins_refused_for_a_missing_scope_skip_with_a_warning_and_end_saying
 )
 def test_bad_top_pins_config_names_the_field_and_the_fix(change: dict, field: str) -> None:
     config = oauth_config(**change)
-    pinterest_config.apply_defaults(config)
+    apply_defaults(config)
     with pytest.raises(Exception) as raised:
-        pinterest_config.validate(config, today=dt.date(2026, 11, 22))
+        config_validation.validate(config, today=dt.date(2026, 11, 22))
     assert raised.value.failure_type == FailureType.config_error
     assert f"'{field}'" in raised.value.message and "Fix:" in raised.value.message

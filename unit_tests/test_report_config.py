@@ -15,9 +15,10 @@ from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import 
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components.config import apply_defaults, validate
+from source_pinterest.components.config_validation import validate
 from source_pinterest.components.reports import build_report_body, catalogue, report_windows
 from source_pinterest.facts import REPORT_ID_COLUMNS
+from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import token_config
 from unit_tests.report_factory import MANIFEST
 

@@ -12,9 +12,9 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components.config import apply_defaults
 from source_pinterest.components.entities import Entity
 from source_pinterest.components.reports import ReportJobError, build_report_body, catalogue, report_windows
+from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import ACCESS_TOKEN, API, token_config
 from unit_tests.report_factory import runner_from_config
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from source_pinterest.components import config as pinterest_config
 from source_pinterest.components import timezone
 from source_pinterest.components.errors import timezone_refused
 from source_pinterest.facts import catalogue
+from source_pinterest.settings import apply_defaults
 from source_pinterest.source import SourcePinterest
 
 ZONE = "AD_ACCOUNT_TIME_ZONE"
@@ -35,7 +35,7 @@ def test_the_field_follows_the_openapi_description_and_defaults_to_utc() -> None
     assert field["enum"] == spec["values"] and field["default"] == spec["values"][0] == timezone.DEFAULT
     assert spec["beta"] is True
     config = {"credentials": {}}
-    pinterest_config.apply_defaults(config)
+    apply_defaults(config)
     assert config["reporting_timezone"] == timezone.DEFAULT  # resolved in memory, like every default
     assert "`reporting_timezone`" in (ROOT / "README.md").read_text()
 

@@ -16,8 +16,10 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components import config as pinterest_config
+from source_pinterest.components import config_migration, config_validation
 from source_pinterest.components.state import ForeignAnalyticsState
+from source_pinterest.facts import MAX_WORKERS
+from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of
 
 ACCOUNT = "549755885175"
@@ -47,14 +49,14 @@ def config_2x(**overrides) -> dict:
 def test_a_2x_config_migrates_to_one_this_connector_accepts() -> None:
     migrated = SourcePinterest(config=config_2x())._config
 
-    assert migrated["num_workers"] == pinterest_config.MAX_WORKERS  # 2.x allowed 40
+    assert migrated["num_workers"] == MAX_WORKERS  # 2.x allowed 40
     assert migrated["account_ids"] == [ACCOUNT] and migrated["organic_ad_account_id"] == ACCOUNT
     assert migrated["entity_statuses"] == ["ACTIVE", "PAUSED"]
     report = migrated["custom_reports"][0]
     assert report["granularity"] == "DAY"
     assert (report["engagement_window_days"], report["view_window_days"], report["click_window_days"]) == (30, 30, 30)
     assert report["columns"] == REPORT_2X["columns"] and report["start_date"] == "2026-06-01"
-    pinterest_config.validate(migrated)  # no config_error
+    config_validation.validate(migrated)  # no config_error
     jsonschema.validate(migrated, SourcePinterest().spec(None).connectionSpecification)
 
 
@@ -62,35 +64,35 @@ def test_the_migration_is_handed_to_airbyte_once_and_is_idempotent(capsys) -> No
     SourcePinterest(config=config_2x())
     assert '"type":"CONTROL"' in capsys.readouterr().out.replace(" ", "")  # the platform stores the migrated config
     config = config_2x()
-    pinterest_config.migrate_legacy(config)
+    config_migration.migrate_legacy(config)
     once = copy.deepcopy(config)
-    pinterest_config.migrate_legacy(config)
+    config_migration.migrate_legacy(config)
     assert config == once
 
 
 @pytest.mark.parametrize("workers", [21, 33, 40])
 def test_num_workers_above_20_is_clamped_with_a_warning(workers, caplog) -> None:
     config = oauth_config(num_workers=workers)
-    pinterest_config.migrate_legacy(config)
+    config_migration.migrate_legacy(config)
     assert config["num_workers"] == 20
     assert f"num_workers {workers}" in caplog.text
 
 
 def test_an_empty_window_list_falls_back_to_the_default() -> None:
-    report = pinterest_config.migrate_legacy_report({**REPORT_2X, "view_window_days": []})
+    report = config_migration.migrate_legacy_report({**REPORT_2X, "view_window_days": []})
     assert "view_window_days" not in report
 
 
 def test_reports_without_total_are_left_as_they_are() -> None:
     report = {"name": "daily", "level": "ADVERTISER", "columns": ["SPEND_IN_DOLLAR"]}
-    assert pinterest_config.migrate_legacy_report(report) == report
+    assert config_migration.migrate_legacy_report(report) == report
 
 
 def test_a_bad_organic_ad_account_id_is_a_config_error() -> None:
     config = oauth_config(organic_ad_account_id="shop")
-    pinterest_config.apply_defaults(config)
+    apply_defaults(config)
     with pytest.raises(Exception) as raised:
-        pinterest_config.validate(config)
+        config_validation.validate(config)
     assert "'organic_ad_account_id'" in raised.value.message and "Fix:" in raised.value.message
 
 

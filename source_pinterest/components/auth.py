@@ -5,7 +5,7 @@ The CDK's single-use-refresh-token authenticator, with three Pinterest facts it 
   for 429/5xx, then a clear trace (the CDK's own refresh retries a dead host for 5 minutes without a timeout);
 - Pinterest answers a refused refresh with `{code, message}`, not RFC 6749's `{error}`: every 4xx but 429 is
   a config_error that says to re-authenticate and names the credentials fields;
-- a rotation persists only what the user set plus the new tokens (`config.save`), never the defaults.
+- a rotation persists only what the user set plus the new tokens (`config_file.save`), never the defaults.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefre
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import config as pinterest_config
-from source_pinterest.components import errors
+from source_pinterest.components import config_file, errors
 from source_pinterest.settings import settings
 
 TIMEOUT_SECONDS = (10, 60)  # connect, read
@@ -63,7 +62,7 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
         self._rejection: AirbyteTracedException | None = None
 
     def _emit_control_message(self) -> None:
-        pinterest_config.save(self._connector_config)
+        config_file.save(self._connector_config)
 
     def _make_handled_request(self) -> Any:
         if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
