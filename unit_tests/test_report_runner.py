@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -165,16 +164,19 @@ def test_no_access_to_the_ad_account_fails_as_a_config_error_naming_the_fix(requ
 
 def test_at_most_max_concurrent_reports_jobs_run_at_once(requests_mock) -> None:
     running, peak, lock = 0, 0, threading.Lock()
+    both_running = threading.Event()  # the first job stays at Pinterest until a second one runs (or 10 s pass)
 
     def create(request: Any, context: Any) -> dict[str, Any]:
         nonlocal running, peak
         with lock:
             running += 1
             peak = max(peak, running)
+            if running == 2:
+                both_running.set()
         return {"token": "tok", "report_status": "IN_PROGRESS"}
 
     def poll(request: Any, context: Any) -> dict[str, Any]:
-        time.sleep(0.05)  # the job is at Pinterest for a while
+        both_running.wait(timeout=10)  # not a timing: a runner allowing one job at a time leaves peak at 1
         return {"report_status": "FINISHED", "url": FILE}
 
     def download(request: Any, context: Any) -> str:
