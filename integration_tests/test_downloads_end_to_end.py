@@ -141,7 +141,9 @@ def test_a_download_failing_for_good_fails_its_stream_only_keeps_its_state_and_f
     streams = ["advertiser_report", "custom_spend_csv", "campaign_analytics_report"]
     with _emulator() as emu:
         # One job slot for the whole sync: a failed download that kept it would stop every other report stream.
-        config = emu.connector_config(start_date=START.isoformat(), custom_reports=[CUSTOM_CSV], max_concurrent_reports=1)
+        config = emu.connector_config(
+            start_date=START.isoformat(), custom_reports=[CUSTOM_CSV], max_concurrent_reports=1
+        )
         emu.inject("500", path=r"^/downloads/.*\.csv$", count=None)  # the custom report's CSV files never come
         run, output = _read(tmp_path, config, streams)
 

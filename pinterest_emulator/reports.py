@@ -3,8 +3,8 @@
 A job answers IN_PROGRESS for `report_polls` polls, then FINISHED with a download URL on the emulator itself
 (`/downloads/<token>.json|csv?X-Amz-Algorithm=..&X-Amz-Credential=..&X-Amz-Date=..&X-Amz-Expires=..&
 X-Amz-SignedHeaders=host&X-Amz-Security-Token=..&X-Amz-Signature=..`, shaped like a presigned S3 link, whose query
-is a credential) that works for `report_link_ttl_seconds` of wall time; every FINISHED poll hands out a fresh link. After `report_ttl_seconds` the
-job is EXPIRED. Faults can turn a job FAILED, EXPIRED or CANCELLED.
+is a credential) that works for `report_link_ttl_seconds` of wall time; every FINISHED poll hands out a fresh
+link. After `report_ttl_seconds` the job is EXPIRED. Faults can turn a job FAILED, EXPIRED or CANCELLED.
 """
 
 from __future__ import annotations

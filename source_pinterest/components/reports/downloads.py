@@ -77,7 +77,9 @@ class Downloader:
         connect = getattr(requester, "connect_timeout_in_seconds", None)
         read = getattr(requester, "read_timeout_in_seconds", None)
         if connect is None or read is None:  # without them a silent file host holds a job slot for ever
-            raise ValueError("the report download requester needs connect_timeout_in_seconds and read_timeout_in_seconds")
+            raise ValueError(
+                "the report download requester needs connect_timeout_in_seconds and read_timeout_in_seconds"
+            )
         self._connect, self._read = float(connect), float(read)
         self._session = requests.Session()
 

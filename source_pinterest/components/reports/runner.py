@@ -33,7 +33,7 @@ from source_pinterest.components.errors import (
     timezone_refused,
 )
 from source_pinterest.components.reports import catalogue, downloads
-from source_pinterest.components.reports.downloads import DownloadFailed, Downloader, public_url
+from source_pinterest.components.reports.downloads import Downloader, DownloadFailed, public_url
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
 from source_pinterest.components.reports.requests import (
     MAX_REPORT_TARGETING_TYPES,
@@ -322,8 +322,7 @@ class ReportRunner:
         wait = 0.0 if failure.dead_link else downloads.retry_wait(failures)
         logger.warning(
             f"The report file for {where} failed to download from {public_url(url)} ({failure.reason}); "
-            f"retry {failures} of {self.max_download_retries} with a fresh link"
-            + (f" in {wait:g} s." if wait else ".")
+            f"retry {failures} of {self.max_download_retries} with a fresh link" + (f" in {wait:g} s." if wait else ".")
         )
         if wait:
             self._sleep(wait)
