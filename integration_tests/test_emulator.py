@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -786,7 +787,7 @@ def _report_lifecycle_and_download(small: Emulator) -> None:
     assert expected and [r for rows in by_id.values() for r in rows] == expected
     assert all(rows[0]["CAMPAIGN_ID"] == key for key, rows in by_id.items())
     assert _poll(client, account, "0" * 32)["report_status"] == "DOES_NOT_EXIST"
-    assert requests.get(finished["url"].replace("signature=", "signature=x"), timeout=10).status_code == 403
+    assert requests.get(finished["url"].replace("X-Amz-Signature=", "X-Amz-Signature=x"), timeout=10).status_code == 403
 
     csv_request = {
         **request,
@@ -888,6 +889,42 @@ def test_report_faults_and_link_expiry() -> None:
         time.sleep(0.4)
         expired = requests.get(done["url"], timeout=10)
         assert expired.status_code == 403 and b"Request has expired" in expired.content
+
+
+def test_report_links_look_presigned_and_downloads_stall_or_fail_on_demand() -> None:
+    with Emulator(SCENARIOS["tiny"].with_options(report_polls=0)) as emu:
+        client = Client(emu)
+        account = account_ids(emu)[0]
+        request = {
+            "start_date": days_ago(emu, 3), "end_date": days_ago(emu, 0), "granularity": "DAY", "level": "ADVERTISER",
+            "columns": ["SPEND_IN_DOLLAR"],
+        }  # fmt: skip
+        token = client.post(f"ad_accounts/{account}/reports", request).json()["token"]
+        url = _poll(client, account, token)["url"]
+        query = dict(parse_qsl(urlsplit(url).query))
+        assert {"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token"} <= set(query)
+        assert len(query["X-Amz-Signature"]) == 64 and query["X-Amz-Credential"].startswith("ASIA")
+        whole = requests.get(url, timeout=10)
+        assert whole.status_code == 200
+        assert _poll(client, account, token)["url"] != url, "every poll signs a fresh link"
+
+        emu.inject("503", path="^/downloads/", count=2)
+        assert [requests.get(url, timeout=10).status_code for _ in range(3)] == [503, 503, 200]
+        emu.inject("500", path="^/downloads/", count=None)  # for good
+        assert {requests.get(url, timeout=10).status_code for _ in range(3)} == {500}
+        emu.clear_faults()
+
+        emu.inject("stall", path="^/downloads/", seconds=30)
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.get(url, timeout=(5, 0.3))
+        emu.inject("stall_body", path="^/downloads/", seconds=30)
+        head = requests.get(url, timeout=(5, 0.3), stream=True)
+        assert head.status_code == 200 and head.headers["Content-Length"] == str(len(whole.content))
+        with pytest.raises(requests.exceptions.ConnectionError, match="Read timed out"):
+            head.content  # noqa: B018 - reading the body is the point
+        emu.inject("stall", path="^/downloads/", seconds=600)  # stop() ends it: leaving the block does not wait
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.get(url, timeout=(5, 0.3))
 
 
 # ------------------------------------------------------------------------------------------------ command line

@@ -18,7 +18,7 @@ from .auth import TokenStore
 from .context import Ctx
 from .evolve import edit_during_listing
 from .factories import token_hex
-from .faults import DAILY_CAP, NOT_AN_ANSWER_KINDS, NOT_PERMITTED, FaultBox
+from .faults import DAILY_CAP, DEFAULT_STALL_SECONDS, NOT_AN_ANSWER_KINDS, NOT_PERMITTED, STALL_KINDS, FaultBox
 from .paging import Pager
 from .params import ApiError, Params
 from .ratelimit import RATE_LIMITED, RateLimiter
@@ -27,7 +27,7 @@ from .routes import match
 from .scenarios import Scenario
 from .world import World
 
-NETWORK_FAULTS = frozenset({"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap"})
+NETWORK_FAULTS = frozenset({"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap"}) | STALL_KINDS
 LISTING_FAULTS = frozenset({"edit_during_listing"})
 REPEAT_FAULTS = frozenset({"repeat_bookmark"})
 _ERROR_PAGE = b"<html><head><title>Pinterest</title></head><body><h1>Oops! Something went wrong.</h1></body></html>"
@@ -48,8 +48,11 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    action: str | None = None  # "drop": close without answering; "truncate": send half the body
+    # "drop": close without answering; "truncate": send half the body; "stall": send nothing for `stall` seconds,
+    # then close; "stall_body": send the head and half the body, then nothing for `stall` seconds, then close.
+    action: str | None = None
     delay: float = 0.0  # seconds to wait before answering
+    stall: float = 0.0
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -88,16 +91,19 @@ class Api:
         fault = self.faults.take(req.path, NETWORK_FAULTS | NOT_AN_ANSWER_KINDS, later_page)
         if fault and fault.kind == "slow":
             delay += float(fault.opts.get("seconds", 2.0))
-        elif fault and fault.kind not in ("truncate", *NOT_AN_ANSWER_KINDS):
+        elif fault and fault.kind not in ("truncate", "stall_body", *NOT_AN_ANSWER_KINDS):
             response = self._fault_response(fault.kind, fault.opts)
             response.delay = delay
+            if fault.kind == "stall":
+                response.stall = float(fault.opts.get("seconds", DEFAULT_STALL_SECONDS))
             return response
         if api_path and req.query.get("bookmark") and self.faults.take(req.path, LISTING_FAULTS):
             edit_during_listing(self.world, api_path)  # a later page: earlier ones are already served
         response = self._dispatch(req, route, path_params, other_method, api_path)
         response.delay = delay
-        if fault and fault.kind == "truncate":
-            response.action = "truncate"
+        if fault and fault.kind in ("truncate", "stall_body"):
+            response.action = fault.kind
+            response.stall = float(fault.opts.get("seconds", DEFAULT_STALL_SECONDS))
         if fault and fault.kind in NOT_AN_ANSWER_KINDS and response.status == 200:
             response = not_an_answer(fault.kind, response)
         if later_page and response.status == 200 and self.faults.take(req.path, REPEAT_FAULTS, later_page):
@@ -108,8 +114,8 @@ class Api:
         return response
 
     def _fault_response(self, kind: str, opts: dict[str, Any]) -> Response:
-        if kind == "drop":
-            return Response(0, action="drop")
+        if kind in ("drop", "stall"):
+            return Response(0, action=kind)
         if kind == "429":
             retry = str(opts.get("retry_after", 1))
             return _json(429, {"code": 8, "message": RATE_LIMITED}, {"Retry-After": retry})

@@ -116,8 +116,8 @@ class Emulator:
         self.api.latency_ms = value
 
     # ------------------------------------------------------------------------------------------------ faults, limits
-    def inject(self, kind: str, path: str = ".*", count: int = 1, **opts: Any) -> None:
-        """Arm a fault (see faults.py) for the next `count` requests whose path matches the regex `path`."""
+    def inject(self, kind: str, path: str = ".*", count: int | None = 1, **opts: Any) -> None:
+        """Arm a fault (see faults.py) for the next `count` requests whose path matches the regex `path` (None: all)."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(KINDS)}")
         if kind == "expire_token":

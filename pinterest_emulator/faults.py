@@ -16,6 +16,12 @@ went wrong"}), "200_empty" (200 with an empty body), "200_html" (200 with an HTM
 with the other shape: an array answer becomes {"items": []}, a listing page loses its `items`, any other object
 becomes []).
 
+Stalled answers (a file host that accepts and then goes quiet): "stall" (the request is read, then nothing is sent
+for opts seconds=60, then the connection closes without an answer) and "stall_body" (the status, headers with the
+full Content-Length and the first half of the body, then nothing for `seconds`, then the connection closes). Both
+end at once when the emulator stops. Every network fault ("500", "503", "drop", "truncate", "slow", the stalls)
+applies to report file downloads too (path "^/downloads/"); count=None arms a fault for good.
+
 "repeat_bookmark": on a matching request for a later page (with a `bookmark`), the answer carries the bookmark
 it was asked with instead of the next one (a listing that never ends for a client that trusts bookmarks).
 
@@ -32,9 +38,11 @@ from typing import Any
 KINDS = frozenset(
     {"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap", "report_failed", "report_expired",
      "report_cancelled", "edit_during_listing", "expire_token",
-     "200_error", "200_empty", "200_html", "200_wrong_shape", "repeat_bookmark",
+     "200_error", "200_empty", "200_html", "200_wrong_shape", "repeat_bookmark", "stall", "stall_body",
      }
 )  # fmt: skip
+STALL_KINDS = frozenset({"stall", "stall_body"})
+DEFAULT_STALL_SECONDS = 60.0
 NOT_AN_ANSWER_KINDS = frozenset({"200_error", "200_empty", "200_html", "200_wrong_shape"})
 REPORT_KINDS = frozenset({"report_failed", "report_expired", "report_cancelled"})
 NOT_PERMITTED = "You are not permitted to access that resource."
@@ -56,10 +64,10 @@ class FaultBox:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def add(self, kind: str, path: str, count: int, opts: dict[str, Any]) -> None:
+    def add(self, kind: str, path: str, count: int | None, opts: dict[str, Any]) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(KINDS)}")
-        remaining = None if kind == "daily_cap" else count
+        remaining = None if kind == "daily_cap" else count  # None: forever
         with self._lock:
             self._faults.append(Fault(kind, re.compile(path), remaining, dict(opts)))
 

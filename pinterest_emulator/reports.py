@@ -1,19 +1,22 @@
 """Async report jobs: POST creates one (the file is computed at once, from the data as they are then), GET polls.
 
 A job answers IN_PROGRESS for `report_polls` polls, then FINISHED with a download URL on the emulator itself
-(`/downloads/<token>.json|csv?expires=..&signature=..`, like a presigned S3 link) that works for
-`report_link_ttl_seconds` of wall time; every FINISHED poll hands out a fresh link. After `report_ttl_seconds` the
-job is EXPIRED. Faults can turn a job FAILED, EXPIRED or CANCELLED.
+(`/downloads/<token>.json|csv?X-Amz-Algorithm=..&X-Amz-Credential=..&X-Amz-Date=..&X-Amz-Expires=..&
+X-Amz-SignedHeaders=host&X-Amz-Security-Token=..&X-Amz-Signature=..`, shaped like a presigned S3 link, whose query
+is a credential) that works for `report_link_ttl_seconds` of wall time; every FINISHED poll hands out a fresh
+link. After `report_ttl_seconds` the job is EXPIRED. Faults can turn a job FAILED, EXPIRED or CANCELLED.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
 import zlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from .factories import token_hex
 from .report_files import render
@@ -41,7 +44,10 @@ class ReportStore:
     def __init__(self, seed: int, scenario: Scenario) -> None:
         self._seed = seed
         self._secret = token_hex(seed, "report-signing")
+        self._key_id = "ASIA" + token_hex(seed, "report-key-id", length=16).upper()
+        self._session_token = token_hex(seed, "report-session-token", length=64)
         self._jobs: dict[str, Job] = {}
+        self._links: dict[str, tuple[str, float]] = {}  # X-Amz-Signature -> (job token, expiry, wall clock)
         self._lock = threading.Lock()
         self.polls = scenario.report_polls
         self.link_ttl = scenario.report_link_ttl_seconds
@@ -79,12 +85,26 @@ class ReportStore:
                 job.status = "EXPIRED"
             if job.status != "FINISHED":
                 return {"report_status": job.status, "url": None, "size": None}
-            expires = round(time.time() + self.link_ttl, 3)
-            url = f"{origin}/downloads/{token}.{job.ext}?expires={expires}&signature={self._sign(token, expires)}"
+            url = f"{origin}/downloads/{token}.{job.ext}?{self._presign(token)}"
             return {"report_status": "FINISHED", "url": url, "size": job.size}
 
-    def _sign(self, token: str, expires: float) -> str:
-        return hashlib.sha256(f"{self._secret}|{token}|{expires}".encode()).hexdigest()[:32]
+    def _presign(self, token: str) -> str:
+        """The query of a fresh link to job `token`'s file (the caller holds the lock)."""
+        now = time.time()
+        signature = hashlib.sha256(f"{self._secret}|{token}|{time.time_ns()}|{len(self._links)}".encode()).hexdigest()
+        self._links[signature] = (token, now + self.link_ttl)
+        day = time.strftime("%Y%m%d", time.gmtime(now))
+        return urlencode(
+            {
+                "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+                "X-Amz-Credential": f"{self._key_id}/{day}/us-east-1/s3/aws4_request",
+                "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)),
+                "X-Amz-Expires": str(max(1, math.ceil(self.link_ttl))),
+                "X-Amz-SignedHeaders": "host",
+                "X-Amz-Security-Token": self._session_token,
+                "X-Amz-Signature": signature,
+            }
+        )
 
     def download(self, name: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
         """(status, body, content type) for GET /downloads/<name>."""
@@ -96,11 +116,10 @@ class ReportStore:
                 _S3_ERROR.format(code="NoSuchKey", message="The specified key does not exist.").encode(),
                 "application/xml",
             )
-        try:
-            expires = float((query.get("expires") or ["0"])[-1])
-        except ValueError:
-            expires = 0.0
-        if (query.get("signature") or [""])[-1] != self._sign(token, expires):
+        with self._lock:
+            signed_for, expires = self._links.get((query.get("X-Amz-Signature") or [""])[-1], ("", 0.0))
+        credential = (query.get("X-Amz-Credential") or [""])[-1]
+        if signed_for != token or not credential.startswith(self._key_id + "/"):
             return (
                 403,
                 _S3_ERROR.format(code="SignatureDoesNotMatch", message="Invalid signature.").encode(),

@@ -23,6 +23,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, api: Api, port: int) -> None:
         self.api = api
+        self.stopping = threading.Event()  # ends every stall fault at once, so stop() never waits for one
         self.open_connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
@@ -83,24 +84,29 @@ class _Handler(BaseHTTPRequestHandler):
         response = self.server.api.handle(request)
         if response.delay:
             time.sleep(response.delay)
-        if response.action == "drop":
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+        if response.action in ("drop", "stall"):
+            if response.action == "stall":  # the request was taken; nothing comes back
+                self.server.stopping.wait(response.stall)
+            self._close()
             return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if response.action == "truncate":
+        if response.action in ("truncate", "stall_body"):
             self.wfile.write(response.body[: len(response.body) // 2])
             self.wfile.flush()
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+            if response.action == "stall_body":  # the rest never comes
+                self.server.stopping.wait(response.stall)
+            self._close()
             return
         self.wfile.write(response.body)
+
+    def _close(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 - http.server's naming
 
@@ -119,6 +125,7 @@ class HttpServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._server.stopping.set()
         self._server.shutdown()
         self._server.cut_connections()
         self._server.server_close()  # joins the handler threads

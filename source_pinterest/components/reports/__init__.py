@@ -11,13 +11,17 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
             ...
 
 - `ReportRunner(creation_requester, polling_requester, download_requester, max_concurrent_reports=4,
-  max_attempts=3, poll_delays=(1.0, 30.0), max_wait_seconds=10800, max_link_renewals=3, sleep=time.sleep)`:
+  max_attempts=3, poll_delays=(1.0, 30.0), max_wait_seconds=10800, max_download_retries=5, sleep=time.sleep)`:
   the three requesters are declarative `HttpRequester`s (the manifest's `#/definitions/report_creation_requester`,
   `report_polling_requester`, `report_download_requester`: auth, OAuth refresh, rate limits and retries apply).
-  Creation/polling URLs read `stream_slice['ad_account_id']`, the download URL `stream_slice['download_url']`.
+  Creation/polling URLs read `stream_slice['ad_account_id']`; the download requester gives its connect and read
+  timeouts (the API requester's) to `downloads.Downloader`, which GETs the presigned link itself.
   - `rows(ad_account_id: str, body: Mapping) -> Iterator[dict]`: one job (one per 5 targeting types, the API's
     limit): create, poll (1 s doubling to 30 s),
-    download to a temporary file before the 5-minute link expires (a dead link is replaced by re-polling),
+    download to a temporary file before the 5-minute link expires (a failed download is retried up to
+    `max_download_retries` times, each with a fresh link from polling again: at once for a dead link, after a
+    doubling wait for 5xx, dropped connections, read timeouts and short files; then ReportJobError, and the job slot
+    is free; no message shows the link's query string),
     parse JSON (BY_ID or BY_DATE, streamed) or CSV (zero-filled, numbers converted). A FAILED, EXPIRED or
     CANCELLED job is re-created up to `max_attempts` times, then `ReportJobError` (an AirbyteTracedException)
     carries Pinterest's message and fails the stream. A 403 (no access to the account's reports) fails the stream

@@ -1,7 +1,8 @@
 """One report job from request to rows: create, poll with backoff, download before the link expires, parse.
 
-All HTTP goes through declarative requesters built from the manifest (auth with OAuth refresh, rate limits,
-retries of 429/5xx); this module adds the job lifecycle on top.
+The API's HTTP goes through declarative requesters built from the manifest (auth with OAuth refresh, rate limits,
+retries of 429/5xx); the presigned file link is fetched by downloads.py with the download requester's timeouts.
+This module adds the job lifecycle on top.
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -31,7 +32,8 @@ from source_pinterest.components.errors import (
     refused_targeting_types,
     timezone_refused,
 )
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import catalogue, downloads
+from source_pinterest.components.reports.downloads import Downloader, DownloadFailed, public_url
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
 from source_pinterest.components.reports.requests import (
     MAX_REPORT_TARGETING_TYPES,
@@ -85,7 +87,8 @@ class ReportRunner:
     """Runs report jobs for one stream; thread-safe, so partitions may share one runner.
 
     `creation_requester` POSTs to /ad_accounts/{ad_account_id}/reports and `polling_requester` GETs it (both with
-    `ad_account_id` read from the slice), `download_requester` GETs the `download_url` of the slice without auth.
+    `ad_account_id` read from the slice); `download_requester` gives the file downloads their connect and read
+    timeouts (downloads.Downloader GETs the presigned link, without auth).
     """
 
     def __init__(
@@ -97,13 +100,15 @@ class ReportRunner:
         max_attempts: int = 3,
         poll_delays: tuple[float, float] = (1.0, 30.0),
         max_wait_seconds: float = 3 * 3600,
-        max_link_renewals: int = 3,
+        max_download_retries: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         config: Mapping[str, Any] | None = None,
     ) -> None:
-        self._create, self._poll, self._download = creation_requester, polling_requester, download_requester
+        self._create, self._poll = creation_requester, polling_requester
+        self._downloader = Downloader(download_requester)
         self._slots = job_slots(max(1, int(max_concurrent_reports)))
-        self.max_attempts, self.max_link_renewals = max_attempts, max_link_renewals
+        self.max_attempts = max_attempts
+        self.max_download_retries = downloads.DOWNLOAD_RETRIES if max_download_retries is None else max_download_retries
         self.max_wait_seconds = max_wait_seconds
         self._first_delay, self._max_delay = poll_delays
         self._sleep = sleep
@@ -120,7 +125,6 @@ class ReportRunner:
     ) -> ReportRunner:
         """A runner on a stream's declarative requesters: downloads spooled to disk chunk by chunk (never held in
         memory whole), and as many jobs at once as `max_concurrent_reports` says; `options` as for the constructor."""
-        download_requester.stream_response = True  # type: ignore[attr-defined]
         options.setdefault("max_concurrent_reports", int(settings(config).max_concurrent_reports))
         options.setdefault("config", config)
         return cls(creation_requester, polling_requester, download_requester, **options)
@@ -258,7 +262,7 @@ class ReportRunner:
         token, message = created.get("token"), _message(created)
         if not token:
             return None, _Attempt(str(created.get("report_status") or "NOT_CREATED"), message)
-        renewals = 0
+        failures = 0
         deadline = time.monotonic() + self.max_wait_seconds
         delay = self._first_delay
         while True:
@@ -266,13 +270,13 @@ class ReportRunner:
             status = str(polled.get("report_status") or "")
             message = _message(polled) or message
             if status == "FINISHED" and polled.get("url"):
-                file = self._fetch(str(polled["url"]), polled.get("size"))
-                if file is not None:
-                    return file, _Attempt(status, message)
-                renewals += 1  # the link expired or broke before the file was read: poll again for a fresh one
-                if renewals > self.max_link_renewals:
-                    return None, _Attempt("DOWNLOAD_FAILED", f"the file link failed {renewals} times")
-                continue
+                url = str(polled["url"])
+                try:
+                    return self._downloader.fetch(url, polled.get("size")), _Attempt(status, message)
+                except DownloadFailed as failure:
+                    failures += 1
+                    self._download_failed(ad_account_id, body, url, failure, failures)
+                continue  # poll again: a fresh link (the old one may have expired meanwhile)
             if status in RETRYABLE:
                 return None, _Attempt(status, message)
             if time.monotonic() + delay > deadline:
@@ -301,31 +305,27 @@ class ReportRunner:
         _raise_if_types_refused(response)
         return response
 
-    def _fetch(self, url: str, size: Any) -> IO[bytes] | None:
-        """The file at `url` spooled to disk, or None if the link no longer works (expired, cut short)."""
-        link = StreamSlice(partition={"download_url": url}, cursor_slice={})
-        file = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
-        try:
-            response = self._download.send_request(stream_slice=link)
-            if response is None or response.status_code != 200:
-                code = response.status_code if response is not None else "no answer"
-                logger.info(f"Report file link answered {code}; asking Pinterest for a fresh link.")
-                file.close()
-                return None
-            written = 0
-            for chunk in response.iter_content(chunk_size=1 << 16):
-                file.write(chunk)
-                written += len(chunk)
-            if isinstance(size, (int, float)) and size and written != int(size):
-                logger.info(f"Report file has {written} bytes, Pinterest announced {size}; downloading it again.")
-                file.close()
-                return None
-        except requests.RequestException as error:
-            logger.info(f"Report file download broke off ({error}); asking Pinterest for a fresh link.")
-            file.close()
-            return None
-        file.seek(0)
-        return file
+    def _download_failed(
+        self, ad_account_id: str, body: Mapping[str, Any], url: str, failure: DownloadFailed, failures: int
+    ) -> None:
+        """Wait before the next attempt at the file, or fail the window once the retries are spent. Raising here
+        leaves `download`'s job slot, so other report jobs go on."""
+        where = f"ad account {ad_account_id} ({body_window(body)})"
+        if failures > self.max_download_retries:
+            raise _fail(
+                f"The Pinterest report file for {where} could not be downloaded from {public_url(url)}: "
+                f"{failure.reason}, after {failures} attempts, each with a fresh link. The state keeps everything "
+                "read so far, so the next sync reads these days again. Fix: run the sync again later; if it "
+                f"persists, make sure this machine can download from {urlsplit(url).hostname} (firewall, proxy).",
+                FailureType.transient_error,
+            ) from None
+        wait = 0.0 if failure.dead_link else downloads.retry_wait(failures)
+        logger.warning(
+            f"The report file for {where} failed to download from {public_url(url)} ({failure.reason}); "
+            f"retry {failures} of {self.max_download_retries} with a fresh link" + (f" in {wait:g} s." if wait else ".")
+        )
+        if wait:
+            self._sleep(wait)
 
 
 def _json(response: requests.Response | None) -> dict[str, Any]:
