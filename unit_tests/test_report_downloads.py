@@ -14,9 +14,9 @@ import requests
 import yaml
 from airbyte_cdk.models import FailureType
 
-from source_pinterest.components.config import apply_defaults
 from source_pinterest.components.reports import ReportJobError, build_report_body, downloads
 from source_pinterest.components.reports.downloads import public_url, scrub
+from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import API, token_config
 from unit_tests.report_factory import MANIFEST, report_requesters, runner_from_config
 
