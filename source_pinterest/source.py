@@ -41,6 +41,7 @@ from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
 from source_pinterest.settings import settings
 from source_pinterest.spec_file import with_spec
+from source_pinterest.sync import Sync
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
 # Preparing the manifest (resolving $refs, propagating $parameters) costs about 0.3 s of CPU, 0.6 s when a substituted
@@ -75,6 +76,7 @@ class SourcePinterest(YamlDeclarativeSource):
         # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
         self._constructor.__class__ = PinterestComponentFactory
         self._only: set[str] | None = None  # while reading: the catalog's streams, the only ones streams() builds
+        self._constructor.sync = Sync()  # check, discover and read each start a new one (begin_sync)
         self._constructor._init_mappings()  # its table of constructors holds methods bound before the switch
         self._concurrent_source._queue.maxsize = RECORD_QUEUE_SIZE  # Queue.put reads maxsize on every call
 
@@ -108,6 +110,16 @@ class SourcePinterest(YamlDeclarativeSource):
         spec = self._spec_component
         return config_file.normalise(config, config_path, spec.migrate_config, spec.transform_config)
 
+    @property
+    def sync(self) -> Sync:
+        """The decisions of the current check, discover or read; the factory hands it to the components it builds."""
+        return self._constructor.sync
+
+    def begin_sync(self) -> Sync:
+        """A fresh Sync: nothing a previous check, discover or read of this source decided carries over."""
+        self._constructor.sync = Sync()
+        return self._constructor.sync
+
     def streams(self, config: Mapping[str, Any]) -> list[Any]:
         # check, discover and read all build streams here or in streams_named: one gate for a clear config_error.
         if self._only is not None:
@@ -122,6 +134,7 @@ class SourcePinterest(YamlDeclarativeSource):
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         # The CDK builds every stream to list them (~1 s of CPU); the catalog needs only their definitions and
         # schema loaders (catalog.py). The same validation as streams(), in the same order, comes first.
+        self.begin_sync()
         self._validate_config()
         if self._spec_component:
             self._spec_component.validate_config(self._config_for_validation)
@@ -159,6 +172,7 @@ class SourcePinterest(YamlDeclarativeSource):
         verdict.FATAL.reset()  # a dead host or refused token of an earlier read says nothing about this one
         errors.REACHABILITY.reset()
         timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
+        self.begin_sync()  # and readiness answers are the read's own
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams], parents=self._parents())
         interval = settings(self._config).progress_interval_seconds
         logger.info(progress.start_line_of(settings(self._config), sorted(tracked.selected), state))
@@ -275,6 +289,7 @@ class SourcePinterest(YamlDeclarativeSource):
                     return  # the other shared parents would fail alike
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        self.begin_sync()
         succeeded, message = check_connection(self, self._config)
         return AirbyteConnectionStatus(status=Status.SUCCEEDED if succeeded else Status.FAILED, message=message)
 

@@ -22,6 +22,7 @@ from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.settings import settings
+from source_pinterest.sync import UsesSync
 
 logger = logging.getLogger("airbyte")
 
@@ -81,15 +82,6 @@ class ReadyStates:
         )
 
 
-_states: dict[str, ReadyStates] = {}  # per API root: one answer per day for the whole process (one sync)
-_states_lock = threading.Lock()
-
-
-def ready_states(api_base_url: str) -> ReadyStates:
-    with _states_lock:
-        return _states.setdefault(api_base_url, ReadyStates())
-
-
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -109,7 +101,7 @@ def last_day(row_date: str, granularity: str, window_end: str | None, today: dt.
 
 
 @dataclass
-class ProvisionalDays(RecordTransformation):
+class ProvisionalDays(UsesSync, RecordTransformation):
     """Adds the two readiness flags of the row's (last) day when `mark_provisional_days` is on."""
 
     requester: Requester
@@ -135,7 +127,9 @@ class ProvisionalDays(RecordTransformation):
         if not self.enabled or not record.get("DATE"):
             return
         day = last_day(str(record["DATE"]), granularity, window_end, settings(self.config).today)
-        record[COLUMNS[0]], record[COLUMNS[1]] = ready_states(self.config["api_base_url"]).flags(day, self.requester)
+        record[COLUMNS[0]], record[COLUMNS[1]] = self.sync.ready_states(self.config["api_base_url"]).flags(
+            day, self.requester
+        )
 
 
 def schema_properties(config: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -58,6 +58,7 @@ from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
 from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
 from source_pinterest.settings import settings
+from source_pinterest.sync import Sync, UsesSync
 
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 FIRST_DAY = "first_day"  # beside the DATE cursor: the first day the state covers
@@ -144,7 +145,16 @@ class WindowEndState(FirstDayState):
 class PinterestComponentFactory(ModelToComponentFactory):
     """The CDK's component factory, with cursors of `$parameters.checkpoint: window_end` checkpointing window ends,
     keys derived from a stream's level, nested routers named after their stream, and every cursor's per-record
-    parsing done once per distinct value (fast_cursor.py)."""
+    parsing done once per distinct value (fast_cursor.py). It hands `sync`, the run's decisions, to every custom
+    component that uses them; SourcePinterest sets a fresh one for each check, discover and read."""
+
+    sync: Sync | None = None
+
+    def create_custom_component(self, model: Any, config: Config, **kwargs: Any) -> Any:
+        component = super().create_custom_component(model, config, **kwargs)
+        if isinstance(component, UsesSync) and self.sync is not None:
+            component.sync = self.sync
+        return component
 
     def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:
         cursor = super().create_concurrent_cursor_from_datetime_based_cursor(*args, **kwargs)
