@@ -19,8 +19,8 @@ from pinterest_emulator import Emulator
 _SHRUNK_CLI = [
     sys.executable,
     "-c",
-    "import sys; from source_pinterest.components import errors; errors.UNREACHABLE_SECONDS = 1.5; "
-    "errors.CHECK_UNREACHABLE_SECONDS = 1.0; from source_pinterest.run import run; run()",
+    "import sys; from source_pinterest.components import reachability; reachability.UNREACHABLE_SECONDS = 1.5; "
+    "reachability.CHECK_UNREACHABLE_SECONDS = 1.0; from source_pinterest.run import run; run()",
 ]
 
 

@@ -1,17 +1,15 @@
-"""The config as components read it: defaults applied once, into a frozen `Settings` made once per sync.
+"""The config as components read it: every default applied, into a frozen `Settings` made once per sync.
 
 `apply_defaults` (the spec's ApplyDefaults config transformation, in components/config_migration.py) fills every
-default into the resolved config, which the manifest's templates read, and stores the sync's `Settings` beside them,
-"today" (UTC) fixed for the whole sync. Components call `settings(config)`; none applies a default or reads the
-clock itself.
+default into the resolved config, which the manifest's templates read. Each check, discover and read makes its
+`Sync` (source_pinterest/sync.py), whose `Settings` fix "today" (UTC) for the whole run; components read
+`self.sync.settings`, and none applies a default or reads the clock itself.
 Nothing here is persisted: components/config_file.py saves only what the user set (and rotated tokens).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import threading
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,12 +35,6 @@ from source_pinterest.facts import (
     default_targeting_types,
 )
 
-SETTINGS = "__settings__"  # the resolved config's key naming its Settings (config_file.saved_view leaves it out)
-# The config only names its Settings: the CDK writes the resolved config out as JSON, and copies it.
-_MADE: dict[str, Settings] = {}
-_MADE_LIMIT = 64  # a process makes one per sync; tests make many, and a forgotten one is simply made again
-_made_lock = threading.Lock()
-_tokens = itertools.count()
 # The top-level keys ApplyDefaults gives a value when the user left them out (lists: when empty too).
 ANALYTICS_DEFAULTS: dict[str, Any] = {
     "granularity": DEFAULT_GRANULARITY,
@@ -57,8 +49,8 @@ ANALYTICS_DEFAULTS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Settings:
-    """The config as components read it, made once per sync by `apply_defaults`: every default applied, "today"
-    (UTC) fixed, targeting types resolved per level. Its types hold once `validate` has passed."""
+    """The config as components read it, made once per sync (its `Sync`): every default applied, "today" (UTC)
+    fixed, targeting types resolved per level. Its types hold once `validate` has passed."""
 
     now: dt.datetime  # when the sync began (UTC): the one clock reading every "today" derives from
     today: dt.date
@@ -89,6 +81,13 @@ class Settings:
     @property
     def late_days(self) -> int:
         return late_days(self.attribution)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], now: dt.datetime | None = None) -> Settings:
+        """From any config, defaults applied to a copy; `now` (default: the clock now) fixes "today"."""
+        resolved = dict(config)  # apply_defaults replaces top-level values only
+        apply_defaults(resolved)
+        return cls.of(resolved, now or dt.datetime.now(dt.timezone.utc))
 
     @classmethod
     def of(cls, config: Mapping[str, Any], now: dt.datetime) -> Settings:
@@ -135,18 +134,7 @@ def late_days(attribution: Mapping[str, Any]) -> int:
 
 
 def apply_defaults(config: MutableMapping[str, Any]) -> None:
-    """Fill in every default (the manifest's templates read them from the config) and make the sync's Settings."""
-    _apply_defaults(config)
-    made = Settings.of(config, dt.datetime.now(dt.timezone.utc))
-    token = f"settings-{next(_tokens)}"
-    with _made_lock:
-        _MADE[token] = made
-        while len(_MADE) > _MADE_LIMIT:
-            del _MADE[next(iter(_MADE))]
-    config[SETTINGS] = token
-
-
-def _apply_defaults(config: MutableMapping[str, Any]) -> None:
+    """Fill in every default (the manifest's templates read them from the config)."""
     base_url = str(config.get("api_base_url") or PRODUCTION_URL)
     config["api_base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     account_ids = config.get("account_ids") or []
@@ -162,25 +150,12 @@ def _apply_defaults(config: MutableMapping[str, Any]) -> None:
     config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
 
 
-def settings(config: Mapping[str, Any]) -> Settings:
-    """The sync's Settings: those `apply_defaults` made for this config, or, for a config that never went through
-    it (a component built in a test, the config-less standard tests), Settings made now from a defaulted copy
-    (not kept: such a config has no key to find them by)."""
-    made = _MADE.get(str(config.get(SETTINGS)))
-    if made is not None:
-        return made
-    resolved = dict(config)  # apply_defaults replaces top-level values only
-    now = dt.datetime.now(dt.timezone.utc)
-    _apply_defaults(resolved)
-    return Settings.of(resolved, now)
-
-
 def targeting_types(config: Mapping[str, Any], level: str) -> list[str]:
     """The targeting types asked for at `level` (a catalogue key): the configured ones, else every non-BETA type.
 
     Resolved into Settings rather than written into the config, so types a newer spec adds are picked up.
     """
-    return list(settings(config).targeting_types[level])
+    return list(Settings.from_config(config).targeting_types[level])
 
 
 def _targeting_types(chosen: Mapping[str, Any], level: str) -> list[str]:

@@ -25,21 +25,11 @@ from airbyte_cdk.sources.types import ConnectionDefinition
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import catalog
-from source_pinterest.components import (
-    config_file,
-    config_validation,
-    errors,
-    progress,
-    threadsafe_ast,
-    timezone,
-    unreadable,
-    verdict,
-)
+from source_pinterest.components import config_file, config_validation, progress, reachability, threadsafe_ast, verdict
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
-from source_pinterest.settings import settings
 from source_pinterest.spec_file import with_spec
 from source_pinterest.sync import Sync
 
@@ -76,7 +66,7 @@ class SourcePinterest(YamlDeclarativeSource):
         # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
         self._constructor.__class__ = PinterestComponentFactory
         self._only: set[str] | None = None  # while reading: the catalog's streams, the only ones streams() builds
-        self._constructor.sync = Sync()  # check, discover and read each start a new one (begin_sync)
+        self._constructor.sync = Sync(self._config or {})  # check, discover and read each start a new one
         self._constructor._init_mappings()  # its table of constructors holds methods bound before the switch
         self._concurrent_source._queue.maxsize = RECORD_QUEUE_SIZE  # Queue.put reads maxsize on every call
 
@@ -117,7 +107,7 @@ class SourcePinterest(YamlDeclarativeSource):
 
     def begin_sync(self) -> Sync:
         """A fresh Sync: nothing a previous check, discover or read of this source decided carries over."""
-        self._constructor.sync = Sync()
+        self._constructor.sync = Sync(self._config or {})
         return self._constructor.sync
 
     def streams(self, config: Mapping[str, Any]) -> list[Any]:
@@ -129,7 +119,7 @@ class SourcePinterest(YamlDeclarativeSource):
 
     def _validate_config(self) -> None:
         if self._config:  # the standard tests build the source without one
-            config_validation.validate(self._config)
+            config_validation.validate(self._config, self.sync.settings.today)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         # The CDK builds every stream to list them (~1 s of CPU); the catalog needs only their definitions and
@@ -166,17 +156,15 @@ class SourcePinterest(YamlDeclarativeSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
+        sync = self.begin_sync()  # nothing an earlier check or read of this process decided carries over
         self._reject_unknown_streams(catalog)
         self._reject_incremental_totals(catalog)
         self._warn_about_clamped_start(logger, catalog)
-        verdict.FATAL.reset()  # a dead host or refused token of an earlier read says nothing about this one
-        errors.REACHABILITY.reset()
-        timezone.ZONE.reset()  # each read decides again whether Pinterest takes reporting_timezone
-        self.begin_sync()  # and readiness answers are the read's own
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams], parents=self._parents())
-        interval = settings(self._config).progress_interval_seconds
-        logger.info(progress.start_line_of(settings(self._config), sorted(tracked.selected), state))
-        said = verdict.OneCause()
+        sync.progress = tracked
+        interval = sync.settings.progress_interval_seconds
+        logger.info(progress.start_line_of(sync.settings, sorted(tracked.selected), state))
+        said = verdict.OneCause(sync.fatal)
         with progress.tracking(tracked, self._constructor._api_budget), said.quiet(self.logger):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             failed: AirbyteTracedException | None = None
@@ -184,11 +172,11 @@ class SourcePinterest(YamlDeclarativeSource):
                 self._warm_shared_parents(logger, catalog)
                 # After the warm-up: what it could not list, the read lists again (refusals are not cached) and
                 # notes if it is refused again; a refusal the read gets past must leave no mark.
-                unreadable.reset()
+                sync.unreadable.reset()
                 self._only = {s.stream.name for s in catalog.streams}  # _reject_unknown_streams checked them
                 for message in said.messages(super().read(logger, config, catalog, state)):
                     progress.observe(tracked, message)
-                    yield _incomplete_if_unreadable(message)
+                    yield _incomplete_if_unreadable(message, sync)
             except AirbyteTracedException as error:  # the CDK's "streams did not sync successfully", at its end
                 failed = error
             finally:
@@ -199,7 +187,7 @@ class SourcePinterest(YamlDeclarativeSource):
                 # idle workers would live on in a process that embeds the source (tests, PyAirbyte).
                 self._concurrent_source._threadpool._threadpool.shutdown(wait=False, cancel_futures=True)
         # After every stream has finished (their data and state are out): one trace for what failed or was missed.
-        closing = said.closing(failed, unreadable.reasons())
+        closing = said.closing(failed, sync.unreadable.reasons())
         if closing is not None:
             raise closing
 
@@ -247,8 +235,7 @@ class SourcePinterest(YamlDeclarativeSource):
         start = self._config.get("start_date")
         if not start:
             return
-        sync = settings(self._config)
-        today, granularity = sync.today, sync.granularity
+        today, granularity = self.sync.settings.today, self.sync.settings.granularity
         for name in sorted(s.stream.name for s in catalog.streams if s.stream.name.endswith("_analytics")):
             if name in ORGANIC:
                 oldest = oldest_sync_day("DAY", today)
@@ -279,13 +266,13 @@ class SourcePinterest(YamlDeclarativeSource):
             try:
                 # A host that accepts no connection is not waited for here, before "Starting syncing": the read's
                 # requests (token refresh included) retry it within the one budget this first failure started.
-                with errors.no_connection_retries():
+                with self.sync.reachability.no_connection_retries():
                     for partition in stream.generate_partitions():
                         for _ in partition.read():
                             pass
             except Exception as error:  # noqa: BLE001 - the real read reports it with its context
                 logger.debug(f"Pre-listing {stream.name} failed ({error}); streams will list it themselves.")
-                if verdict.FATAL.first() is not None or errors.connection_failure(error.__cause__) is not None:
+                if self.sync.fatal.first() is not None or reachability.connection_failure(error.__cause__) is not None:
                     return  # the other shared parents would fail alike
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
@@ -294,11 +281,11 @@ class SourcePinterest(YamlDeclarativeSource):
         return AirbyteConnectionStatus(status=Status.SUCCEEDED if succeeded else Status.FAILED, message=message)
 
 
-def _incomplete_if_unreadable(message: AirbyteMessage) -> AirbyteMessage:
+def _incomplete_if_unreadable(message: AirbyteMessage, sync: Sync) -> AirbyteMessage:
     """A COMPLETE stream status becomes INCOMPLETE for a stream that missed data it was asked for."""
     trace = message.trace if message.type == Type.TRACE else None
     status = trace.stream_status if trace is not None else None
     complete = status is not None and status.status == AirbyteStreamStatus.COMPLETE
-    if complete and status.stream_descriptor.name in unreadable.reasons():  # type: ignore[union-attr]
+    if complete and status.stream_descriptor.name in sync.unreadable.reasons():  # type: ignore[union-attr]
         status.status = AirbyteStreamStatus.INCOMPLETE
     return message

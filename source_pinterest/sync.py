@@ -1,65 +1,60 @@
-"""One `Sync` per check, discover and read: what that run decides, and nothing another run may see.
+"""One `Sync` per check, discover and read: what that run decided, and nothing another run may see.
 
 SourcePinterest makes a fresh one at the start of each; its component factory hands it to every custom component
-it builds (`UsesSync`), so two reads in one process (the tests, PyAirbyte, an orchestrator) share no decision.
+it builds (components/uses_sync.py), so two reads in one process (the tests, PyAirbyte, an orchestrator) share no
+decision. Everything in it is thread-safe: the CDK's concurrent read uses it from every worker.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from source_pinterest.components.betas import BetaDecisions
+from source_pinterest.components.reachability import Reachability
+from source_pinterest.components.ready_states import ReadyStates
+from source_pinterest.components.unreadable import Unreadable
+from source_pinterest.components.verdict import Fatal
+from source_pinterest.components.zone import Zone
+from source_pinterest.settings import Settings
 
 if TYPE_CHECKING:
-    from source_pinterest.components.readiness import ReadyStates
-
-
-class Unreadable:
-    """Streams this run could not read in full, and why (the first reason per stream is kept). Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._reasons: dict[str, str] = {}
-
-    def note(self, stream: str, reason: str) -> None:
-        with self._lock:
-            self._reasons.setdefault(stream, reason)
-
-    def reasons(self) -> dict[str, str]:
-        with self._lock:
-            return dict(self._reasons)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._reasons.clear()
+    from source_pinterest.components.progress import SyncProgress
 
 
 class Sync:
-    """The decisions of one run: per ad account BETA types, reporting_timezone and multi-pin (betas), the streams
-    it could not read in full (unreadable), and Pinterest's readiness answers per API root. Thread-safe: the CDK's
-    concurrent read uses it from every worker."""
+    """The decisions of one run.
 
-    def __init__(self) -> None:
+    - `settings`: the config with every default applied, and the run's clock (`settings.now`);
+    - `betas`: per ad account, the BETA targeting types, reporting_timezone and multi-pin answers; `zone` reads them;
+    - `unreadable`: the streams it could not read in full, and why;
+    - `reachability`: since when each host has refused connections, and the budget for that;
+    - `fatal`: the first failure every stream would meet (said once);
+    - `report_slots`: the job budget every report stream shares;
+    - `progress`: the read's counters (None outside a read);
+    - readiness answers per API root (`ready_states`).
+    """
+
+    def __init__(self, config: Mapping[str, Any], now: dt.datetime | None = None) -> None:
+        self.settings = Settings.from_config(config, now)
         self.betas = BetaDecisions()
+        self.zone = Zone(self.settings, self.betas)
         self.unreadable = Unreadable()
-        self._ready: dict[str, Any] = {}  # API root -> readiness.ReadyStates
-        self._ready_lock = threading.Lock()
+        self.fatal = Fatal()
+        self.reachability = Reachability(self.fatal)
+        self.progress: SyncProgress | None = None
+        self._lock = threading.Lock()
+        self._slots: dict[int, threading.BoundedSemaphore] = {}
+        self._ready: dict[str, ReadyStates] = {}
+
+    def report_slots(self, limit: int) -> threading.BoundedSemaphore:
+        """The run's report job budget: every stream and thread shares one semaphore per limit."""
+        with self._lock:
+            return self._slots.setdefault(limit, threading.BoundedSemaphore(limit))
 
     def ready_states(self, api_base_url: str) -> ReadyStates:
         """One readiness answer per day and API root for this run."""
-        from source_pinterest.components.readiness import ReadyStates  # readiness's components use this module
-
-        with self._ready_lock:
+        with self._lock:
             return self._ready.setdefault(api_base_url, ReadyStates())
-
-
-class UsesSync:
-    """A custom component that reads or records the run's decisions. The component factory sets `sync` on it; one
-    built by hand (a unit test) gets a Sync of its own, shared with nothing."""
-
-    def __getattr__(self, name: str) -> Any:
-        if name != "sync":
-            raise AttributeError(name)
-        self.__dict__["sync"] = made = Sync()
-        return made

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -16,7 +16,7 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components import errors
+from source_pinterest.components import reachability
 
 API = "https://api.pinterest.com/v5/"
 CLIENT_ID = "client-id-7f3a"
@@ -112,14 +112,6 @@ def isolated_request_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path / "request_cache"))
 
 
-@pytest.fixture(autouse=True)
-def fresh_reachability() -> Iterator[None]:
-    """Which hosts failed to connect is process-wide (every stream shares the verdict); no test inherits it."""
-    errors.REACHABILITY.reset()
-    yield
-    errors.REACHABILITY.reset()
-
-
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retry waits pass at once on a clock of their own, so budgets are tested without sleeping: `[seconds]`."""
@@ -128,7 +120,7 @@ def fake_time(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    monkeypatch.setattr(errors, "clock", lambda: now[0])
-    monkeypatch.setattr(errors, "sleep", sleep)
+    monkeypatch.setattr(reachability, "clock", lambda: now[0])
+    monkeypatch.setattr(reachability, "sleep", sleep)
     monkeypatch.setattr(rate_limiting, "time", SimpleNamespace(sleep=sleep))  # the CDK's waits between retries
     return now

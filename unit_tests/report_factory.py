@@ -14,6 +14,7 @@ from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import M
 from airbyte_cdk.sources.declarative.requesters.requester import Requester
 
 from source_pinterest.components.reports.runner import ReportRunner
+from source_pinterest.sync import Sync
 
 MANIFEST = Path(__file__).resolve().parents[1] / "source_pinterest" / "manifest.yaml"
 REQUESTERS = ("report_creation_requester", "report_polling_requester", "report_download_requester")
@@ -32,6 +33,7 @@ def report_requesters(config: Mapping[str, Any], name: str = "reports") -> tuple
     return built[0], built[1], built[2]
 
 
-def runner_from_config(config: Mapping[str, Any], **options: Any) -> ReportRunner:
-    """A ReportRunner on the manifest's requesters; `options` go to ReportRunner (max_attempts, poll_delays...)."""
-    return ReportRunner.for_config(*report_requesters(config), config, **options)
+def runner_from_config(config: Mapping[str, Any], sync: Sync | None = None, **options: Any) -> ReportRunner:
+    """A ReportRunner on the manifest's requesters, in `sync` (default: a Sync of its own for `config`); `options`
+    go to ReportRunner (max_attempts, poll_delays...)."""
+    return ReportRunner(*report_requesters(config), sync or Sync(config), **options)

@@ -11,22 +11,16 @@ from typing import Any
 import pytest
 import requests
 
-from source_pinterest.components import timezone
-from source_pinterest.components.betas import BETAS, BetaDecisions
-from source_pinterest.components.errors import refused_targeting_types, timezone_refused
+from source_pinterest.components.betas import BetaDecisions
+from source_pinterest.components.refusals import refused_targeting_types, timezone_refused
 from source_pinterest.components.reports import build_report_body
-from unit_tests.conftest import API
+from source_pinterest.components.zone import ZoneMixed
+from source_pinterest.sync import Sync
+from unit_tests.conftest import API, token_config
 from unit_tests.test_report_runner import FILE, finished, runner
 
 REFUSING, SERVING = "111", "222"
 AGE = "AGE_BUCKET_AND_GENDER"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_decisions():
-    BETAS.reset()
-    yield
-    BETAS.reset()
 
 
 def _answer(status: int, message: str, *, body: dict | None = None, query: str = "") -> requests.Response:
@@ -99,19 +93,19 @@ def test_one_accounts_refusal_changes_nothing_for_another() -> None:
 
 
 def test_the_time_zone_is_decided_once_per_account(caplog) -> None:
-    config = {"reporting_timezone": "AD_ACCOUNT_TIME_ZONE"}
+    zone = Sync({"reporting_timezone": "AD_ACCOUNT_TIME_ZONE"}).zone
     with caplog.at_level(logging.WARNING, logger="airbyte"):
-        timezone.ZONE.refuse("AD_ACCOUNT_TIME_ZONE", "403: beta", REFUSING)
-        timezone.ZONE.refuse("AD_ACCOUNT_TIME_ZONE", "403: beta", REFUSING)
+        zone.refuse("AD_ACCOUNT_TIME_ZONE", "403: beta", REFUSING)
+        zone.refuse("AD_ACCOUNT_TIME_ZONE", "403: beta", REFUSING)
     assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
     assert f"ad account {REFUSING}" in caplog.records[0].getMessage()
-    assert timezone.ZONE.value(config, REFUSING) is None
-    assert timezone.ZONE.value(config, SERVING) == "AD_ACCOUNT_TIME_ZONE"
+    assert zone.value(REFUSING) is None
+    assert zone.value(SERVING) == "AD_ACCOUNT_TIME_ZONE"
     # An account that served rows in the zone is never switched to UTC mid-sync: the request fails instead.
-    timezone.ZONE.served(SERVING)
-    with pytest.raises(timezone.ZoneMixed, match=f"ad account {SERVING}"):
-        timezone.ZONE.refuse("AD_ACCOUNT_TIME_ZONE", "403: beta", SERVING)
-    assert timezone.ZONE.value(config, SERVING) == "AD_ACCOUNT_TIME_ZONE"
+    zone.served(SERVING)
+    with pytest.raises(ZoneMixed, match=f"ad account {SERVING}"):
+        zone.refuse("AD_ACCOUNT_TIME_ZONE", "403: beta", SERVING)
+    assert zone.value(SERVING) == "AD_ACCOUNT_TIME_ZONE"
 
 
 def test_the_multi_pin_beta_is_decided_per_organic_account() -> None:
@@ -156,9 +150,10 @@ def test_a_job_refused_for_a_type_is_created_again_without_it_with_one_warning(r
     types = [AGE, "GENDER", "APPTYPE", "LOCATION", "COUNTRY", "REGION", "GEO"]  # 7: two jobs of at most 5
     body = build_report_body("CAMPAIGN_TARGETING", "2026-01-01", "2026-01-31", columns=["SPEND_IN_DOLLAR"],
                              targeting_types=types)  # fmt: skip
+    sync = Sync(token_config())
     with caplog.at_level(logging.WARNING, logger="airbyte"):
-        rows = list(runner().rows(REFUSING, body))
-        again = list(runner().rows(REFUSING, body))  # another stream of the same sync: known, not asked again
+        rows = list(runner(sync=sync).rows(REFUSING, body))
+        again = list(runner(sync=sync).rows(REFUSING, body))  # another stream of the same sync: not asked again
 
     assert [r["TARGETING_TYPE"] for r in rows] == types[1:] == [r["TARGETING_TYPE"] for r in again]
     sent = [r.json()["targeting_types"] for r in requests_mock.request_history if r.method == "POST"]

@@ -26,7 +26,7 @@ from urllib3.exceptions import MaxRetryError
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config_validation
-from source_pinterest.components.errors import CHECK_UNREACHABLE_SECONDS
+from source_pinterest.components.reachability import CHECK_UNREACHABLE_SECONDS
 from source_pinterest.settings import apply_defaults, targeting_types
 from source_pinterest.spec_file import with_spec
 from unit_tests.conftest import API, oauth_config, page, token_config

@@ -21,7 +21,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from integration_tests.clock import TODAY
 from source_pinterest import SourcePinterest, facts
 from source_pinterest.components import config_file, config_spec, config_validation
-from source_pinterest.settings import apply_defaults, settings
+from source_pinterest.settings import Settings, apply_defaults
 from unit_tests.conftest import oauth_config, token_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,8 +242,8 @@ def test_settings_are_made_once_per_sync_with_every_default_and_none_is_persiste
     given = token_config(click_window_days=7)
     source = SourcePinterest(config=given)
     resolved = source._config
-    made = settings(resolved)
-    assert settings(resolved) is made and settings(copy.deepcopy(resolved)) is made  # copies find the same
+    made = source.sync.settings
+    assert source.sync.settings is made and source.begin_sync().settings is not made  # one per run
     assert made.today == TODAY and made.start_date == TODAY - dt.timedelta(days=facts.DEFAULT_START_DAYS_AGO)
     assert (made.click_window_days, made.engagement_window_days, made.view_window_days) == (7, 30, 1)
     assert made.analytics_columns == facts.DEFAULT_ANALYTICS_COLUMNS and made.num_workers == facts.DEFAULT_WORKERS
@@ -255,7 +255,9 @@ def test_settings_are_made_once_per_sync_with_every_default_and_none_is_persiste
 
 
 def test_a_config_that_never_had_its_defaults_applied_still_reads_every_default() -> None:
-    made = settings({"granularity": "WEEK"})
+    made = Settings.from_config({"granularity": "WEEK"})
     assert (made.granularity, made.lookback_window_days, made.api_base_url) == ("WEEK", 30, facts.PRODUCTION_URL)
     assert made.pin_app_types == facts.PIN_APP_TYPES and made.late_days == 0
-    assert settings({"conversion_report_time": "TIME_OF_CONVERSION", "click_window_days": 14}).late_days == 30
+    assert (
+        Settings.from_config({"conversion_report_time": "TIME_OF_CONVERSION", "click_window_days": 14}).late_days == 30
+    )

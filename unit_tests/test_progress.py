@@ -86,10 +86,10 @@ def test_budget_waits_are_measured_on_the_progress_clock_and_hooks_are_removed()
 
     budget, original_send = Budget(), HttpClient._send
     with tracking(p, budget):
-        assert progress.current() is p and HttpClient._send is not original_send
-        progress._local.stream = "ad_analytics"
+        assert HttpClient._send is not original_send
+        p.sending.stream = "ad_analytics"
         budget.acquire_call(Request())
-    assert progress.current() is None and HttpClient._send is original_send and "acquire_call" not in vars(budget)
+    assert HttpClient._send is original_send and "acquire_call" not in vars(budget)
     assert p.streams["ad_analytics"].waited == {"ads_analytics": 4.0}
 
 
@@ -110,7 +110,6 @@ def test_a_read_ends_with_the_summary_table(requests_mock) -> None:
     assert len(summary) == 1
     row = summary[0].splitlines()[2].split()
     assert row[:3] == ["user_account_top_pins", "1", "1"] and row[-1] == "succeeded"
-    assert progress.current() is None
 
 
 def test_the_demo_shows_progress_lines_and_the_summary_only() -> None:
@@ -229,7 +228,7 @@ def test_a_request_held_by_the_budget_shows_as_waiting_while_it_is_held() -> Non
     budget = Budget()
     with tracking(p, budget):
         p.started("ad_analytics")
-        progress._local.stream = "ad_analytics"
+        p.sending.stream = "ad_analytics"
         budget.acquire_call(Request())
     assert seen == [
         ["Progress ad_analytics: 0 records, 0 requests, 40 s, waiting for the ads_analytics rate budget (40 s so far)"]

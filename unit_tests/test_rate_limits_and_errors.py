@@ -13,14 +13,11 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components import errors as errors_module
+from source_pinterest.components import reachability
 from source_pinterest.components.analytics.organic import ORG_ANALYTICS_PER_MINUTE
-from source_pinterest.components.errors import (
-    PinterestBackoff,
-    PinterestErrorHandler,
-    multi_pin_refused,
-    refused_targeting_types,
-)
+from source_pinterest.components.backoff import PinterestBackoff
+from source_pinterest.components.errors import PinterestErrorHandler
+from source_pinterest.components.refusals import multi_pin_refused, refused_targeting_types
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -264,7 +261,7 @@ def test_a_dead_host_ends_the_read_within_a_minute_with_a_transient_error_and_a_
         assert f"Could not reach the Pinterest API at {dead_api}" in error.message
         assert "Connection refused" in error.message and "'api_base_url'" in error.message
     assert "3 streams stopped (ad_accounts, ads, campaigns)" in closing.message
-    assert errors_module.UNREACHABLE_SECONDS <= fake_time[0] <= 60  # the budget, once for all streams
+    assert reachability.UNREACHABLE_SECONDS <= fake_time[0] <= 60  # the budget, once for all streams
     path = "POST /v5/oauth/token" if auth == "oauth_refresh" else "GET /v5/ad_accounts"
     retries = [m.log.message for m in output.logs if m.log.message.startswith(f"Cannot connect for {path}")]
     assert len(retries) >= 4 and all("Connection refused); retrying in" in line for line in retries)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from source_pinterest.components.readiness import UNKNOWN, ProvisionalDays, ReadyStates, last_day
+from source_pinterest.components.readiness import ProvisionalDays, last_day
+from source_pinterest.components.ready_states import UNKNOWN, ReadyStates
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -13,20 +13,14 @@ import pytest
 import requests
 
 from source_pinterest.components import timezone
-from source_pinterest.components.errors import timezone_refused
+from source_pinterest.components.refusals import timezone_refused
 from source_pinterest.facts import catalogue
 from source_pinterest.settings import apply_defaults
 from source_pinterest.source import SourcePinterest
+from source_pinterest.sync import Sync
 
 ZONE = "AD_ACCOUNT_TIME_ZONE"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_decision():
-    timezone.ZONE.reset()
-    yield
-    timezone.ZONE.reset()
 
 
 def test_the_field_follows_the_openapi_description_and_defaults_to_utc() -> None:
@@ -43,22 +37,23 @@ def test_the_field_follows_the_openapi_description_and_defaults_to_utc() -> None
 def test_windows_end_on_the_day_every_zone_has_begun_only_with_the_account_zone() -> None:
     early = dt.datetime(2027, 3, 1, 3, tzinfo=dt.timezone.utc)  # 2027-02-28 at 15:00 in UTC-12
     noon = dt.datetime(2027, 3, 1, 12, tzinfo=dt.timezone.utc)
-    assert timezone.last_day({}, early) == dt.date(2027, 3, 1)
-    assert timezone.last_day({"reporting_timezone": ZONE}, early) == dt.date(2027, 2, 28)
-    assert timezone.last_day({"reporting_timezone": ZONE}, noon) == dt.date(2027, 3, 1)
-    timezone.ZONE.refuse(ZONE, "403: beta", "111")
-    assert timezone.last_day({"reporting_timezone": ZONE}, early, "111") == dt.date(2027, 3, 1)  # UTC again
-    assert timezone.last_day({"reporting_timezone": ZONE}, early, "222") == dt.date(2027, 2, 28)  # its own
+    assert Sync({}, early).zone.last_day() == dt.date(2027, 3, 1)
+    zoned = Sync({"reporting_timezone": ZONE}, early).zone
+    assert zoned.last_day() == dt.date(2027, 2, 28)
+    assert zoned.last_day(now=noon) == dt.date(2027, 3, 1)
+    zoned.refuse(ZONE, "403: beta", "111")
+    assert zoned.last_day("111") == dt.date(2027, 3, 1)  # UTC again
+    assert zoned.last_day("222") == dt.date(2027, 2, 28)  # its own
 
 
 def test_the_first_refusal_warns_once_and_later_requests_leave_the_parameter_out(caplog) -> None:
-    config = {"reporting_timezone": ZONE}
-    assert timezone.ZONE.value(config, "111") == ZONE and timezone.ZONE.value({}, "111") is None
+    zone = Sync({"reporting_timezone": ZONE}).zone
+    assert zone.value("111") == ZONE and Sync({}).zone.value("111") is None
     with caplog.at_level(logging.WARNING, logger="airbyte"):
-        timezone.ZONE.refuse(ZONE, "403: reporting_timezone is in beta", "111")
-        timezone.ZONE.refuse(ZONE, "403: reporting_timezone is in beta", "111")
-    assert timezone.ZONE.value(config, "111") is None
-    assert timezone.ZONE.value(config, "222") == ZONE  # decided per ad account
+        zone.refuse(ZONE, "403: reporting_timezone is in beta", "111")
+        zone.refuse(ZONE, "403: reporting_timezone is in beta", "111")
+    assert zone.value("111") is None
+    assert zone.value("222") == ZONE  # decided per ad account
     warned = [r.getMessage() for r in caplog.records if "reporting_timezone" in r.getMessage()]
     assert len(warned) == 1 and "Fix:" in warned[0] and "UTC" in warned[0]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,9 +19,9 @@ from airbyte_cdk.test.state_builder import StateBuilder
 
 from conftest import sandbox
 from integration_tests.clock import TODAY
-from source_pinterest.components import timezone
 from source_pinterest.components.state import FIRST_DAY, ForeignAnalyticsState
 from source_pinterest.components.windows import last_finished_day
+from source_pinterest.sync import Sync
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams
 
 FILE = "https://pinterest-reports.example/file.json?signature=abc"
@@ -31,13 +30,6 @@ ZONE = "AD_ACCOUNT_TIME_ZONE"
 
 def _days(n: int, today: dt.date = TODAY) -> str:
     return (today - dt.timedelta(days=n)).isoformat()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_zone_decision() -> Iterator[None]:
-    timezone.ZONE.reset()
-    yield
-    timezone.ZONE.reset()
 
 
 def _accounts(requests_mock: Any, *ids: str) -> None:
@@ -228,7 +220,7 @@ def test_with_lookback_0_and_the_account_zone_the_state_is_never_past_a_day_some
     assert not output.errors
     windows = _report_windows(requests_mock) if stream.endswith("_report") else _analytics_windows(requests_mock)
     asked = max(end for _, _, end in windows)
-    assert asked == timezone.last_day(config, now).isoformat()  # today's data still comes where it has begun
+    assert asked == Sync(config, now).zone.last_day("111").isoformat()  # today's data comes where it has begun
     day = _cursor(output, stream)["DATE"]
     assert day <= last_finished_day(now).isoformat() < asked  # the next sync reads the unfinished days again
     state = StateBuilder().with_stream_state(stream, final_state(output, stream)).build()

@@ -17,9 +17,9 @@ def _trace(stream: str, message: str, failure_type: FailureType):  # noqa: ANN20
 
 
 def test_a_repeated_cause_is_said_once_and_an_unrelated_failure_keeps_its_trace() -> None:
-    verdict.FATAL.reset()
-    verdict.FATAL.record(AirbyteTracedException(message=DEAD, failure_type=FailureType.transient_error))
-    said = verdict.OneCause()
+    fatal = verdict.Fatal()
+    fatal.record(AirbyteTracedException(message=DEAD, failure_type=FailureType.transient_error))
+    said = verdict.OneCause(fatal)
     messages = [
         _trace("boards", GAVE_UP, FailureType.transient_error),  # one stream's own 500s, before the host died
         *[_trace(name, DEAD, FailureType.transient_error) for name in ("ads", "campaigns", "pins")],
@@ -35,12 +35,10 @@ def test_a_repeated_cause_is_said_once_and_an_unrelated_failure_keeps_its_trace(
     assert closing is not None and closing.failure_type == FailureType.transient_error
     assert f"Stream stopped (boards): {GAVE_UP}" in closing.message
     assert f"3 streams stopped (ads, campaigns, pins): {DEAD}" in closing.message
-    verdict.FATAL.reset()
 
 
 def test_the_closing_trace_takes_the_type_a_person_must_act_on_and_names_unread_streams() -> None:
-    verdict.FATAL.reset()
-    said = verdict.OneCause()
+    said = verdict.OneCause(verdict.Fatal())
     list(said.messages([_trace("boards", GAVE_UP, FailureType.transient_error)]))
 
     closing = said.closing(AirbyteTracedException(message="CDK summary"), {"campaigns": "refused: ads:read"})
@@ -48,4 +46,4 @@ def test_the_closing_trace_takes_the_type_a_person_must_act_on_and_names_unread_
     assert closing is not None and closing.failure_type == FailureType.config_error
     assert closing.message.startswith("Some streams could not be read in full: campaigns: refused: ads:read")
     assert GAVE_UP in closing.message
-    assert verdict.OneCause().closing(None, {}) is None
+    assert verdict.OneCause(verdict.Fatal()).closing(None, {}) is None

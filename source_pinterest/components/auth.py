@@ -11,6 +11,7 @@ The CDK's single-use-refresh-token authenticator, with three Pinterest facts it 
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,8 +22,12 @@ from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefre
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import config_file, errors
-from source_pinterest.settings import settings
+from source_pinterest.components import config_file, reachability
+from source_pinterest.components.pinterest_said import header_seconds
+from source_pinterest.components.uses_sync import UsesSync
+from source_pinterest.settings import Settings
+
+logger = logging.getLogger("airbyte")
 
 TIMEOUT_SECONDS = (10, 60)  # connect, read
 REFRESH_RETRIES = 4  # for 429, 5xx, dropped connections and read timeouts; a dead host has its time budget
@@ -44,7 +49,7 @@ def _pinterest_error(response: requests.Response) -> str:
     return f"code {code}: {message}" if code is not None else str(message or "")
 
 
-class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
+class PinterestOAuth(UsesSync, DeclarativeSingleUseRefreshTokenOauth2Authenticator):
     config: Mapping[str, Any]  # the one field the manifest's CustomAuthenticator is given
 
     def __init__(self, config: Mapping[str, Any]) -> None:
@@ -53,7 +58,7 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
         app = f"{credentials.get('client_id', '')}:{credentials.get('client_secret', '')}"
         super().__init__(
             config,
-            f"{settings(config).api_base_url}oauth/token",
+            f"{Settings.from_config(config).api_base_url}oauth/token",
             # Pinterest wants the app credentials as HTTP Basic, not in the form body.
             refresh_request_headers={"Authorization": "Basic " + base64.b64encode(app.encode()).decode()},
             # Apps created before 2025-09-25 get rotating (continuous) refresh tokens only when asked.
@@ -67,7 +72,7 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
     def _make_handled_request(self) -> Any:
         if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
             raise self._rejection
-        refused = errors.FATAL.again(FailureType.config_error)  # another stream's authenticator was refused
+        refused = self.sync.fatal.again(FailureType.config_error)  # another stream's authenticator was refused
         if refused is not None:
             raise refused
         url = str(self.get_token_refresh_endpoint())
@@ -81,32 +86,30 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                     data=self.build_refresh_request_body(),
                     headers=self.build_refresh_request_headers(),
                     # never a connect attempt longer than the budget (`check` has seconds)
-                    timeout=(min(TIMEOUT_SECONDS[0], errors.unreachable_budget()), TIMEOUT_SECONDS[1]),
+                    timeout=(min(TIMEOUT_SECONDS[0], self.sync.reachability.budget), TIMEOUT_SECONDS[1]),
                 )
             except requests.RequestException as error:
-                dead = errors.unreachable(base_url, error)
+                dead = self.sync.reachability.unreachable(base_url, error)
                 if dead:
                     raise dead from error
-                reason = errors.connection_failure(error)
+                reason = reachability.connection_failure(error)
                 if reason:  # bounded by the unreachable budget, not by a count
                     connection_failures += 1
-                    wait = errors.connect_retry_wait(base_url, connection_failures)
-                    retry = f"retrying in {errors.wait_text(wait)}"
-                    errors.logger.warning(f"Cannot connect for {what} ({reason}); {retry}.")
-                    errors.sleep(wait)
+                    wait = self.sync.reachability.retry_wait(base_url, connection_failures)
+                    retry = f"retrying in {reachability.wait_text(wait)}"
+                    logger.warning(f"Cannot connect for {what} ({reason}); {retry}.")
+                    reachability.sleep(wait)
                     continue
                 failure = type(error).__name__
             else:
-                errors.REACHABILITY.reached(urlsplit(base_url).netloc)
+                self.sync.reachability.reached(urlsplit(base_url).netloc)
                 if response.ok:
                     return self._accepted(response)
                 if response.status_code != 429 and response.status_code < 500:
-                    self._rejection = errors.FATAL.record(self._refused(response))
+                    self._rejection = self.sync.fatal.record(self._refused(response))
                     raise self._rejection
                 failure = f"HTTP {response.status_code}"
-                wait = errors.header_seconds(response, "Retry-After") or errors.header_seconds(
-                    response, "x-ratelimit-reset"
-                )
+                wait = header_seconds(response, "Retry-After") or header_seconds(response, "x-ratelimit-reset")
             failures += 1
             if failures > REFRESH_RETRIES:
                 message = (
@@ -117,11 +120,11 @@ class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):
                     message=message, internal_message=message, failure_type=FailureType.transient_error
                 )
             wait = min(wait or 2.0**failures, 60.0)
-            errors.logger.warning(
+            logger.warning(
                 f"Refreshing the OAuth access token ({what}) failed ({failure}); retry {failures} of "
                 f"{REFRESH_RETRIES} in {wait:.0f} s."
             )
-            errors.sleep(wait)
+            reachability.sleep(wait)
 
     def _accepted(self, response: requests.Response) -> Mapping[str, Any]:
         body = response.json()

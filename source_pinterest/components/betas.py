@@ -12,7 +12,7 @@ the same sync. So every decision is keyed by the account it was made for and cha
   (that would mix zones in one account): `refuse_zone` then says so and the caller fails that request.
 - Multi-pin: decided once per organic account (`organic_ad_account_id`, or the user when it is not set).
 
-All of it lives in one `BetaDecisions`, which `read()` resets (a process may run several reads: tests, PyAirbyte).
+All of it lives in one `BetaDecisions` per run, its Sync's `betas` (a process may run several: tests, PyAirbyte).
 """
 
 from __future__ import annotations
@@ -103,6 +103,3 @@ class BetaDecisions:
     def decide_multi_pin(self, organic_key: str | None, served: bool) -> None:
         with self._lock:
             self._multi_pin[organic_key or USER] = served
-
-
-BETAS = BetaDecisions()  # the sync's decisions; reset by SourcePinterest.read()

@@ -2,7 +2,7 @@
 
 It runs in the calling thread through the requester the sync uses (auth, OAuth refresh, retries), so nothing
 outlives it and no other connection is opened. An unreachable host is recognised from the connection error and
-given up on within seconds (`errors.quick_unreachable_verdict`), with the fix.
+given up on within seconds (`Reachability.checking`), with the fix.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from typing import Any
 
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components.errors import quick_unreachable_verdict
-
 
 def check_connection(source: Any, config: Mapping[str, Any]) -> tuple[bool, str | None]:
+    source.sync.reachability.checking()  # the check's own Sync: nothing of an earlier run carries over
     try:
-        with quick_unreachable_verdict():
-            (ad_accounts,) = source.streams_named(["ad_accounts"])  # building every stream costs ~1 s of CPU
-            found = {r.data["id"] for partition in ad_accounts.generate_partitions() for r in partition.read()}
+        (ad_accounts,) = source.streams_named(["ad_accounts"])  # building every stream costs ~1 s of CPU
+        found = {r.data["id"] for partition in ad_accounts.generate_partitions() for r in partition.read()}
     except AirbyteTracedException as error:
         return False, error.message
     except Exception as error:  # noqa: BLE001 - every failure becomes a readable check result

@@ -18,8 +18,6 @@ from typing import Any
 
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 
-from source_pinterest.settings import SETTINGS
-
 logger = logging.getLogger("airbyte")
 
 SAVED = "__saved__"  # {"config": what the user set, after migration; "path": its --config file or None}
@@ -49,10 +47,7 @@ def normalise(
 
 def saved_view(config: Mapping[str, Any]) -> dict[str, Any]:
     """What is persisted: the user's config with the current OAuth tokens of `config`."""
-    if SAVED in config:
-        saved = copy.deepcopy(config[SAVED]["config"])
-    else:
-        saved = {k: v for k, v in config.items() if k != SETTINGS}
+    saved = copy.deepcopy(config[SAVED]["config"]) if SAVED in config else dict(config)
     credentials = config.get("credentials") or {}
     rotated = {name: credentials[name] for name in ROTATED_CREDENTIALS if name in credentials}
     if rotated:

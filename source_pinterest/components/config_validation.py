@@ -27,7 +27,7 @@ from source_pinterest.facts import (
     SANDBOX_URL,
     TARGETING_LEVELS,
 )
-from source_pinterest.settings import settings
+from source_pinterest.settings import Settings
 
 
 def config_error(field: str, problem: str, fix: str) -> AirbyteTracedException:
@@ -63,7 +63,7 @@ class Problems:
 
 def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
     """Raise one config_error naming every bad field; `config` has defaults applied."""
-    today = today or settings(config).today
+    today = today or Settings.from_config(config).today
     problems = Problems()
     _validate_credentials(config.get("credentials"), problems)
 

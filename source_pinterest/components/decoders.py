@@ -28,7 +28,7 @@ from airbyte_cdk.sources.types import Config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.answers import error_object, sample
-from source_pinterest.components.errors import describe_request
+from source_pinterest.components.pinterest_said import describe_request
 
 CHUNK = 1 << 16
 

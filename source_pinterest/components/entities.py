@@ -18,8 +18,10 @@ from airbyte_cdk.sources.declarative.partition_routers.partition_router import P
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import timezone, unreadable
+from source_pinterest.components import timezone
 from source_pinterest.components.partitions import NoRequestOptions, batched
+from source_pinterest.components.unreadable import Unreadable
+from source_pinterest.components.uses_sync import UsesSync
 
 NEVER_DELIVERS = frozenset({"DRAFT", "DELETED_DRAFT"})
 STOPPED = frozenset({"PAUSED", "ARCHIVED"})
@@ -75,7 +77,7 @@ def entity_of(child: StreamSlice) -> Entity:
     )
 
 
-def listed_entities(router: PartitionRouter) -> tuple[dict[str, list[Entity]], dict[str, str]]:
+def listed_entities(router: PartitionRouter, unreadable: Unreadable) -> tuple[dict[str, list[Entity]], dict[str, str]]:
     """The entities a parent router lists, by ad account, and the accounts whose listing Pinterest refused (with
     why): those have only part of their entities here, or none."""
     found: dict[str, list[Entity]] = {}
@@ -85,7 +87,7 @@ def listed_entities(router: PartitionRouter) -> tuple[dict[str, list[Entity]], d
     return found, dict(refused)
 
 
-def unlisted(stream: str, reason: str) -> AirbyteTracedException:
+def unlisted(unreadable: Unreadable, stream: str, reason: str) -> AirbyteTracedException:
     """What a partition of an ad account whose listing was refused raises before reading anything: it fails, so
     none of its windows is checkpointed, while the other partitions are read; the stream ends INCOMPLETE."""
     unreadable.note(stream, reason)
@@ -107,7 +109,7 @@ class Lineage(NamedTuple):
 
 
 @dataclass
-class EntitiesRouter(NoRequestOptions, PartitionRouter):
+class EntitiesRouter(UsesSync, NoRequestOptions, PartitionRouter):
     """One partition per ad account (or a single one without `accounts_partition_router`), carrying in
     `extra_fields["entities"]` the entities analytics are asked for, if any.
 
@@ -122,7 +124,7 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
     resumes at the first unfinished batch. A key is reused only for the very same ids (ids only grow), so no
     batch can inherit a cursor that another set of pins earned.
 
-    An ad account whose listing Pinterest refused (any page; `unreadable.listening`) gets no partition: read with
+    An ad account whose listing Pinterest refused (any page; `Unreadable.listening`) gets no partition: read with
     part of its entities, or none, its windows would be checkpointed past rows never asked for. Its state stays
     where it was, the other accounts are read, and the stream ends INCOMPLETE naming the account.
     """
@@ -140,7 +142,8 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
     def stream_slices(self) -> Iterable[StreamSlice]:
         entities: dict[str, list[Entity | Lineage]] = {}
         ancestors: dict[str, Entity] = {}
-        with unreadable.listening() as refused:  # the listings are read to the end before the first partition
+        # The listings are read to the end before the first partition.
+        with self.sync.unreadable.listening() as refused:
             if self.underlying_partition_router:
                 for child in self.underlying_partition_router.stream_slices():
                     account = str(child.partition["parent_slice"].get("ad_account_id", ""))
@@ -168,7 +171,7 @@ class EntitiesRouter(NoRequestOptions, PartitionRouter):
         for account_slice in self.accounts_partition_router.stream_slices():
             account = str(account_slice.partition["ad_account_id"])
             if account in refused:
-                unreadable.note(self.stream_name, refused[account])
+                self.sync.unreadable.note(self.stream_name, refused[account])
                 continue
             extra = {"entities": tuple(entities.get(account, ()))} if self.underlying_partition_router else {}
             partition = {"ad_account_id": account, **timezone.zone_key(self.config)}  # state remembers the zone

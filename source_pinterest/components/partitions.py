@@ -10,7 +10,7 @@ from airbyte_cdk.sources.declarative.interpolation.interpolated_string import In
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
-from source_pinterest.components import unreadable
+from source_pinterest.components.uses_sync import UsesSync
 
 
 def batched(ids: list[str], size: int) -> list[list[str]]:
@@ -35,14 +35,14 @@ class NoRequestOptions:
 
 
 @dataclass
-class AdAccountIdBatchRouter(NoRequestOptions, PartitionRouter):
+class AdAccountIdBatchRouter(UsesSync, NoRequestOptions, PartitionRouter):
     """One slice per ad account and batch of at most `batch_size` child ids (the API's per-request maximum).
 
     The CDK's GroupingPartitionRouter mixes ad accounts in one batch, which breaks `/ad_accounts/{id}/...` URLs,
     so ids are grouped here by the ad account found in each child's parent slice.
     With `accounts_partition_router` (one slice per ad account), every account also gets one slice without ids,
     for objects attached to the account itself (account-level keywords). An account whose child listing Pinterest
-    refused (`unreadable.listening`) gets no id batches, and the stream ends INCOMPLETE naming it.
+    refused (`Unreadable.listening`) gets no id batches, and the stream ends INCOMPLETE naming it.
     """
 
     underlying_partition_router: PartitionRouter
@@ -63,12 +63,12 @@ class AdAccountIdBatchRouter(NoRequestOptions, PartitionRouter):
                 account = str(account_slice.partition["ad_account_id"])
                 ids_by_account[account] = []
                 yield StreamSlice(partition={"ad_account_id": account, "ids": ""}, cursor_slice={})
-        with unreadable.listening() as refused:  # read to the end before the next slice is yielded
+        with self.sync.unreadable.listening() as refused:  # read to the end before the next slice is yielded
             for child in self.underlying_partition_router.stream_slices():
                 account = str(child.partition["parent_slice"]["ad_account_id"])
                 ids_by_account.setdefault(account, []).append(str(child.partition[self.child_key]))
         for account, reason in refused.items():
-            unreadable.note(self.stream_name, reason)
+            self.sync.unreadable.note(self.stream_name, reason)
             ids_by_account.pop(account, None)
         for account, ids in ids_by_account.items():
             for batch in batched(sorted(set(ids)), self._batch_size):

@@ -84,6 +84,7 @@ class SyncProgress:
         self.began = clock()
         self.parents = {name: frozenset(found) for name, found in (parents or {}).items()}
         self.ancestors = {name: _ancestors(name, self.parents) for name in self.parents}
+        self.sending = threading.local()  # per thread: the stream whose request it is sending (`tracking`)
 
     def _stream(self, name: str) -> StreamProgress:  # under the lock
         if name not in self.streams:
@@ -310,39 +311,30 @@ def is_progress(message: Mapping[str, Any]) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ hooks
-_current: SyncProgress | None = None
-_local = threading.local()  # the stream whose request this thread is sending
-
-
-def current() -> SyncProgress | None:
-    return _current
-
-
-def report_job(stream: str, change: str) -> None:
-    """Report runners say what their jobs do (no-op outside a tracked read)."""
-    if _current is not None and stream:
-        _current.job(stream, change)
+def report_job(progress: SyncProgress | None, stream: str, change: str) -> None:
+    """Report runners say what their jobs do (no-op outside a tracked read: `progress` None)."""
+    if progress is not None and stream:
+        progress.job(stream, change)
 
 
 @contextmanager
-def job_running(stream: str) -> Iterator[None]:
+def job_running(progress: SyncProgress | None, stream: str) -> Iterator[None]:
     """A report job holding its slot: running until the block ends (file downloaded, or given up)."""
-    report_job(stream, "started")
+    report_job(progress, stream, "started")
     try:
         yield
     finally:
-        report_job(stream, "done")
+        report_job(progress, stream, "done")
 
 
 @contextmanager
 def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgress]:
     """Count requests (and budget waits, when `budget` is the source's api_budget) into `progress` meanwhile."""
-    global _current
     original_send = HttpClient._send
     original_acquire = getattr(budget, "acquire_call", None)
 
     def send(client: HttpClient, request: Any, *args: Any, **kwargs: Any) -> Any:
-        _local.stream = client.name
+        progress.sending.stream = client.name
         answers.judge_before_caching(request)  # a parent listing's 200 that is not an answer is never cached
         try:
             response = original_send(client, request, *args, **kwargs)
@@ -355,7 +347,7 @@ def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgres
 
     def acquire_call(request: Any, *args: Any, **kwargs: Any) -> Any:
         began = progress.clock()
-        stream = getattr(_local, "stream", "")
+        stream = getattr(progress.sending, "stream", "")
         category_name = category(str(getattr(request, "path_url", "")).split("?")[0])
         if stream:
             progress.holding(stream, category_name, +1)
@@ -368,7 +360,6 @@ def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgres
                 if waited > 0.001:
                     progress.waited(stream, category_name, waited)
 
-    _current = progress
     HttpClient._send = send  # type: ignore[method-assign]
     if original_acquire is not None:
         budget.acquire_call = acquire_call
@@ -378,4 +369,3 @@ def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgres
         HttpClient._send = original_send  # type: ignore[method-assign]
         if original_acquire is not None:
             del budget.acquire_call  # the class's method again
-        _current = None

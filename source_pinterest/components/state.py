@@ -56,9 +56,10 @@ from airbyte_cdk.sources.types import Config
 from source_pinterest.components import fast_cursor, timezone, windows
 from source_pinterest.components.reports import catalogue
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
+from source_pinterest.components.uses_sync import UsesSync, hand_over
 from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
-from source_pinterest.settings import settings
-from source_pinterest.sync import Sync, UsesSync
+from source_pinterest.settings import Settings
+from source_pinterest.sync import Sync
 
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
 FIRST_DAY = "first_day"  # beside the DATE cursor: the first day the state covers
@@ -148,13 +149,18 @@ class PinterestComponentFactory(ModelToComponentFactory):
     parsing done once per distinct value (fast_cursor.py). It hands `sync`, the run's decisions, to every custom
     component that uses them; SourcePinterest sets a fresh one for each check, discover and read."""
 
-    sync: Sync | None = None
+    sync: Sync  # set by SourcePinterest before it builds anything, anew for each check, discover and read
 
     def create_custom_component(self, model: Any, config: Config, **kwargs: Any) -> Any:
         component = super().create_custom_component(model, config, **kwargs)
-        if isinstance(component, UsesSync) and self.sync is not None:
+        if isinstance(component, UsesSync):
             component.sync = self.sync
         return component
+
+    def create_parent_stream_config_with_substream_wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        parent = super().create_parent_stream_config_with_substream_wrapper(*args, **kwargs)
+        hand_over(parent, self.sync)  # the CDK builds parent streams with a plain factory of its own
+        return parent
 
     def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:
         cursor = super().create_concurrent_cursor_from_datetime_based_cursor(*args, **kwargs)
@@ -168,7 +174,7 @@ class PinterestComponentFactory(ModelToComponentFactory):
             window_end = parameters.get("checkpoint") == WINDOW_END
             converter.__class__ = WindowEndState if window_end else FirstDayState
             if window_end:
-                converter.last_final = _last_final(converter, kwargs.get("config") or {})
+                converter.last_final = _last_final(converter, self.sync.settings)
             converter.start_at_first_day(cursor)
         fast_cursor.speed_up(cursor)
         return cursor
@@ -198,11 +204,11 @@ class PinterestComponentFactory(ModelToComponentFactory):
         return super()._create_nested_component(model, model_field, model_value, config, **kwargs)
 
 
-def _last_final(converter: CustomFormatConcurrentStreamStateConverter, config: Config) -> dt.datetime | None:
+def _last_final(converter: CustomFormatConcurrentStreamStateConverter, settings: Settings) -> dt.datetime | None:
     """The newest day a window-end state may name: with the account zone, the last day every zone has finished."""
-    if timezone.configured(config) == timezone.DEFAULT:
+    if settings.reporting_timezone == timezone.DEFAULT:
         return None  # UTC: the state's day is today, read again by the next sync (the CDK resumes at it)
-    day = windows.last_finished_day(settings(config).now)
+    day = windows.last_finished_day(settings.now)
     return converter.parse_timestamp(day.isoformat())
 
 
@@ -248,7 +254,7 @@ def resume_day(days: list[str], lookback_days: int) -> str:
 
 
 @dataclass
-class ForeignAnalyticsState(StateMigration):
+class ForeignAnalyticsState(UsesSync, StateMigration):
     """Other connectors' state folded into one entry per ad account (see the module docstring). `cursor_field` is
     `DATE` (analytics, reports) or `updated_time` (campaigns, ad groups, ads: Unix seconds, kept as strings)."""
 
@@ -270,7 +276,7 @@ class ForeignAnalyticsState(StateMigration):
 
     def _resume(self, values: list[str]) -> str:
         if self.cursor_field == DATE_CURSOR:
-            return resume_day(values, int(settings(self.config).lookback_window_days))
+            return resume_day(values, int(self.sync.settings.lookback_window_days))
         return min(values, key=int)  # an entity listing is cheap to re-read: no lookback cap needed
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:

@@ -3,8 +3,9 @@
 - Requests carry Pinterest's `reporting_timezone` only when it is not the default (PINTEREST_TIME_ZONE, i.e. UTC),
   so a default sync asks exactly what it asked before the setting existed.
 - It is a closed beta, granted per ad account. The first answer for an account decides for that account and the
-  rest of the sync (betas.BETAS): refused, one warning, that request is repeated without it and the account goes
-  on in UTC; other accounts keep the zone they were served. One account's rows are never dated in two zones.
+  rest of the sync (the run's BetaDecisions, read through `Zone`): refused, one warning, that request is repeated
+  without it and the account goes on in UTC; other accounts keep the zone they were served. One account's rows are
+  never dated in two zones.
 - The state remembers the zone: partitions of a non-default zone carry it in their key (`zone_key`). When the
   configured zone changes, `ZoneChange` moves each entry to the new key one day earlier, so the stream re-reads
   its lookback plus a day in the new zone instead of starting over; rows older than that keep the zone they were
@@ -22,88 +23,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
-from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers.partition_router import PartitionRouter
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components.betas import BETAS
 from source_pinterest.components.partitions import NoRequestOptions
-from source_pinterest.facts import DATE_CURSOR, DEFAULT_REPORTING_TIMEZONE
-from source_pinterest.settings import settings
+from source_pinterest.components.zone import DEFAULT
+from source_pinterest.facts import DATE_CURSOR
+from source_pinterest.settings import Settings
 
 logger = logging.getLogger("airbyte")
 
 PARAMETER = "reporting_timezone"  # the query parameter, the report body field, the config field and partition key
-DEFAULT = DEFAULT_REPORTING_TIMEZONE  # UTC: what Pinterest uses without the parameter
-EARLIEST_OFFSET = dt.timedelta(hours=-12)  # the latest time zone on Earth: the last to begin a day
 
 
 def configured(config: Mapping[str, Any]) -> str:
-    return settings(config).reporting_timezone
-
-
-class _Zone:
-    """What a request for an ad account sends. Holds no state: the decisions are per account, in betas.BETAS."""
-
-    def value(self, config: Mapping[str, Any], account: str | None) -> str | None:
-        """The parameter's value for the account's next request, None to leave it out."""
-        zone = configured(config)
-        return None if zone == DEFAULT or (account is not None and BETAS.zone_refused(account)) else zone
-
-    def served(self, account: str | None) -> None:
-        """Pinterest answered a request in the zone: the account stays in it for the rest of the sync."""
-        if account is not None:
-            BETAS.zone_served(account)
-
-    def refuse(self, zone: str, reason: str, account: str | None, request: str = "a request") -> None:
-        """Pinterest refused the parameter for `account` (`zone` its value): warn once for the account and read it
-        in UTC from now on. Raises ZoneMixed if the account had already served rows in the zone."""
-        verdict = BETAS.refuse_zone(str(account))
-        if verdict == "after_served":
-            raise ZoneMixed(account, request, reason)
-        if verdict == "first":
-            logger.warning(
-                f"Pinterest does not open reporting_timezone {zone} (a beta) to ad account {account} ({reason}). "
-                "This sync dates that account's ads analytics, targeting analytics and report rows in UTC, as with "
-                f"{DEFAULT}; each refused request was repeated without it, and other accounts are not affected. "
-                f"Fix: ask Pinterest to enable it for this account, or set reporting_timezone to {DEFAULT} to "
-                "silence this warning."
-            )
-
-    def reset(self) -> None:
-        """Start a new sync: every beta decision (zones, targeting types, multi-pin) is made again."""
-        BETAS.reset()
-
-
-ZONE = _Zone()
+    return Settings.from_config(config).reporting_timezone
 
 
 class ZoneRefused(Exception):
     """Pinterest refused `reporting_timezone` on a request (raised before any of its rows)."""
-
-
-class ZoneMixed(AirbyteTracedException):
-    """A refusal of the zone for an account that served rows in it earlier in this sync: repeating the request in
-    UTC would date one account's rows in two zones, so the request fails instead."""
-
-    def __init__(self, account: str | None, request: str, reason: str) -> None:
-        message = (
-            f"Pinterest refused reporting_timezone on {request} for ad account {account} ({reason}) after serving "
-            "it to the same account earlier in this sync. Its rows cannot be dated in two zones, so this stream "
-            "stops here; the state keeps what was read. Fix: run the sync again; if it persists, set "
-            f"reporting_timezone to {DEFAULT}."
-        )
-        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
-
-
-def last_day(config: Mapping[str, Any], now: dt.datetime | None = None, account: str | None = None) -> dt.date:
-    """The last day windows may ask for: today in UTC, or in the account's zone the day every zone has begun."""
-    now = now or settings(config).now
-    if ZONE.value(config, account) is None:
-        return now.date()
-    return min(now.date(), (now + EARLIEST_OFFSET).date())
 
 
 def zone_key(config: Mapping[str, Any]) -> dict[str, str]:

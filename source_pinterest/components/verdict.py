@@ -2,13 +2,13 @@
 that names it and the fix, and a closing trace that agrees with it, instead of one trace per stream and a summary
 typed config_error whatever the cause.
 
-- `FATAL` holds the first failure no stream can get past, recorded where it is decided (errors.unreachable, the
-  OAuth refresh, a rejected static token). Later streams give up with the same words, and without asking Pinterest
-  again. Process-wide, like the host reachability it follows; `reset()` at the start of each read and check.
+- `Fatal` holds the first failure no stream can get past, recorded where it is decided (Reachability.unreachable,
+  the OAuth refresh, a rejected static token). Later streams give up with the same words, and without asking
+  Pinterest again. One per run (its Sync's `fatal`), like the host reachability it follows.
 - `OneCause`, one per read, is the single place that decides what the read says about failures: it passes the CDK's
   messages on, turning an error trace whose message was already said into one log line; it keeps the CDK's
   per-stream traceback log to the first stream of each cause; and `closing()` decides the read's last trace from the
-  failures seen, the streams that missed data (unreadable.reasons()) and the CDK's own "did not sync" exception.
+  failures seen, the streams that missed data (Unreadable.reasons()) and the CDK's own "did not sync" exception.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ _PRIORITY = (FailureType.config_error, FailureType.system_error, FailureType.tra
 _NAMED_STREAMS = 6
 
 
-class _Fatal:
+class Fatal:
     """The first failure of the current read or check that every stream would meet."""
 
     def __init__(self) -> None:
@@ -56,13 +56,6 @@ class _Fatal:
         return AirbyteTracedException(
             message=first.message, internal_message=first.internal_message, failure_type=first.failure_type
         )
-
-    def reset(self) -> None:
-        with self._lock:
-            self._first = None
-
-
-FATAL = _Fatal()
 
 
 def _names(streams: list[str]) -> str:
@@ -97,7 +90,8 @@ class _QuietRepeats(logging.Filter):
 class OneCause:
     """What one read says about its failures (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fatal: Fatal) -> None:
+        self._fatal = fatal  # the run's failure that every stream met, if any
         self._causes: dict[str, tuple[FailureType, list[str]]] = {}  # message -> its type, the streams it stopped
 
     @contextmanager
@@ -136,7 +130,7 @@ class OneCause:
         """The read's last trace: None when it succeeded; else one that names every cause, typed as they are.
 
         `failed` is what ended the CDK's read (its "did not sync" summary, or a failure of its own), `missed` the
-        streams that were read but not in full (unreadable.reasons()).
+        streams that were read but not in full (Unreadable.reasons()).
         """
         if failed is None and not missed:
             return None
@@ -159,7 +153,7 @@ class OneCause:
         )
 
     def _failure_type(self, missed: bool) -> FailureType:
-        fatal = FATAL.first()
+        fatal = self._fatal.first()
         if fatal is not None and (fatal.message or "") in self._causes:
             return fatal.failure_type or FailureType.system_error  # what stopped every stream decides
         types = {failure_type for failure_type, _ in self._causes.values()}

@@ -5,6 +5,7 @@ reporting_timezone, and the days older than they reach from async reports at the
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,7 +16,8 @@ from airbyte_cdk.sources.types import StreamSlice
 
 from source_pinterest.components import timezone
 from source_pinterest.components.analytics.base import AnalyticsRetriever, slice_days
-from source_pinterest.components.errors import pinterest_message, timezone_refused
+from source_pinterest.components.pinterest_said import pinterest_message
+from source_pinterest.components.refusals import timezone_refused
 from source_pinterest.components.reports import ReportRunner
 from source_pinterest.components.windows import DAY, first_whole_day
 from source_pinterest.facts import LEVELS, report_id_column
@@ -37,16 +39,26 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
-        self.reports: ReportRunner | None = None
-        if self.creation_requester and self.polling_requester and self.download_requester:
-            self.reports = ReportRunner.for_config(
-                self.creation_requester, self.polling_requester, self.download_requester, self.config
-            )
+        self._reports: ReportRunner | None = None
+        self._reports_lock = threading.Lock()
         self.level: str = parameters["level"]
+
+    @property
+    def reports(self) -> ReportRunner | None:
+        """The runner of the days older than the sync endpoints reach, if the stream has report requesters (made on
+        first use: the factory hands the retriever its Sync after building it)."""
+        if not (self.creation_requester and self.polling_requester and self.download_requester):
+            return None
+        with self._reports_lock:
+            if self._reports is None:
+                self._reports = ReportRunner(
+                    self.creation_requester, self.polling_requester, self.download_requester, self.sync
+                )
+            return self._reports
 
     def _settings(self, account: str | None = None) -> Settings:
         # The last day may depend on reporting_timezone, which each account takes or refuses.
-        return replace(super()._settings(), today=timezone.last_day(self.config, account=account))
+        return replace(super()._settings(), today=self.sync.zone.last_day(account))
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Iterable[Any]:
         assert stream_slice is not None
@@ -61,7 +73,7 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
     def _read_request(self, records_schema: Mapping[str, Any], sub_slice: StreamSlice) -> Iterable[Any]:
         """One request's rows, in the configured reporting_timezone while this account takes it."""
         account = _account(sub_slice)
-        zone = timezone.ZONE.value(self.config, account)
+        zone = self.sync.zone.value(account)
         if zone:
             params = {**sub_slice.extra_fields.get("params", {}), timezone.PARAMETER: zone}
             zoned = StreamSlice(
@@ -75,9 +87,9 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
             except timezone.ZoneRefused as refusal:  # before any row: repeated without it
                 params = sub_slice.extra_fields.get("params", {})
                 request = f"{self.name} {params.get('start_date')}..{params.get('end_date')}"
-                timezone.ZONE.refuse(zone, str(refusal), account, request)
+                self.sync.zone.refuse(zone, str(refusal), account, request)
             else:
-                timezone.ZONE.served(account)
+                self.sync.zone.served(account)
                 if first is not None:
                     yield first
                     yield from rows

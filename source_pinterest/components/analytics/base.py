@@ -28,9 +28,10 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest.components.decoders import AnswerCutShort
 from source_pinterest.components.entities import Entity, Lineage, as_day
 from source_pinterest.components.partitions import NoRequestOptions, batched
+from source_pinterest.components.uses_sync import UsesSync
 from source_pinterest.components.windows import request_windows
 from source_pinterest.facts import LEVELS, MAX_IDS_PER_REQUEST
-from source_pinterest.settings import Settings, settings
+from source_pinterest.settings import Settings
 
 CUT_SHORT_ATTEMPTS = 4  # an answer whose connection broke mid-body is asked again this many times in all
 
@@ -38,7 +39,7 @@ logger = logging.getLogger("airbyte")
 
 
 @dataclass
-class AnalyticsRetriever(SimpleRetriever):
+class AnalyticsRetriever(UsesSync, SimpleRetriever):
     """Reads one slice as request windows × id batches; `_read_batch` turns a batch into its requests.
 
     Each request's own parameters (`start_date`, `end_date`, the comma-joined ids, and what a kind adds) reach the
@@ -60,7 +61,7 @@ class AnalyticsRetriever(SimpleRetriever):
             self.requester.stream_response = True  # type: ignore[attr-defined]
 
     def _settings(self) -> Settings:
-        return settings(self.config)
+        return self.sync.settings
 
     def _granularity(self, sync: Settings) -> str:
         return sync.granularity

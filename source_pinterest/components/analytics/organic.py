@@ -18,9 +18,10 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_pinterest.components.analytics.base import AnalyticsRetriever, BetaRefused
-from source_pinterest.components.betas import BETAS
-from source_pinterest.components.errors import multi_pin_refused, pinterest_message
-from source_pinterest.settings import Settings, settings
+from source_pinterest.components.pinterest_said import pinterest_message
+from source_pinterest.components.refusals import multi_pin_refused
+from source_pinterest.components.uses_sync import UsesSync
+from source_pinterest.settings import Settings
 
 ORG_ANALYTICS_PER_MINUTE = 57  # the manifest's api_budget for org_analytics (95 % of Pinterest's 60)
 logger = logging.getLogger("airbyte")
@@ -49,38 +50,38 @@ class PinAnalyticsRetriever(OrganicAnalyticsRetriever):
         """One batch of pins: through the multi-pin endpoint (a beta) while it serves this organic account, else
         pin by pin.
 
-        The first batch of the sync decides for the organic account (betas.BETAS), while the others wait for its
+        The first batch of the sync decides for the organic account (its Sync's betas), while the others wait for its
         answer, so the decision and its log line happen once per account and sync."""
         key = self._organic_key()
         decided: list[Any] | None = None  # the rows of the deciding batch, read while the others wait
-        if BETAS.multi_pin(key) is None:
+        if self.sync.betas.multi_pin(key) is None:
             with self._lock:
-                if BETAS.multi_pin(key) is None:
+                if self.sync.betas.multi_pin(key) is None:
                     try:
                         decided = [
                             r
                             for request in self._multi_pin_requests(extra)
                             for r in self._read_one(records_schema, stream_slice, request)
                         ]  # one batch: at most 100 pins x 90 days per app type
-                        BETAS.decide_multi_pin(key, True)
+                        self.sync.betas.decide_multi_pin(key, True)
                     except BetaRefused as refusal:
-                        BETAS.decide_multi_pin(key, False)
+                        self.sync.betas.decide_multi_pin(key, False)
                         self._announce_fallback(stream_slice, extra, refusal)
         if decided is not None:
             yield from decided
             return
-        if BETAS.multi_pin(key):
+        if self.sync.betas.multi_pin(key):
             try:
                 for request in self._multi_pin_requests(extra):
                     yield from self._read_one(records_schema, stream_slice, request)
                 return
             except BetaRefused:  # closed after the first batch: the rest goes pin by pin (rows are keyed, none lost)
-                BETAS.decide_multi_pin(key, False)
+                self.sync.betas.decide_multi_pin(key, False)
         for request in self._per_pin_requests(extra):
             yield from self._read_one(records_schema, stream_slice, request)
 
     def _app_types(self) -> list[str]:
-        return list(settings(self.config).pin_app_types)
+        return list(self.sync.settings.pin_app_types)
 
     def _multi_pin_requests(self, extra: Mapping[str, Any]) -> list[dict[str, Any]]:
         # The multi-pin endpoint cannot split by app type: one request per app type and batch of 100 pins.
@@ -121,7 +122,7 @@ class PinAnalyticsRetriever(OrganicAnalyticsRetriever):
 
 
 @dataclass
-class DailyMetricsExtractor(RecordExtractor):
+class DailyMetricsExtractor(UsesSync, RecordExtractor):
     """Rows of the organic analytics answers: `{"all": {"daily_metrics": [...]}}`, one such map per pin id for
     the multi-pin endpoint, or, for one pin split by app type, `{"MOBILE": {...}, "TABLET": {...}, "WEB": {...}}`.
     A row is `{date, data_status, metrics}`; days without any metric (before the pin existed, before the account
@@ -144,7 +145,7 @@ class DailyMetricsExtractor(RecordExtractor):
         url = urlsplit(str(response.request.url if response.request is not None else response.url))
         one_pin = re.search(r"/pins/([^/]+)/analytics$", url.path)
         asked = parse_qs(url.query).get("app_types", ["ALL"])[0]
-        wanted = set(settings(self.config).pin_app_types)
+        wanted = set(self.sync.settings.pin_app_types)
         for body in self.decoder.decode(response):
             if not self.by_pin:
                 pins = [(None, body)]

@@ -13,15 +13,14 @@ from typing import Any
 import requests
 from airbyte_cdk.sources.types import StreamSlice
 
-from source_pinterest.components import unreadable
 from source_pinterest.components.analytics.ads import AdsAnalyticsRetriever
 from source_pinterest.components.analytics.base import BetaRefused
-from source_pinterest.components.betas import BETAS
-from source_pinterest.components.errors import pinterest_message, refused_targeting_types
 from source_pinterest.components.partitions import batched
+from source_pinterest.components.pinterest_said import pinterest_message
+from source_pinterest.components.refusals import refused_targeting_types
 from source_pinterest.components.reports import catalogue
 from source_pinterest.facts import LEVELS, MAX_TARGETING_TYPES
-from source_pinterest.settings import settings
+from source_pinterest.settings import Settings
 
 logger = logging.getLogger("airbyte")
 
@@ -43,9 +42,9 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
         account = str(stream_slice.partition["ad_account_id"])
         scope = self.targeting_key
         most = MAX_TARGETING_TYPES[scope]
-        pending = [list(g) for g in batched(BETAS.usable(account, scope, self._targeting_types()), most)]
+        pending = [list(g) for g in batched(self.sync.betas.usable(account, scope, self._targeting_types()), most)]
         while pending:
-            group = BETAS.usable(account, scope, pending.pop(0))
+            group = self.sync.betas.usable(account, scope, pending.pop(0))
             if not group:
                 continue
             params = {**extra["params"], "targeting_types": ",".join(group)}
@@ -62,19 +61,19 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
                     pending.insert(0, rest)
 
     def _targeting_types(self) -> tuple[str, ...]:
-        return settings(self.config).targeting_types[self.targeting_key]
+        return self.sync.settings.targeting_types[self.targeting_key]
 
     def _refuse_types(self, account: str, refusal: BetaRefused) -> None:
         scope = self.targeting_key
-        for targeting_type in BETAS.refuse_types(account, scope, refusal.types):
+        for targeting_type in self.sync.betas.refuse_types(account, scope, refusal.types):
             logger.warning(
                 f"{self.name}: Pinterest refuses targeting type {targeting_type} to ad account {account} "
                 f"({refusal.reason}); it is a BETA type, skipped for this account for the rest of this sync (other "
                 f"accounts are not affected), and every other type is read in full. Fix: ask Pinterest to enable "
                 f"it for this account, or leave it out of targeting_types.{scope}."
             )
-        if not BETAS.usable(account, scope, self._targeting_types()):
-            unreadable.note(
+        if not self.sync.betas.usable(account, scope, self._targeting_types()):
+            self.sync.unreadable.note(
                 self.name,
                 f"Pinterest refuses every configured targeting type ({', '.join(self._targeting_types())}) to ad "
                 f"account {account} as BETA. Fix: choose other types in targeting_types.{scope}, or leave it empty "
@@ -99,4 +98,4 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
 def report_targeting_types(level: str, config: Mapping[str, Any] | None = None) -> list[str]:
     """The sync level's configured targeting breakdowns that async reports also offer: older days have rows for
     those only."""
-    return catalogue.offered_by_reports(settings(config or {}).targeting_types[LEVELS[level].targeting_key])
+    return catalogue.offered_by_reports(Settings.from_config(config or {}).targeting_types[LEVELS[level].targeting_key])

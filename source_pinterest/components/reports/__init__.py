@@ -4,18 +4,20 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
 
     from source_pinterest.components.reports import ReportRunner, build_report_body, report_windows
 
-    runner = ReportRunner(creation_requester, polling_requester, download_requester, max_concurrent_reports=4)
+    runner = ReportRunner(creation_requester, polling_requester, download_requester, Sync(config))
     for start, end in report_windows("2024-06-01", "2026-11-29", "CAMPAIGN", today=today):  # 186-day windows
         body = build_report_body("CAMPAIGN", start, end, columns=["SPEND_IN_DOLLAR", "IMPRESSION_1"])
         for row in runner.rows(ad_account_id, body):   # flat dicts: CAMPAIGN_ID, DATE, SPEND_IN_DOLLAR, ...
             ...
 
-- `ReportRunner(creation_requester, polling_requester, download_requester, max_concurrent_reports=4,
+- `ReportRunner(creation_requester, polling_requester, download_requester, sync, max_concurrent_reports=None,
   max_attempts=3, poll_delays=(1.0, 30.0), max_wait_seconds=10800, max_download_retries=5, sleep=time.sleep)`:
   the three requesters are declarative `HttpRequester`s (the manifest's `#/definitions/report_creation_requester`,
   `report_polling_requester`, `report_download_requester`: auth, OAuth refresh, rate limits and retries apply).
   Creation/polling URLs read `stream_slice['ad_account_id']`; the download requester gives its connect and read
-  timeouts (the API requester's) to `downloads.Downloader`, which GETs the presigned link itself.
+  timeouts (the API requester's) to `downloads.Downloader`, which GETs the presigned link itself. `sync` (the run's
+  source_pinterest.sync.Sync) holds the per-account beta and zone decisions, the job slots every stream shares
+  (`max_concurrent_reports`, default the config's) and the progress counters.
   - `rows(ad_account_id: str, body: Mapping) -> Iterator[dict]`: one job (one per 5 targeting types, the API's
     limit): create, poll (1 s doubling to 30 s),
     download to a temporary file before the 5-minute link expires (a failed download is retried up to
@@ -31,8 +33,6 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
   - `read(ad_account_id, level, start, end, *, granularity, today, entities=None, late_days=0, **body)
     -> Iterator[(window_start, row)]`: `rows` for every report window of the range, skipping windows where none of
     `entities` (`components/entities.py`) can have delivered; the report streams and the analytics history read so.
-  - `ReportRunner.for_config(creation, polling, download, config, **options)`: the runner a stream builds on its
-    requesters (downloads spooled to disk, `max_concurrent_reports` job slots).
 - `build_report_body(level, start, end, columns=None, granularity="DAY", click_window_days=None,
   engagement_window_days=None, view_window_days=None, conversion_report_time=None, targeting_types=None,
   **options) -> dict`: the POST body; columns default to the catalogue's metrics, attribution to 30/30/1 and

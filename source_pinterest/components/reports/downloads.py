@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -18,7 +19,7 @@ import requests
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 
 # None: the download requester's read timeout (the manifest's, the same as every API request's). Read at call time,
-# so that tests can shrink it, like errors.UNREACHABLE_SECONDS.
+# so that tests can shrink it, like reachability.UNREACHABLE_SECONDS.
 READ_TIMEOUT_SECONDS: float | None = None
 DOWNLOAD_RETRIES = 5  # failed attempts at one job's file after the first, each with a fresh link
 RETRY_WAIT_SECONDS = 2.0  # before the first retry of a transient failure; doubling, at most MAX_RETRY_WAIT_SECONDS
@@ -73,7 +74,8 @@ class Downloader:
     """GETs report files with the download requester's connect and read timeouts and no credential of ours (the
     link carries its own; storage rejects a second one). Thread-safe: one per runner."""
 
-    def __init__(self, requester: Any) -> None:
+    def __init__(self, requester: Any, sent: Callable[[], None] = lambda: None) -> None:
+        """`sent` is called once per GET sent, answered or not (the read's progress counts it)."""
         connect = getattr(requester, "connect_timeout_in_seconds", None)
         read = getattr(requester, "read_timeout_in_seconds", None)
         if connect is None or read is None:  # without them a silent file host holds a job slot for ever
@@ -82,6 +84,7 @@ class Downloader:
             )
         self._connect, self._read = float(connect), float(read)
         self._session = requests.Session()
+        self._sent = sent
 
     def timeouts(self) -> tuple[float, float]:
         """(connect, read) in seconds; the read timeout bounds every wait for the next bytes, so a stall too."""
@@ -102,6 +105,7 @@ class Downloader:
     def _fetch_into(self, file: IO[bytes], url: str, size: Any) -> None:
         connect, read = self.timeouts()
         written = 0
+        self._sent()
         try:
             with self._session.get(url, stream=True, timeout=(connect, read)) as response:
                 if response.status_code != 200:

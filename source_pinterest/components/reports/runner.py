@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -23,15 +22,10 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import progress, timezone, unreadable
-from source_pinterest.components.betas import BETAS
+from source_pinterest.components import progress, timezone
 from source_pinterest.components.entities import Entity, Lineage
-from source_pinterest.components.errors import (
-    describe_request,
-    pinterest_message,
-    refused_targeting_types,
-    timezone_refused,
-)
+from source_pinterest.components.pinterest_said import describe_request, pinterest_message
+from source_pinterest.components.refusals import refused_targeting_types, timezone_refused
 from source_pinterest.components.reports import catalogue, downloads
 from source_pinterest.components.reports.downloads import Downloader, DownloadFailed, public_url
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
@@ -42,21 +36,13 @@ from source_pinterest.components.reports.requests import (
     report_windows,
     split_targeting_types,
 )
-from source_pinterest.facts import DEFAULT_MAX_CONCURRENT_REPORTS
-from source_pinterest.settings import settings
+
+if TYPE_CHECKING:
+    from source_pinterest.sync import Sync
 
 logger = logging.getLogger("airbyte")
 
 RETRYABLE = frozenset({"FAILED", "EXPIRED", "CANCELLED", "DOES_NOT_EXIST"})
-
-_slots_lock = threading.Lock()
-_slots: dict[int, threading.BoundedSemaphore] = {}
-
-
-def job_slots(limit: int) -> threading.BoundedSemaphore:
-    """One semaphore per process and limit: every stream and thread of a sync shares the same job budget."""
-    with _slots_lock:
-        return _slots.setdefault(limit, threading.BoundedSemaphore(limit))
 
 
 class ReportJobError(AirbyteTracedException):
@@ -96,38 +82,28 @@ class ReportRunner:
         creation_requester: Requester,
         polling_requester: Requester,
         download_requester: Requester,
-        max_concurrent_reports: int = DEFAULT_MAX_CONCURRENT_REPORTS,
+        sync: Sync,
+        max_concurrent_reports: int | None = None,
         max_attempts: int = 3,
         poll_delays: tuple[float, float] = (1.0, 30.0),
         max_wait_seconds: float = 3 * 3600,
         max_download_retries: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        config: Mapping[str, Any] | None = None,
     ) -> None:
         self._create, self._poll = creation_requester, polling_requester
-        self._downloader = Downloader(download_requester)
-        self._slots = job_slots(max(1, int(max_concurrent_reports)))
+        self._downloader = Downloader(download_requester, sent=self._download_sent)
+        self._sync = sync  # its per-account betas and zone, its job slots (shared by every stream) and progress
+        limit = sync.settings.max_concurrent_reports if max_concurrent_reports is None else max_concurrent_reports
+        self._slots = sync.report_slots(max(1, int(limit)))
         self.max_attempts = max_attempts
         self.max_download_retries = downloads.DOWNLOAD_RETRIES if max_download_retries is None else max_download_retries
         self.max_wait_seconds = max_wait_seconds
         self._first_delay, self._max_delay = poll_delays
         self._sleep = sleep
-        self._config = config or {}  # its reporting_timezone goes into every job's body
 
-    @classmethod
-    def for_config(
-        cls,
-        creation_requester: Requester,
-        polling_requester: Requester,
-        download_requester: Requester,
-        config: Mapping[str, Any],
-        **options: Any,
-    ) -> ReportRunner:
-        """A runner on a stream's declarative requesters: downloads spooled to disk chunk by chunk (never held in
-        memory whole), and as many jobs at once as `max_concurrent_reports` says; `options` as for the constructor."""
-        options.setdefault("max_concurrent_reports", int(settings(config).max_concurrent_reports))
-        options.setdefault("config", config)
-        return cls(creation_requester, polling_requester, download_requester, **options)
+    def _download_sent(self) -> None:
+        if self._sync.progress is not None:  # file downloads bypass the CDK's HttpClient, whose sends it counts
+            self._sync.progress.request(str(getattr(self._create, "name", "")))
 
     # ------------------------------------------------------------------ public
     def read(
@@ -167,10 +143,10 @@ class ReportRunner:
             yield from self._rows(ad_account_id, body)
             return
         scope = str(body["level"])
-        pending = list(split_targeting_types({"targeting_types": BETAS.usable(ad_account_id, scope, types)}))
+        pending = list(split_targeting_types({"targeting_types": self._sync.betas.usable(ad_account_id, scope, types)}))
         asked = 0
         while pending:
-            group = BETAS.usable(ad_account_id, scope, pending.pop(0)["targeting_types"])
+            group = self._sync.betas.usable(ad_account_id, scope, pending.pop(0)["targeting_types"])
             if not group:
                 continue
             try:
@@ -185,9 +161,9 @@ class ReportRunner:
                 rest = [t for t in group if t not in refusal.types]
                 if rest:
                     pending.insert(0, {"targeting_types": rest})
-        if not BETAS.usable(ad_account_id, scope, types):
+        if not self._sync.betas.usable(ad_account_id, scope, types):
             stream = str(getattr(self._create, "name", "")) or scope
-            unreadable.note(
+            self._sync.unreadable.note(
                 stream,
                 f"Pinterest refuses every requested targeting type ({', '.join(types)}) to ad account "
                 f"{ad_account_id} at {scope}. Fix: choose other targeting types, or leave them out for every "
@@ -197,7 +173,7 @@ class ReportRunner:
     def _refuse_types(self, ad_account_id: str, scope: str, refusal: TypesRefused) -> None:
         # A job naming several refused types is refused once per type: each is learnt and announced once.
         stream = str(getattr(self._create, "name", "")) or "report"
-        for targeting_type in BETAS.refuse_types(ad_account_id, scope, refusal.types):
+        for targeting_type in self._sync.betas.refuse_types(ad_account_id, scope, refusal.types):
             logger.warning(
                 f"{stream}: Pinterest refuses targeting type {targeting_type} to ad account {ad_account_id} "
                 f"({refusal.reason}); it is left out for this account for the rest of this sync (a BETA type: "
@@ -235,8 +211,9 @@ class ReportRunner:
             raise ValueError(f"a report job names at most {MAX_REPORT_TARGETING_TYPES} targeting types; use rows()")
         attempts: list[_Attempt] = []
         stream = str(getattr(self._create, "name", ""))  # the requesters carry their stream's name
-        progress.report_job(stream, "queued")
-        with self._slots, progress.job_running(stream):  # a job holds its slot from creation until its file is on disk
+        progress.report_job(self._sync.progress, stream, "queued")
+        # A job holds its slot from creation until its file is on disk.
+        with self._slots, progress.job_running(self._sync.progress, stream):
             while len(attempts) < self.max_attempts:
                 file, attempt = self._one_job(ad_account_id, body)
                 if file is not None:
@@ -289,7 +266,7 @@ class ReportRunner:
 
         Raises TypesRefused, before any job exists, when Pinterest refuses it for targeting types it names."""
         account = str(account_slice.partition["ad_account_id"])
-        zone = timezone.ZONE.value(self._config, account)
+        zone = self._sync.zone.value(account)
         if zone:
             response = self._create.send_request(
                 stream_slice=account_slice, request_body_json={**body, timezone.PARAMETER: zone}
@@ -297,10 +274,10 @@ class ReportRunner:
             _raise_if_types_refused(response)
             if response is None or not timezone_refused(response):
                 if response is not None and response.ok:
-                    timezone.ZONE.served(account)
+                    self._sync.zone.served(account)
                 return response
             reason = f"{response.status_code}: {pinterest_message(response)}"
-            timezone.ZONE.refuse(zone, reason, account, describe_request(response))
+            self._sync.zone.refuse(zone, reason, account, describe_request(response))
         response = self._create.send_request(stream_slice=account_slice, request_body_json=dict(body))
         _raise_if_types_refused(response)
         return response

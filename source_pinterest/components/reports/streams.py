@@ -18,14 +18,14 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import Config, StreamSlice
 
-from source_pinterest.components import timezone
 from source_pinterest.components.analytics.rows import string_keys
 from source_pinterest.components.entities import Entity, listed_entities, unlisted
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import catalogue, custom
 from source_pinterest.components.reports.requests import PASS_THROUGH
 from source_pinterest.components.reports.runner import ReportRunner
-from source_pinterest.settings import late_days, settings
+from source_pinterest.components.uses_sync import UsesSync
+from source_pinterest.settings import Settings, late_days
 
 
 def report_settings(config: Mapping[str, Any], level: str = "", custom_report: str = "") -> dict[str, Any]:
@@ -35,12 +35,12 @@ def report_settings(config: Mapping[str, Any], level: str = "", custom_report: s
         custom.apply_defaults(report)
         return report
     # The source-wide attribution settings (shared with the analytics streams) apply to the standard reports.
-    attribution = settings(config).attribution
+    attribution = Settings.from_config(config).attribution  # config only: no clock involved
     return {"level": level, "granularity": "DAY", "columns": catalogue.default_columns(), **attribution}
 
 
 @dataclass
-class ReportRetriever(Retriever):
+class ReportRetriever(UsesSync, Retriever):
     creation_requester: Requester
     polling_requester: Requester
     download_requester: Requester
@@ -58,13 +58,19 @@ class ReportRetriever(Retriever):
         # The stream's `$parameters.level`; a custom report has no `$parameters` (the CDK passes None).
         self.level = self.level or str((parameters or {}).get("level", ""))
         self.settings = report_settings(self.config, self.level, self.custom_report)
-        self.runner = self.runner or ReportRunner.for_config(
-            self.creation_requester, self.polling_requester, self.download_requester, self.config
-        )
         self._campaigns: dict[str, list[Entity]] | None = None
         self._refused: dict[str, str] = {}  # accounts whose campaigns listing was refused: no window is theirs
         self._stream_name = str((parameters or {}).get("name") or self.custom_report or self.level)
         self._campaigns_lock = threading.Lock()  # partitions share this retriever across worker threads
+
+    def _runner(self) -> ReportRunner:
+        # Made on first use: the factory hands the retriever its Sync after building it.
+        with self._campaigns_lock:
+            if self.runner is None:
+                self.runner = ReportRunner(
+                    self.creation_requester, self.polling_requester, self.download_requester, self.sync
+                )
+            return self.runner
 
     def _campaigns_of(self, account: str) -> list[Entity] | None:
         """None when every window is asked for (advertiser levels, or no campaign router)."""
@@ -72,26 +78,26 @@ class ReportRetriever(Retriever):
             return None
         with self._campaigns_lock:
             if self._campaigns is None:
-                self._campaigns, self._refused = listed_entities(self.campaigns_partition_router)
+                self._campaigns, self._refused = listed_entities(self.campaigns_partition_router, self.sync.unreadable)
             if account in self._refused:
-                raise unlisted(self._stream_name, self._refused[account])
+                raise unlisted(self.sync.unreadable, self._stream_name, self._refused[account])
             return self._campaigns.get(account, [])
 
     def read_records(
         self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None
     ) -> Iterable[StreamData]:
-        assert stream_slice is not None and self.runner is not None
+        assert stream_slice is not None
         account = str(stream_slice.partition["ad_account_id"])
         s = self.settings
         level, granularity = s["level"], s["granularity"]
         options = {k: s[k] for k in PASS_THROUGH if s.get(k) not in (None, [])}
-        rows = self.runner.read(
+        rows = self._runner().read(
             account,
             level,
             stream_slice.cursor_slice["start_time"],
             stream_slice.cursor_slice["end_time"],
             granularity=granularity,
-            today=timezone.last_day(self.config, account=account),
+            today=self.sync.zone.last_day(account),
             entities=self._campaigns_of(account),
             late_days=late_days(s),
             columns=s["columns"],
