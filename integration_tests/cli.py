@@ -37,6 +37,15 @@ class Run:
         latest = {s["stream"]["stream_descriptor"]["name"]: s for s in self.states}
         return list(latest.values())
 
+    def statuses(self) -> dict[str, str]:
+        """Each stream's last status (STARTED, RUNNING, COMPLETE, INCOMPLETE)."""
+        statuses: dict[str, str] = {}
+        for message in self.messages:
+            if message["type"] == "TRACE" and message["trace"]["type"] == "STREAM_STATUS":
+                status = message["trace"]["stream_status"]
+                statuses[status["stream_descriptor"]["name"]] = status["status"]
+        return statuses
+
 
 def run_cli(  # `config` is updated in place from CONNECTOR_CONFIG control messages
     tmp: Path,

@@ -86,19 +86,20 @@ def _by_key(records: list[dict[str, Any]], level: str) -> dict[tuple[str, ...], 
     return {(str(r[catalogue.id_column(level)]), r["DATE"]): r for r in records}
 
 
-def _statuses(run: Run) -> dict[str, str]:
-    statuses: dict[str, str] = {}
-    for message in run.messages:
-        if message["type"] == "TRACE" and message["trace"]["type"] == "STREAM_STATUS":
-            status = message["trace"]["stream_status"]
-            statuses[status["stream_descriptor"]["name"]] = status["status"]
-    return statuses
-
-
 def _cursors(run: Run, stream: str) -> dict[str, Any]:
     states = [s for s in run.final_states() if s["stream"]["stream_descriptor"]["name"] == stream]
     entries = states[0]["stream"]["stream_state"].get("states", []) if states else []
     return {e["partition"]["ad_account_id"]: e["cursor"].get("DATE") for e in entries}
+
+
+def _assert_every_row_after_retries(emu: Emulator, run: Run, output: str, retries: int) -> None:
+    """The read succeeded after `retries` extra downloads, its rows equal the truth, and no link secret leaked."""
+    assert run.returncode == 0 and not run.errors, run.errors
+    assert emu.request_counts()["GET /downloads/{file}"] == len(emu.world.ad_accounts) + retries
+    assert _by_key(run.records["advertiser_report"], "ADVERTISER") == _truth(
+        emu, "ADVERTISER", catalogue.default_columns()
+    )
+    _assert_no_link_secret(emu, output)
 
 
 def _emulator() -> Emulator:
@@ -114,12 +115,7 @@ def test_downloads_failing_for_a_while_are_retried_and_the_records_equal_the_tru
         emu.inject("403", path="^/downloads/", count=1)  # as an expired link: a fresh one is asked for
         run, output = _read(tmp_path, config, ["advertiser_report"])
 
-        assert run.returncode == 0 and not run.errors, run.errors
-        assert emu.request_counts()["GET /downloads/{file}"] == len(emu.world.ad_accounts) + 5
-        assert _by_key(run.records["advertiser_report"], "ADVERTISER") == _truth(
-            emu, "ADVERTISER", catalogue.default_columns()
-        )
-        _assert_no_link_secret(emu, output)
+        _assert_every_row_after_retries(emu, run, output, retries=5)
 
 
 def test_a_stalled_download_times_out_and_is_retried_without_hanging(tmp_path: Path) -> None:
@@ -129,12 +125,7 @@ def test_a_stalled_download_times_out_and_is_retried_without_hanging(tmp_path: P
         emu.inject("stall_body", path="^/downloads/", count=1, seconds=600)  # sends half, then nothing
         run, output = _read(tmp_path, config, ["advertiser_report"])
 
-        assert run.returncode == 0 and not run.errors, run.errors
-        assert emu.request_counts()["GET /downloads/{file}"] == len(emu.world.ad_accounts) + 2
-        assert _by_key(run.records["advertiser_report"], "ADVERTISER") == _truth(
-            emu, "ADVERTISER", catalogue.default_columns()
-        )
-        _assert_no_link_secret(emu, output)
+        _assert_every_row_after_retries(emu, run, output, retries=2)
 
 
 def test_a_download_failing_for_good_fails_its_stream_only_keeps_its_state_and_frees_its_slot(tmp_path: Path) -> None:
@@ -148,7 +139,7 @@ def test_a_download_failing_for_good_fails_its_stream_only_keeps_its_state_and_f
         run, output = _read(tmp_path, config, streams)
 
         assert run.returncode != 0 and run.errors
-        statuses = _statuses(run)
+        statuses = run.statuses()
         assert statuses["custom_spend_csv"] == "INCOMPLETE"
         assert statuses["advertiser_report"] == statuses["campaign_analytics_report"] == "COMPLETE"
         assert "custom_spend_csv" not in run.records

@@ -20,16 +20,6 @@ START = TODAY - dt.timedelta(days=40)
 STREAMS = ["campaigns", "campaign_analytics"]
 
 
-def _statuses(run: Run) -> dict[str, str]:
-    """Each stream's last status (STARTED, RUNNING, COMPLETE, INCOMPLETE)."""
-    statuses: dict[str, str] = {}
-    for message in run.messages:
-        if message["type"] == "TRACE" and message["trace"]["type"] == "STREAM_STATUS":
-            status = message["trace"]["stream_status"]
-            statuses[status["stream_descriptor"]["name"]] = status["status"]
-    return statuses
-
-
 def _cursors(run: Run, stream: str, field: str = "DATE") -> dict[str, Any]:
     states = [s for s in run.final_states() if s["stream"]["stream_descriptor"]["name"] == stream]
     if not states:
@@ -68,7 +58,7 @@ def test_a_refused_campaigns_listing_keeps_that_accounts_state_and_the_next_sync
         first = run_cli(tmp_path, "read", config, catalog)
 
         assert first.returncode != 0
-        statuses = _statuses(first)
+        statuses = first.statuses()
         assert {s: statuses[s] for s in streams} == dict.fromkeys(streams, "INCOMPLETE")
         final = first.errors[-1]
         assert final["failure_type"] == "config_error"
@@ -88,7 +78,7 @@ def test_a_refused_campaigns_listing_keeps_that_accounts_state_and_the_next_sync
         second = run_cli(tmp_path, "read", config, catalog, state=first.final_states())
 
         assert second.returncode == 0 and not second.errors, second.errors
-        assert set(_statuses(second).values()) == {"COMPLETE"}
+        assert set(second.statuses().values()) == {"COMPLETE"}
         got, truth = _analytics_of(emulator, second, refused)
         assert_rows_equal("campaign_analytics", got, truth)  # every day since START, not only the lookback
         read = {str(c["id"]) for c in second.records["campaigns"] if c["ad_account_id"] == refused}
@@ -108,7 +98,7 @@ def test_a_listing_refused_only_during_the_warm_up_leaves_no_mark(tmp_path: Path
 
         assert run.returncode == 0 and not run.errors, run.errors
         assert emulator.request_counts()["GET /ad_accounts/{ad_account_id}/campaigns"] > 2  # the refusal happened
-        assert set(_statuses(run).values()) == {"COMPLETE"}
+        assert set(run.statuses().values()) == {"COMPLETE"}
         assert {str(c["id"]) for c in run.records["campaigns"]} == {
             str(c["id"]) for c in emulator.truth.entities("campaigns")
         }
@@ -136,7 +126,7 @@ def test_a_200_that_is_not_an_answer_is_asked_again(tmp_path: Path, kind: str) -
         assert run.returncode == 0 and not run.errors, run.errors
         logs = [m["log"]["message"] for m in run.messages if m["type"] == "LOG"]
         assert sum("Pinterest answered 200 with" in line for line in logs) >= 2, logs[-10:]
-        assert set(_statuses(run).values()) == {"COMPLETE"}
+        assert set(run.statuses().values()) == {"COMPLETE"}
         assert {str(c["id"]) for c in run.records["campaigns"]} == {
             str(c["id"]) for c in emulator.truth.entities("campaigns")
         }
@@ -158,7 +148,7 @@ def test_analytics_that_never_answer_fail_the_stream_and_keep_that_accounts_stat
         run = run_cli(tmp_path, "read", config, catalog)
 
         assert run.returncode != 0
-        assert _statuses(run)["campaign_analytics"] == "INCOMPLETE"
+        assert run.statuses()["campaign_analytics"] == "INCOMPLETE"
         assert any(f"/v5/ad_accounts/{failing}/campaigns/analytics" in e["message"] for e in run.errors), run.errors
         cursors = _cursors(run, "campaign_analytics")
         # nothing of it was read: no entry, or one at start_date (a partition that failed before any window)
@@ -178,7 +168,7 @@ def test_a_listing_that_never_answers_fails_and_moves_no_state(tmp_path: Path) -
         run = run_cli(tmp_path, "read", config, catalog)
 
         assert run.returncode != 0
-        statuses = _statuses(run)
+        statuses = run.statuses()
         assert "COMPLETE" not in {statuses[s] for s in STREAMS}, statuses
         assert any(f"/v5/ad_accounts/{failing}/campaigns" in e["message"] for e in run.errors), run.errors
         assert _cursors(run, "campaign_analytics").get(failing, START.isoformat()) <= START.isoformat()
