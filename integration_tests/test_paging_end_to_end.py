@@ -11,7 +11,7 @@ from pathlib import Path
 from integration_tests.cli import run_cli
 from integration_tests.clock import TODAY
 from integration_tests.resume import configured_catalog
-from integration_tests.test_unread_data_end_to_end import _campaigns_of, _cursors, _statuses
+from integration_tests.test_unread_data_end_to_end import _campaigns_of, _cursors
 from pinterest_emulator import SCENARIOS, Emulator
 
 START = TODAY - dt.timedelta(days=40)
@@ -31,7 +31,7 @@ def test_a_repeated_bookmark_on_a_cached_parent_listing_fails_that_listing_inste
         run = run_cli(tmp_path, "read", config, catalog, timeout=HANG_GUARD_SECONDS)
 
         assert run.returncode != 0
-        assert _statuses(run)["campaigns"] == "INCOMPLETE"
+        assert run.statuses()["campaigns"] == "INCOMPLETE"
         traces = [e for e in run.errors if f"GET /v5/ad_accounts/{looping}/campaigns" in e["message"]]
         assert traces, [e["message"] for e in run.errors]
         assert "already followed" in traces[0]["message"]
