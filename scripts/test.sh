@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e ".[test]"
+# The pyairbyte extra (~100 packages, ~25 s and ~360 MB here) lets integration_tests/test_pyairbyte_example.py run.
+.venv/bin/pip install --quiet -e ".[test,pyairbyte]"
 lint=(conftest.py source_pinterest pinterest_emulator unit_tests integration_tests tools scripts benchmarks)
 .venv/bin/ruff check "${lint[@]}"
 .venv/bin/ruff format --check "${lint[@]}"

@@ -18,10 +18,13 @@ Network: with `TEST_SANDBOX_VIOLATIONS` set to a file, resolving or connecting t
 from __future__ import annotations
 
 import datetime as _datetime
+import importlib.abc
 import ipaddress
 import os
 import socket
+import sys
 import time as _timemod
+from functools import partial
 from typing import Any
 
 _real_time = _timemod.time
@@ -103,10 +106,49 @@ ShiftedDatetime.__module__, ShiftedDatetime.__qualname__ = "datetime", "datetime
 ShiftedDatetime.__name__ = "datetime.datetime"  # the C repr prints the type name
 
 
+# C extensions whose own types subclass datetime at the C level take the class from `datetime.datetime` when they
+# load; given ShiftedDatetime, pandas' tslibs spin at 100% CPU in their import (PyAirbyte's caches import pandas).
+# While such a package loads it sees the standard class; its module-level `now()` calls are then not shifted.
+_STANDARD_DATETIME_PACKAGES = frozenset({"pandas"})
+
+
+class _StandardDatetimeWhileLoading(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in _STANDARD_DATETIME_PACKAGES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _StandardDatetimeLoader(spec.loader)
+                return spec
+        return None
+
+
+class _StandardDatetimeLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        _datetime.datetime = _RealDatetime  # type: ignore[misc]
+        try:
+            self._loader.exec_module(module)
+        finally:
+            _datetime.datetime = ShiftedDatetime  # type: ignore[misc]
+
+
 def install_clock() -> None:
-    _timemod.time, _timemod.time_ns = _shifted_time, _shifted_time_ns  # type: ignore[assignment]
-    _timemod.gmtime, _timemod.localtime, _timemod.strftime = _gmtime, _localtime, _strftime  # type: ignore[assignment]
+    # Wrapped in partials, which, like the builtins they replace, do not bind as methods: logging.Formatter keeps
+    # `converter = time.localtime` as a class attribute and calls `self.converter(secs)`.
+    _timemod.time, _timemod.time_ns = partial(_shifted_time), partial(_shifted_time_ns)  # type: ignore[assignment]
+    _timemod.gmtime, _timemod.localtime = partial(_gmtime), partial(_localtime)  # type: ignore[assignment]
+    _timemod.strftime = partial(_strftime)  # type: ignore[assignment]
     _datetime.datetime = ShiftedDatetime  # type: ignore[misc]
+    sys.meta_path.insert(0, _StandardDatetimeWhileLoading())
     if "CLOCK_OFFSET_SECONDS" in os.environ:
         set_offset(float(os.environ["CLOCK_OFFSET_SECONDS"]))
     elif os.environ.get("FAKE_NOW"):
