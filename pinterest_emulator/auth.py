@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from .factories import token_hex
 from .params import ApiError
+from .spec_enums import OAUTH2_SCOPES
 
 AUTH_FAILED = ApiError(401, 2, "Authentication failed.")
 # Pinterest's answer to an expired, revoked, rotated or made-up refresh token: `{code, message}` like every error.
@@ -30,21 +31,7 @@ MISSING_SCOPE = (
     "Please ensure your token is authorized with the correct set of scopes."
 )
 CODE_TTL_SECONDS = 600
-# components.securitySchemes.pinterest_oauth2 of the spec: every scope a consent URL may ask for.
-KNOWN_SCOPES = frozenset(
-    f"{area}:{verb}"
-    for area, verbs in {
-        "ads": ("read", "write"),
-        "billing": ("read", "write"),
-        "biz_access": ("read", "write"),
-        "boards": ("read", "read_secret", "write", "write_secret"),
-        "catalogs": ("read", "write"),
-        "msot": ("write",),
-        "pins": ("read", "read_secret", "write", "write_secret"),
-        "user_accounts": ("read", "write"),
-    }.items()
-    for verb in verbs
-)
+KNOWN_SCOPES = frozenset(OAUTH2_SCOPES)  # components.securitySchemes.pinterest_oauth2 of the spec
 
 
 @dataclass(frozen=True)

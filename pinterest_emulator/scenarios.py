@@ -6,16 +6,20 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Every read scope a full sync needs (the secret variants let boards/pins on secret boards through).
-READ_SCOPES: tuple[str, ...] = (
-    "ads:read",
-    "boards:read",
-    "boards:read_secret",
-    "catalogs:read",
-    "pins:read",
-    "pins:read_secret",
-    "user_accounts:read",
-)
+from .spec_enums import OAUTH2_SCOPES, OPERATIONS
+
+
+def _read_grant() -> tuple[str, ...]:
+    """What a user consenting to read everything grants: each scope a served operation requires (the spec's
+    `security`), plus the scheme's `<area>:read_secret` for those areas, without which secret boards and their pins
+    stay hidden. Derived from the spec, not copied from the connector (its facts.OAUTH_SCOPES; a test keeps them equal).
+    """
+    required = {scope for _, scopes in OPERATIONS.values() for scope in scopes}
+    secret = {f"{scope.split(':')[0]}:read_secret" for scope in required} & set(OAUTH2_SCOPES)
+    return tuple(sorted(required | secret))
+
+
+READ_SCOPES: tuple[str, ...] = _read_grant()
 
 Range = tuple[int, int]  # inclusive (min, max) drawn uniformly per parent
 

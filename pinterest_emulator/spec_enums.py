@@ -993,3 +993,26 @@ OPERATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("GET", "/ad_accounts/{ad_account_id}/reports"): ("ads_analytics", ("ads:read",)),
     ("POST", "/oauth/token"): ("org_read", ()),
 }
+
+# securitySchemes.pinterest_oauth2: every scope a consent URL may ask for.
+OAUTH2_SCOPES: tuple[str, ...] = (
+    "ads:read",
+    "ads:write",
+    "billing:read",
+    "billing:write",
+    "biz_access:read",
+    "biz_access:write",
+    "boards:read",
+    "boards:read_secret",
+    "boards:write",
+    "boards:write_secret",
+    "catalogs:read",
+    "catalogs:write",
+    "msot:write",
+    "pins:read",
+    "pins:read_secret",
+    "pins:write",
+    "pins:write_secret",
+    "user_accounts:read",
+    "user_accounts:write",
+)

@@ -118,6 +118,9 @@ def enums(spec: dict[str, Any]) -> dict[str, Any]:
         "PIN_VIDEO_METRICS": pin_metrics["video"],
         "USER_ACCOUNT_METRICS": _listed(gen._param_items(c, gen.USER_ACCOUNT_ANALYTICS, "metric_types")["enum"]),
         "OPERATIONS": operations,
+        "OAUTH2_SCOPES": tuple(
+            spec["components"]["securitySchemes"]["pinterest_oauth2"]["flows"]["authorizationCode"]["scopes"]
+        ),
     }
 
 
@@ -164,6 +167,11 @@ def render(found: dict[str, Any]) -> str:
             found["USER_ACCOUNT_METRICS"],
         ),
         "\n".join(operations),
+        _tuple(
+            "OAUTH2_SCOPES",
+            "securitySchemes.pinterest_oauth2: every scope a consent URL may ask for.",
+            found["OAUTH2_SCOPES"],
+        ),
     ]
     return "\n\n".join(parts) + "\n"
 

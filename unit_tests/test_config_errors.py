@@ -42,6 +42,32 @@ def test_a_bad_credential_and_a_bad_custom_report_are_reported_beside_the_other_
     assert "custom_reports[0]" in error.message
 
 
+def test_every_bad_field_of_every_custom_report_is_in_the_one_config_error() -> None:
+    reports = [
+        {"name": "spend", "columns": ["SPEND_IN_DOLLARS"], "click_window_days": 3},
+        {"name": "fine", "level": "CAMPAIGN"},
+        {"name": "reach", "level": "GALAXY", "start_date": "2026-13-01"},
+        {"name": "spend", "granularity": "TOTAL"},
+    ]
+    error = _error_of(oauth_config(granularity="YEAR", custom_reports=reports))
+    assert error.failure_type == FailureType.config_error
+    assert error.message.startswith("The config has 7 problems:")
+    named = [
+        "granularity",
+        "custom_reports[0] ('spend').columns",
+        "custom_reports[0] ('spend').click_window_days",
+        "custom_reports[2] ('reach').level",
+        "custom_reports[2] ('reach').start_date",
+        "custom_reports[3] ('spend').name",
+        "custom_reports[3] ('spend').granularity",
+    ]
+    for field in named:
+        assert f"Config field '{field}'" in error.message
+    assert "custom_reports[1]" not in error.message
+    assert error.message.count("Fix:") == len(named)
+    assert "e.g. SPEND_IN_DOLLAR" in error.message and "used by another custom report" in error.message
+
+
 def test_one_bad_field_keeps_its_own_message() -> None:
     error = _error_of(oauth_config(granularity="YEAR"))
     assert error.message.startswith("Config field 'granularity': 'YEAR' is not supported. Fix:")

@@ -153,6 +153,18 @@ def test_the_hand_written_facts_are_those_the_openapi_file_states(converter: Any
     assert list(facts.REPORT_FORMATS) == converter.flatten(body["properties"]["report_format"])["enum"]
 
 
+def test_the_connector_asks_for_the_scopes_the_emulators_spec_derived_grant_holds(converter: Any) -> None:
+    # The connector states its scopes (facts.OAUTH_SCOPES); the emulator, which must not import the connector,
+    # derives its default grant from the spec's operations and scheme. They must agree, or the default scenario
+    # would answer 403 to a stream, or pass one Pinterest refuses.
+    from pinterest_emulator.scenarios import READ_SCOPES
+
+    assert sorted(facts.OAUTH_SCOPES) == sorted(READ_SCOPES)
+    assert len(set(facts.OAUTH_SCOPES)) == len(facts.OAUTH_SCOPES)
+    oauth2 = converter.spec["components"]["securitySchemes"]["pinterest_oauth2"]["flows"]["authorizationCode"]
+    assert set(facts.OAUTH_SCOPES) <= set(oauth2["scopes"]) and oauth2["authorizationUrl"] == facts.CONSENT_URL
+
+
 def test_the_generated_facts_are_the_specs_limits_defaults_and_betas(converter: Any) -> None:
     assert dict(facts.CATALOGUE) == gen.analytics_catalogue(converter)  # the file the facts are read from
     assert [facts.date_limits(level, "DAY") for level in ("ADVERTISER", "CAMPAIGN_TARGETING", "PRODUCT_ITEM")] == [

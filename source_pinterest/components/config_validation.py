@@ -45,8 +45,9 @@ class Problems:
     def add(self, field: str, problem: str, fix: str) -> None:
         self.found.append(config_error(field, problem, fix).message or "")
 
-    def add_error(self, error: AirbyteTracedException) -> None:
-        self.found.append(error.message or "")
+    def add_message(self, message: str) -> None:
+        """A message already in config_error's form (`Config field '...': ... Fix: ...`)."""
+        self.found.append(message)
 
     def raise_if_any(self) -> None:
         if len(self.found) == 1:
@@ -109,10 +110,8 @@ def validate(config: Mapping[str, Any], today: dt.date | None = None) -> None:
     _validate_whole_number(
         "max_concurrent_reports", config["max_concurrent_reports"], 1, MAX_CONCURRENT_REPORTS, problems
     )
-    try:
-        _validate_custom_reports(config.get("custom_reports"), today)
-    except AirbyteTracedException as error:  # custom.validate names the first bad report field
-        problems.add_error(error)
+    for problem in _custom_report_problems(config.get("custom_reports"), today):
+        problems.add_message(problem)
     problems.raise_if_any()
 
 
@@ -129,16 +128,16 @@ def _validate_whole_number(field: str, value: Any, low: int, high: int, problems
         problems.add(field, f"{value!r} is out of range.", f"use a whole number from {low} to {high}.")
 
 
-def _validate_custom_reports(reports: Any, today: dt.date) -> None:
+def _custom_report_problems(reports: Any, today: dt.date) -> list[str]:
     if reports is None:
-        return
+        return []
     defaulted = []
     for report in reports if isinstance(reports, list) else []:
         report = dict(report) if isinstance(report, Mapping) else report
         if isinstance(report, dict):
             custom.apply_defaults(report)
         defaulted.append(report)
-    custom.validate(defaulted if isinstance(reports, list) else reports, today)
+    return custom.problems(defaulted if isinstance(reports, list) else reports, today)
 
 
 def _is_int(value: Any) -> bool:
