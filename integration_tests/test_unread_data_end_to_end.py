@@ -22,8 +22,6 @@ START = TODAY - dt.timedelta(days=40)
 STREAMS = ["campaigns", "campaign_analytics"]
 
 
-<<<<<<< HEAD
-=======
 @contextmanager
 def _emulator_for_a_sync(
     scenario: Scenario | str = "small", streams: list[str] = STREAMS
@@ -36,7 +34,7 @@ def _emulator_for_a_sync(
 
 def _assert_read_everything(emulator: Emulator, run: Run) -> None:
     """Every stream COMPLETE, every campaign read and every campaign_analytics row equal to the truth from START."""
-    assert set(_statuses(run).values()) == {"COMPLETE"}
+    assert set(run.statuses().values()) == {"COMPLETE"}
     assert {str(c["id"]) for c in run.records["campaigns"]} == {
         str(c["id"]) for c in emulator.truth.entities("campaigns")
     }
@@ -47,17 +45,6 @@ def _assert_read_everything(emulator: Emulator, run: Run) -> None:
     )
 
 
-def _statuses(run: Run) -> dict[str, str]:
-    """Each stream's last status (STARTED, RUNNING, COMPLETE, INCOMPLETE)."""
-    statuses: dict[str, str] = {}
-    for message in run.messages:
-        if message["type"] == "TRACE" and message["trace"]["type"] == "STREAM_STATUS":
-            status = message["trace"]["stream_status"]
-            statuses[status["stream_descriptor"]["name"]] = status["status"]
-    return statuses
-
-
->>>>>>> customerr
 def _cursors(run: Run, stream: str, field: str = "DATE") -> dict[str, Any]:
     states = [s for s in run.final_states() if s["stream"]["stream_descriptor"]["name"] == stream]
     if not states:
@@ -130,19 +117,7 @@ def test_a_listing_refused_only_during_the_warm_up_leaves_no_mark(tmp_path: Path
 
         assert run.returncode == 0 and not run.errors, run.errors
         assert emulator.request_counts()["GET /ad_accounts/{ad_account_id}/campaigns"] > 2  # the refusal happened
-<<<<<<< HEAD
-        assert set(run.statuses().values()) == {"COMPLETE"}
-        assert {str(c["id"]) for c in run.records["campaigns"]} == {
-            str(c["id"]) for c in emulator.truth.entities("campaigns")
-        }
-        assert_rows_equal(
-            "campaign_analytics",
-            _by_key(run, "campaign_analytics"),
-            truth_rows(emulator, "campaign_analytics", START, TODAY),
-        )
-=======
         _assert_read_everything(emulator, run)
->>>>>>> customerr
 
 
 NOT_ANSWERS = ["200_error", "200_empty", "200_html", "200_wrong_shape"]
@@ -159,19 +134,7 @@ def test_a_200_that_is_not_an_answer_is_asked_again(tmp_path: Path, kind: str) -
         assert run.returncode == 0 and not run.errors, run.errors
         logs = [m["log"]["message"] for m in run.messages if m["type"] == "LOG"]
         assert sum("Pinterest answered 200 with" in line for line in logs) >= 2, logs[-10:]
-<<<<<<< HEAD
-        assert set(run.statuses().values()) == {"COMPLETE"}
-        assert {str(c["id"]) for c in run.records["campaigns"]} == {
-            str(c["id"]) for c in emulator.truth.entities("campaigns")
-        }
-        assert_rows_equal(
-            "campaign_analytics",
-            _by_key(run, "campaign_analytics"),
-            truth_rows(emulator, "campaign_analytics", START, TODAY),
-        )
-=======
         _assert_read_everything(emulator, run)
->>>>>>> customerr
 
 
 @pytest.mark.parametrize("kind", ["200_error", "200_wrong_shape"])
