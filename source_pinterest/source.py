@@ -28,6 +28,7 @@ from source_pinterest import catalog
 from source_pinterest.components import (
     config_file,
     config_validation,
+    deep_paging,
     errors,
     progress,
     threadsafe_ast,
@@ -185,10 +186,12 @@ class SourcePinterest(YamlDeclarativeSource):
                 # After the warm-up: what it could not list, the read lists again (refusals are not cached) and
                 # notes if it is refused again; a refusal the read gets past must leave no mark.
                 unreadable.reset()
+                deep_paging.reset()
+                held = deep_paging.StateHold()  # board_pins's state stays before a board whose listing was cut
                 self._only = {s.stream.name for s in catalog.streams}  # _reject_unknown_streams checked them
                 for message in said.messages(super().read(logger, config, catalog, state)):
                     progress.observe(tracked, message)
-                    yield _incomplete_if_unreadable(message)
+                    yield _incomplete_if_unreadable(held.adjust(message))
             except AirbyteTracedException as error:  # the CDK's "streams did not sync successfully", at its end
                 failed = error
             finally:

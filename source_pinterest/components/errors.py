@@ -29,7 +29,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.backoff_strategy import Bac
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import unreadable
+from source_pinterest.components import deep_paging, unreadable
 from source_pinterest.components.answers import NotAnAnswerError, not_an_answer
 from source_pinterest.components.verdict import FATAL
 from source_pinterest.facts import PRODUCTION_URL
@@ -386,6 +386,9 @@ class PinterestErrorHandler(DefaultErrorHandler):
                 return ErrorResolution(
                     ResponseAction.RETRY, FailureType.transient_error, pinterest_message(response_or_exception)
                 )
+            cut = deep_paging.refusal(response_or_exception, self.stream_name, pinterest_message(response_or_exception))
+            if cut:  # a board's pins refused deep into the listing: that board ends there (deep_paging.py)
+                return cut
             problem = not_an_answer(response_or_exception)
             if problem:
                 message = f"{problem} ({describe_request(response_or_exception)})"
