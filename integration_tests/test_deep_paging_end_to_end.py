@@ -14,6 +14,7 @@ from typing import Any
 from integration_tests.cli import Run, run_cli
 from integration_tests.clock import TODAY
 from integration_tests.resume import configured_catalog
+from integration_tests.test_emulator import Client
 from integration_tests.test_end_to_end import _present
 from integration_tests.test_unread_data_end_to_end import _statuses
 from pinterest_emulator import Emulator
@@ -114,3 +115,25 @@ def test_a_board_refused_past_the_paging_limit_ends_with_a_warning_incomplete_an
         assert _statuses(again)["board_pins"] == "INCOMPLETE"
         values = _cursor_values(_board_pins_state(again), "board_pins_modified_at")
         assert values and all(_moment(v) < _moment(deep_modified) for v in values), (values, deep_modified)
+
+
+def test_the_emulator_refuses_a_page_at_or_past_the_limit_and_serves_the_items_before_it() -> None:
+    with Emulator(scenario="tiny", today=TODAY) as emulator:
+        client = Client(emulator)
+        board = sorted(emulator.world.boards)[0]
+        path = f"boards/{board}/pins"
+        everything = client.all_pages(path, page_size=2)
+        assert len(everything) > 4
+        emulator.inject("deep_paging_limit", path=rf"/boards/{board}/pins$", limit=4, count=1)  # count is ignored
+        first = client.get(path, page_size=2).json()
+        second = client.get(path, page_size=2, bookmark=first["bookmark"]).json()
+        assert first["items"] + second["items"] == everything[:4]
+        for _ in range(2):  # for good, and for any page size
+            refused = client.get(path, page_size=2, bookmark=second["bookmark"])
+            assert refused.status_code == 400
+            assert refused.json() == {"code": 1, "message": "Pagination beyond 4 pins are not allowed"}
+        assert client.get(path, page_size=1, bookmark=first["bookmark"]).status_code == 200  # item 3 is within
+        other = sorted(emulator.world.boards)[1]  # the fault's path decides where it applies
+        assert len(client.all_pages(f"boards/{other}/pins", page_size=1)) == len(
+            [p for p in emulator.world.pins.values() if p["board_id"] == other]
+        )
