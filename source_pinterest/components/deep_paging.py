@@ -11,7 +11,8 @@ board's pins listing that carried a `bookmark`. Pinterest answered its earlier p
   whose listing was cut (its records carry it), so the next sync lists that board again instead of skipping it as
   unchanged. board_pins keeps one cursor for all boards, so the boards changed after it are read again too.
 
-One registry per process, which runs one read; `reset()` starts a new one, like unreadable.
+The cut boards are kept in a `CutBoards`: by default one per process, which runs one read, and `reset()` starts a
+new one, like unreadable; both functions take another (the run's own) instead.
 """
 
 from __future__ import annotations
@@ -39,18 +40,41 @@ HELD_CURSORS: Mapping[str, str] = {"board_pins": "board_pins_modified_at"}
 _STATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"  # the manifest's board_pins_cursor datetime_format
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
-_lock = threading.Lock()
-_cut: dict[str, set[str]] = {}  # stream -> boards whose listing Pinterest refused to page deeper
+
+class CutBoards:
+    """The boards whose listing Pinterest refused to page deeper, per stream. Thread-safe (every worker's error
+    handler adds to it; the read's StateHold reads it). Built to be held by the run's decisions (one per read)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._boards: dict[str, set[str]] = {}
+
+    def add(self, stream: str, board: str) -> bool:
+        """Record a cut board; True the first time for this stream and board."""
+        with self._lock:
+            boards = self._boards.setdefault(stream, set())
+            first = board not in boards
+            boards.add(board)
+            return first
+
+    def boards(self, stream: str) -> set[str]:
+        with self._lock:
+            return set(self._boards.get(stream, ()))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._boards.clear()
+
+
+CUT = CutBoards()  # this process's read (see the module docstring)
 
 
 def reset() -> None:
-    with _lock:
-        _cut.clear()
+    CUT.reset()
 
 
 def cut_boards(stream: str) -> set[str]:
-    with _lock:
-        return set(_cut.get(stream, ()))
+    return CUT.boards(stream)
 
 
 def refused_board(response: requests.Response) -> str | None:
@@ -66,7 +90,9 @@ def refused_board(response: requests.Response) -> str | None:
     return found.group(1)
 
 
-def refusal(response: requests.Response, stream: str, pinterest_message: str) -> ErrorResolution | None:
+def refusal(
+    response: requests.Response, stream: str, pinterest_message: str, cut: CutBoards = CUT
+) -> ErrorResolution | None:
     """End one board's listing refused deep into it (see the module docstring); None for any other response."""
     board = refused_board(response)
     if board is None:
@@ -85,10 +111,7 @@ def refusal(response: requests.Response, stream: str, pinterest_message: str) ->
         f"this board's pins up to there (newest first), the other boards are read in full, and the stream {kept}. "
         "The older pins of this board cannot be listed here; boards with fewer pins are not affected."
     )
-    with _lock:
-        first = board not in _cut.setdefault(stream, set())
-        _cut[stream].add(board)
-    if first:
+    if cut.add(stream, board):
         logger.warning(message)
     unreadable.note(stream or what, message)
     return ErrorResolution(ResponseAction.IGNORE, None, message)
@@ -105,7 +128,8 @@ def _parse(value: Any) -> dt.datetime | None:
 class StateHold:
     """Keeps a held stream's state messages before the change time of each board whose listing was cut."""
 
-    def __init__(self) -> None:
+    def __init__(self, cut: CutBoards = CUT) -> None:
+        self._cut = cut
         self._oldest: dict[tuple[str, str], dt.datetime] = {}  # (stream, board) -> the board's cursor in its records
 
     def adjust(self, message: AirbyteMessage) -> AirbyteMessage:
@@ -117,7 +141,7 @@ class StateHold:
                 self._oldest[key] = moment
         elif message.type == Type.STATE and message.state is not None and message.state.stream is not None:
             stream = message.state.stream.stream_descriptor.name
-            cut = cut_boards(stream) if stream in HELD_CURSORS else set()
+            cut = self._cut.boards(stream) if stream in HELD_CURSORS else set()
             if cut and message.state.stream.stream_state is not None:
                 # Just before the oldest cut board's change time: a board changed at it is read again.
                 known = [self._oldest.get((stream, board), _EPOCH) for board in cut]
