@@ -25,6 +25,13 @@ applies to report file downloads too (path "^/downloads/"); count=None arms a fa
 "repeat_bookmark": on a matching request for a later page (with a `bookmark`), the answer carries the bookmark
 it was asked with instead of the next one (a listing that never ends for a client that trusts bookmarks).
 
+"deep_paging_limit" (opts limit=100_000; armed for good, `count` is ignored): Pinterest's refusal to page deep into
+a listing (airbytehq/airbyte#33282). A matching listing request whose bookmark points at or past item number
+`limit` of the listing answers 400 {"code": 1, "message": "Pagination beyond 100.000 pins are not allowed"} (the
+limit as Pinterest writes it, "items" for listings other than pins); the first `limit` items are served normally.
+Armed on "/boards/[^/]+/pins$" with a small limit (a multiple of the client's page size) it models a board over
+100,000 pins.
+
 Any fault with opts later_pages=True fires only on requests for a later page of a listing (with a `bookmark`).
 """
 
@@ -39,12 +46,15 @@ KINDS = frozenset(
     {"429", "403", "500", "503", "drop", "truncate", "slow", "daily_cap", "report_failed", "report_expired",
      "report_cancelled", "edit_during_listing", "expire_token",
      "200_error", "200_empty", "200_html", "200_wrong_shape", "repeat_bookmark", "stall", "stall_body",
+     "deep_paging_limit",
      }
 )  # fmt: skip
 STALL_KINDS = frozenset({"stall", "stall_body"})
 DEFAULT_STALL_SECONDS = 60.0
 NOT_AN_ANSWER_KINDS = frozenset({"200_error", "200_empty", "200_html", "200_wrong_shape"})
 REPORT_KINDS = frozenset({"report_failed", "report_expired", "report_cancelled"})
+LIMIT_KINDS = frozenset({"deep_paging_limit"})  # properties of the API, not one-off failures: armed for good
+DEFAULT_DEEP_PAGING_LIMIT = 100_000
 NOT_PERMITTED = "You are not permitted to access that resource."
 DAILY_CAP = (
     "This request exceeded a rate limit. You have exceeded your daily request limit for this app; try again tomorrow."
@@ -67,7 +77,7 @@ class FaultBox:
     def add(self, kind: str, path: str, count: int | None, opts: dict[str, Any]) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(KINDS)}")
-        remaining = None if kind == "daily_cap" else count  # None: forever
+        remaining = None if kind == "daily_cap" or kind in LIMIT_KINDS else count  # None: forever
         with self._lock:
             self._faults.append(Fault(kind, re.compile(path), remaining, dict(opts)))
 
@@ -89,3 +99,8 @@ class FaultBox:
                             self._faults.remove(fault)
                     return fault
         return None
+
+    def armed(self, path: str, kind: str) -> Fault | None:
+        """The oldest fault of `kind` matching `path`, without consuming it (limits hold for good)."""
+        with self._lock:
+            return next((f for f in self._faults if f.kind == kind and f.pattern.search(path)), None)

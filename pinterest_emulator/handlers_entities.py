@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .context import Ctx
+from .faults import DEFAULT_DEEP_PAGING_LIMIT
 from .lifecycle import STATUSES
 from .organic import pin_metrics_field
 from .paging import scope_of
@@ -22,7 +23,10 @@ NO_CATALOG = ApiError(409, 4182, "Can't access this feature without an existing 
 
 def _page(ctx: Ctx, records: Iterable[Record], descending: bool = False) -> dict[str, Any]:
     ordered = sorted(records, key=lambda r: int(r["id"]), reverse=descending)
-    return ctx.pager.page(ordered, ctx.params, scope_of(ctx.path, ctx.params), descending)
+    limit = ctx.faults.armed(ctx.path, "deep_paging_limit")
+    depth = int(limit.opts.get("limit", DEFAULT_DEEP_PAGING_LIMIT)) if limit else None
+    noun = "pins" if ctx.path.endswith("/pins") else "items"
+    return ctx.pager.page(ordered, ctx.params, scope_of(ctx.path, ctx.params), descending, depth, noun)
 
 
 def _ordered(ctx: Ctx, records: Iterable[Record]) -> dict[str, Any]:

@@ -40,8 +40,17 @@ class Pager:
             raise bad_request("Invalid request: the bookmark is not valid for this request") from None
         return key
 
-    def page(self, items: Sequence[Record], params: Params, scope: str, descending: bool = False) -> dict[str, Any]:
-        """One page of `items` (already sorted by numeric id, ascending or descending)."""
+    def page(
+        self,
+        items: Sequence[Record],
+        params: Params,
+        scope: str,
+        descending: bool = False,
+        depth_limit: int | None = None,
+        noun: str = "items",
+    ) -> dict[str, Any]:
+        """One page of `items` (already sorted by numeric id, ascending or descending). With `depth_limit`, a page
+        starting at or past that item is refused like Pinterest refuses deep paging (`noun`: what it says is listed)."""
         size = params.page_size()
         start = 0
         bookmark = params.text("bookmark")
@@ -55,6 +64,9 @@ class Pager:
                 ),
                 len(items),
             )
+            if depth_limit is not None and start >= depth_limit:
+                written = f"{depth_limit:,}".replace(",", ".")  # as Pinterest writes it: "100.000"
+                raise bad_request(f"Pagination beyond {written} {noun} are not allowed")
         chunk = list(items[start : start + size])
         following = self.encode(scope, int(chunk[-1]["id"])) if len(chunk) == size else None
         return {"items": chunk, "bookmark": following}

@@ -25,7 +25,15 @@ from airbyte_cdk.sources.types import ConnectionDefinition
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import catalog
-from source_pinterest.components import config_file, config_validation, progress, reachability, threadsafe_ast, verdict
+from source_pinterest.components import (
+    config_file,
+    config_validation,
+    deep_paging,
+    progress,
+    reachability,
+    threadsafe_ast,
+    verdict,
+)
 from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
@@ -173,10 +181,12 @@ class SourcePinterest(YamlDeclarativeSource):
                 # After the warm-up: what it could not list, the read lists again (refusals are not cached) and
                 # notes if it is refused again; a refusal the read gets past must leave no mark.
                 sync.unreadable.reset()
+                sync.cut_boards.reset()
+                held = deep_paging.StateHold(sync.cut_boards)  # board_pins's state stays before a cut board
                 self._only = {s.stream.name for s in catalog.streams}  # _reject_unknown_streams checked them
                 for message in said.messages(super().read(logger, config, catalog, state)):
                     progress.observe(tracked, message)
-                    yield _incomplete_if_unreadable(message, sync)
+                    yield _incomplete_if_unreadable(held.adjust(message), sync)
             except AirbyteTracedException as error:  # the CDK's "streams did not sync successfully", at its end
                 failed = error
             finally:

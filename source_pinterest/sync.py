@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from source_pinterest.components.betas import BetaDecisions
+from source_pinterest.components.deep_paging import CutBoards
 from source_pinterest.components.reachability import Reachability
 from source_pinterest.components.ready_states import ReadyStates
 from source_pinterest.components.unreadable import Unreadable
@@ -30,6 +31,7 @@ class Sync:
     - `settings`: the config with every default applied, and the run's clock (`settings.now`);
     - `betas`: per ad account, the BETA targeting types, reporting_timezone and multi-pin answers; `zone` reads them;
     - `unreadable`: the streams it could not read in full, and why;
+    - `cut_boards`: the boards whose pins Pinterest refused to page deeper (deep_paging.py);
     - `reachability`: since when each host has refused connections, and the budget for that;
     - `fatal`: the first failure every stream would meet (said once);
     - `report_slots`: the job budget every report stream shares;
@@ -42,6 +44,7 @@ class Sync:
         self.betas = BetaDecisions()
         self.zone = Zone(self.settings, self.betas)
         self.unreadable = Unreadable()
+        self.cut_boards = CutBoards()
         self.fatal = Fatal()
         self.reachability = Reachability(self.fatal)
         self.progress: SyncProgress | None = None

@@ -17,6 +17,7 @@ from airbyte_cdk.sources.declarative.requesters.error_handlers.default_error_han
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components import deep_paging
 from source_pinterest.components.answers import NotAnAnswerError, not_an_answer
 from source_pinterest.components.pinterest_said import describe_request, is_transient_400, pinterest_message
 from source_pinterest.components.refusals import (
@@ -82,6 +83,11 @@ class PinterestErrorHandler(UsesSync, DefaultErrorHandler):
                 return ErrorResolution(
                     ResponseAction.RETRY, FailureType.transient_error, pinterest_message(response_or_exception)
                 )
+            cut = deep_paging.refusal(
+                response_or_exception, self.stream_name, pinterest_message(response_or_exception), self.sync
+            )
+            if cut:  # a board's pins refused deep into the listing: that board ends there (deep_paging.py)
+                return cut
             problem = not_an_answer(response_or_exception)
             if problem:
                 message = f"{problem} ({describe_request(response_or_exception)})"
