@@ -31,10 +31,12 @@ from source_pinterest.facts import (
     DEFAULT_TOP_PINS_SORT_BY,
     DEFAULT_WORKERS,
     ENTITY_STATUSES,
+    FACTS,
     PIN_APP_TYPES,
     PRODUCTION_URL,
     TARGETING_LEVELS,
     default_targeting_types,
+    template_facts,
 )
 
 SETTINGS = "__settings__"  # the resolved config's key naming its Settings (config_file.saved_view leaves it out)
@@ -160,6 +162,7 @@ def _apply_defaults(config: MutableMapping[str, Any]) -> None:
     config["pin_metric_types"] = list(config.get("pin_metric_types") or DEFAULT_PIN_METRIC_TYPES)
     config["pin_app_types"] = list(config.get("pin_app_types") or PIN_APP_TYPES)
     config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
+    config[FACTS] = template_facts()  # the limits and defaults the manifest's templates read
 
 
 def settings(config: Mapping[str, Any]) -> Settings:

@@ -18,6 +18,7 @@ from typing import Any
 
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 
+from source_pinterest.facts import FACTS
 from source_pinterest.settings import SETTINGS
 
 logger = logging.getLogger("airbyte")
@@ -52,7 +53,7 @@ def saved_view(config: Mapping[str, Any]) -> dict[str, Any]:
     if SAVED in config:
         saved = copy.deepcopy(config[SAVED]["config"])
     else:
-        saved = {k: v for k, v in config.items() if k != SETTINGS}
+        saved = {k: v for k, v in config.items() if k not in (SETTINGS, FACTS)}
     credentials = config.get("credentials") or {}
     rotated = {name: credentials[name] for name in ROTATED_CREDENTIALS if name in credentials}
     if rotated:

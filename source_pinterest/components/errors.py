@@ -32,7 +32,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest.components import unreadable
 from source_pinterest.components.answers import NotAnAnswerError, not_an_answer
 from source_pinterest.components.verdict import FATAL
-from source_pinterest.facts import PRODUCTION_URL
+from source_pinterest.facts import AD_ACCOUNT_WINDOW_PATH, PRODUCTION_URL
 from source_pinterest.settings import settings
 
 REAUTHENTICATE = (
@@ -492,7 +492,7 @@ def refused_listing_message(response: requests.Response, account: str) -> str:
 # days. (user_account/analytics is one request per sync, its start clamped to 89 days: a skip checkpoints nothing.)
 _PIN_ANALYTICS = re.compile(r"^(?!.*/ad_accounts/).*/pins/[^/]+/analytics$")
 # Ads analytics and report jobs of one ad account: their date windows are checkpointed when read.
-_WINDOWED = re.compile(r"/ad_accounts/[^/]+/(.+/)?(analytics|targeting_analytics|reports)$")
+_WINDOWED = re.compile(AD_ACCOUNT_WINDOW_PATH)
 
 
 def _checkpointed_after(response: requests.Response) -> bool:

@@ -20,9 +20,10 @@ from airbyte_cdk.sources.types import Config, StreamSlice
 from source_pinterest.components.analytics.base import AnalyticsRetriever, BetaRefused
 from source_pinterest.components.betas import BETAS
 from source_pinterest.components.errors import multi_pin_refused, pinterest_message
+from source_pinterest.facts import paced_per_minute
 from source_pinterest.settings import Settings, settings
 
-ORG_ANALYTICS_PER_MINUTE = 57  # the manifest's api_budget for org_analytics (95 % of Pinterest's 60)
+ORG_ANALYTICS_PER_MINUTE = paced_per_minute("org_analytics")  # as the api_budget paces it
 logger = logging.getLogger("airbyte")
 
 
