@@ -22,6 +22,7 @@ from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config_file, errors
+from source_pinterest.components.answers import pinterest_error
 from source_pinterest.settings import settings
 
 TIMEOUT_SECONDS = (10, 60)  # connect, read
@@ -34,14 +35,8 @@ REAUTHENTICATE = (
 
 
 def _pinterest_error(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if not isinstance(body, dict):
-        return str(body)[:200]
-    code, message = body.get("code"), body.get("message") or body.get("error_description") or body.get("error")
-    return f"code {code}: {message}" if code is not None else str(message or "")
+    code, message, _ = pinterest_error(response)
+    return f"code {code}: {message}" if code is not None else message
 
 
 class PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator):

@@ -30,7 +30,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import unreadable
-from source_pinterest.components.answers import NotAnAnswerError, not_an_answer
+from source_pinterest.components.answers import NotAnAnswerError, not_an_answer, pinterest_error
 from source_pinterest.components.verdict import FATAL
 from source_pinterest.facts import AD_ACCOUNT_WINDOW_PATH, PRODUCTION_URL
 from source_pinterest.settings import settings
@@ -68,11 +68,7 @@ logger = logging.getLogger("airbyte")
 
 
 def pinterest_message(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
+    return pinterest_error(response).message
 
 
 # Exact names: a substring test would also mask harmless ones such as `keywords` or `country_code`.
@@ -107,13 +103,9 @@ def is_transient_400(response: requests.Response) -> bool:
     """The 400s Pinterest documents as passing: "Retry after..." and code 12 "something went wrong"."""
     if response.status_code != 400:
         return False
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    message = str(body.get("message", "")).lower() if isinstance(body, dict) else ""
-    code = body.get("code") if isinstance(body, dict) else None
-    return code == 12 or "something went wrong" in message or "retry after" in message
+    error = pinterest_error(response)
+    message = error.message.lower()
+    return not error.is_text and (error.code == 12 or "something went wrong" in message or "retry after" in message)
 
 
 def _retry_after_in_message(response: requests.Response) -> float | None:
