@@ -324,3 +324,17 @@ def test_the_templates_read_the_facts_from_the_resolved_config_which_is_not_save
     assert config[facts.FACTS]["reach"]["async"] == {"days_back": 913, "step": "P186D"}
     assert config[facts.FACTS]["reach"]["sync"] == {"days_back": 89, "step": "P90D"}
     assert facts.FACTS not in config_file.saved_view(config)
+
+
+def test_the_day_column_is_named_only_by_facts_date_cursor() -> None:
+    found = []
+    for path in sorted((ROOT / "source_pinterest").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value == facts.DATE_CURSOR:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == ["source_pinterest/facts.py:" + str(_line_of("DATE_CURSOR = "))]
+
+
+def _line_of(start: str) -> int:
+    lines = (ROOT / "source_pinterest" / "facts.py").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(start))

@@ -21,6 +21,7 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
+from source_pinterest.facts import DATE_CURSOR
 from source_pinterest.settings import settings
 from source_pinterest.sync import UsesSync
 
@@ -124,9 +125,9 @@ class ProvisionalDays(UsesSync, RecordTransformation):
 
     def flag(self, record: MutableMapping[str, Any], granularity: str, window_end: str | None = None) -> None:
         """Set the flags on `record` (an analytics or report row of `granularity`)."""
-        if not self.enabled or not record.get("DATE"):
+        if not self.enabled or not record.get(DATE_CURSOR):
             return
-        day = last_day(str(record["DATE"]), granularity, window_end, settings(self.config).today)
+        day = last_day(str(record[DATE_CURSOR]), granularity, window_end, settings(self.config).today)
         record[COLUMNS[0]], record[COLUMNS[1]] = self.sync.ready_states(self.config["api_base_url"]).flags(
             day, self.requester
         )

@@ -20,7 +20,7 @@ from airbyte_cdk.sources.types import Config, StreamSlice
 from source_pinterest.components.analytics.base import AnalyticsRetriever, BetaRefused
 from source_pinterest.components.betas import BETAS
 from source_pinterest.components.errors import multi_pin_refused, pinterest_message
-from source_pinterest.facts import paced_per_minute
+from source_pinterest.facts import DATE_CURSOR, paced_per_minute
 from source_pinterest.settings import Settings, settings
 
 ORG_ANALYTICS_PER_MINUTE = paced_per_minute("org_analytics")  # as the api_budget paces it
@@ -162,7 +162,7 @@ class DailyMetricsExtractor(RecordExtractor):
                         metrics = day.get("metrics") or {}
                         if not metrics:
                             continue
-                        row = {"DATE": day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
+                        row = {DATE_CURSOR: day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
                         if pin_id is not None:
                             row["PIN_ID"] = str(pin_id)
                             row["APP_TYPE"] = app_type
