@@ -25,6 +25,7 @@ from integration_tests.cli import Run
 from integration_tests.test_end_to_end import ENTITY_STREAMS, _assert_equal_to_truth
 from pinterest_emulator import Emulator
 from source_pinterest import SourcePinterest
+from source_pinterest.manifest_facts import with_facts
 from source_pinterest.spec_file import with_spec
 
 PINTEREST_LIMITS = {"ads_analytics": 300, "org_analytics": 60, "ads_read": 1000, "org_read": 1000, "catalogs_read": 100}
@@ -50,7 +51,7 @@ def _source(with_budget: bool) -> type[SourcePinterest]:
         def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> Mapping[str, Any]:
             # The CDK resolves the file next to the class's module, which for this subclass is the test's.
             with open(MANIFEST) as manifest:
-                return _scaled(with_spec(self._parse(manifest.read())), with_budget)
+                return _scaled(with_facts(with_spec(self._parse(manifest.read()))), with_budget)
 
     return ScaledSource
 

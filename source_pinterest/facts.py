@@ -45,6 +45,7 @@ OAUTH_SCOPES = (
 ENTITY_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DRAFT", "DELETED_DRAFT")  # campaigns, ad groups, ads
 PIN_APP_TYPES = ("ALL", "MOBILE", "TABLET", "WEB")  # ALL is Pinterest's total, the others its split
 MAX_IDS_PER_REQUEST = 250  # campaign_ids / ad_group_ids / ad_ids of the sync analytics endpoints (maxItems)
+MAX_PAGE_SIZE = 250  # every list endpoint's `page_size` maximum
 MAX_PINS_PER_REQUEST = 100  # pin_ids of /pins/analytics (maxItems)
 
 
@@ -68,6 +69,37 @@ LEVELS: Mapping[str, Level] = MappingProxyType(
     }
 )
 TARGETING_LEVELS = tuple(level.targeting_key for level in LEVELS.values())  # keys of config['targeting_types']
+
+
+# ------------------------------------------------------------------------------------------ rate limits
+class RateLimit(NamedTuple):
+    """A rate-limit category (each operation's `x-ratelimit-category`): Pinterest's quota of requests a minute per
+    user and app, and the URL paths of its operations (regexes searched in the path, so any api_base_url works)."""
+
+    per_minute: int
+    paths: tuple[str, ...]
+
+
+# Ads analytics (sync, targeting) and report jobs of one ad account: the requests of date windows.
+AD_ACCOUNT_WINDOW_PATH = r"/ad_accounts/[^/]+/(.+/)?(analytics|targeting_analytics|reports)$"
+# The first category whose path matches is the request's (analytics before the broader read paths); a request that
+# matches none (a report file download) is in no category.
+RATE_LIMITS: Mapping[str, RateLimit] = MappingProxyType(
+    {
+        "ads_analytics": RateLimit(300, (AD_ACCOUNT_WINDOW_PATH, r"/resources/metrics_ready_state$")),
+        "org_analytics": RateLimit(60, (r"/(pins/[^/]+/analytics|pins/analytics|user_account/analytics(/[^/]+)?)$",)),
+        "ads_read": RateLimit(1000, (r"/ad_accounts(/[^/]+(/.*)?)?$", r"/resources/targeting/.+$")),
+        "org_read": RateLimit(1000, (r"/(boards(/.*)?|pins(/[^/]+)?|user_account|oauth/token)$",)),  # token refresh too
+        "catalogs_read": RateLimit(100, (r"/catalogs(/.*)?$",)),
+    }
+)
+RATE_BUDGET_PERCENT = 95  # the connector's pace, of each quota: every concurrent worker is paced before a 429
+
+
+def paced_per_minute(category: str) -> int:
+    """The requests a minute the connector's api_budget lets through in `category`."""
+    return RATE_LIMITS[category].per_minute * RATE_BUDGET_PERCENT // 100
+
 
 # ------------------------------------------------------------------------------------------ targeting
 TARGETING_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -235,3 +267,25 @@ CUSTOM_REPORT_DEFAULTS: Mapping[str, str] = MappingProxyType(
     {"level": "ADVERTISER", "granularity": "DAY", "report_format": "JSON"}
 )
 CUSTOM_REPORT_GRANULARITIES = ("DAY", "HOUR", "WEEK", "MONTH")  # TOTAL rows have no DATE to be incremental on
+
+
+# ------------------------------------------------------------------------------------------ the manifest's templates
+FACTS = "__facts__"  # the resolved config's key holding `template_facts()` (config_file.saved_view leaves it out):
+# settings.apply_defaults puts it into every resolved config, so the manifest's templates read facts, not literals
+
+
+def template_facts() -> dict[str, Any]:
+    """What the manifest's templates read as `config[FACTS]` (plain JSON: the CDK copies the config and writes it).
+
+    `reach` is keyed like the catalogue's date limits (sync, sync_hour, async, async_hour, async_product_item):
+    `days_back` is the oldest day asked, counted back from today (the day after the API's edge, which it refuses
+    intermittently), and `step` the longest date range of one request, as an ISO duration.
+    """
+    return {
+        "default_start_days_ago": DEFAULT_START_DAYS_AGO,
+        "entity_statuses": list(ENTITY_STATUSES),
+        "reach": {
+            key: {"days_back": int(limit["max_days_back"]) - 1, "step": f"P{int(limit['max_range_days'])}D"}
+            for key, limit in CATALOGUE["date_limits"].items()
+        },
+    }

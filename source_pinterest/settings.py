@@ -29,10 +29,12 @@ from source_pinterest.facts import (
     DEFAULT_TOP_PINS_SORT_BY,
     DEFAULT_WORKERS,
     ENTITY_STATUSES,
+    FACTS,
     PIN_APP_TYPES,
     PRODUCTION_URL,
     TARGETING_LEVELS,
     default_targeting_types,
+    template_facts,
 )
 
 # The top-level keys ApplyDefaults gives a value when the user left them out (lists: when empty too).
@@ -148,6 +150,7 @@ def apply_defaults(config: MutableMapping[str, Any]) -> None:
     config["pin_metric_types"] = list(config.get("pin_metric_types") or DEFAULT_PIN_METRIC_TYPES)
     config["pin_app_types"] = list(config.get("pin_app_types") or PIN_APP_TYPES)
     config.setdefault("max_concurrent_reports", DEFAULT_MAX_CONCURRENT_REPORTS)
+    config[FACTS] = template_facts()  # the limits and defaults the manifest's templates read
 
 
 def targeting_types(config: Mapping[str, Any], level: str) -> list[str]:

@@ -38,6 +38,7 @@ from source_pinterest.components.check import check_connection
 from source_pinterest.components.reports import report_windows
 from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
+from source_pinterest.manifest_facts import with_facts
 from source_pinterest.spec_file import with_spec
 from source_pinterest.sync import Sync
 
@@ -80,7 +81,8 @@ class SourcePinterest(YamlDeclarativeSource):
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> ConnectionDefinition:
         self._shipped_manifest = True  # one that tests and tools substitute does not come through here
-        return with_spec(super()._read_and_parse_yaml_file(path_to_yaml_file))  # spec.yaml is the `spec` block
+        # spec.yaml is the `spec` block; the facts give the rate limits and the concurrency cap
+        return with_facts(with_spec(super()._read_and_parse_yaml_file(path_to_yaml_file)))
 
     def _pre_process_manifest(self, manifest: dict[str, Any]) -> dict[str, Any]:
         self._manifest_key = json.dumps(manifest, sort_keys=True, default=str)

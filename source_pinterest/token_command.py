@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from .components.answers import pinterest_error
 from .facts import CONSENT_URL, OAUTH_SCOPES, PRODUCTION_URL
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -118,9 +119,9 @@ def exchange_code(api_base: str, client_id: str, secret: str, code: str, redirec
     except ValueError:
         body = {}
     if answer.status_code != 200 or not isinstance(body, dict) or not body.get("refresh_token"):
-        said = body.get("message", answer.text[:200]) if isinstance(body, dict) else answer.text[:200]
-        said = str(said).replace(secret, "***").replace(code, "***")
-        code_no = f", code {body['code']}" if isinstance(body, dict) and "code" in body else ""
+        error = pinterest_error(answer)
+        said = (error.message or answer.text[:200]).replace(secret, "***").replace(code, "***")
+        code_no = f", code {error.code}" if error.code is not None else ""
         raise TokenError(
             f"Pinterest refused the authorization code (HTTP {answer.status_code}{code_no}: {said}). A code works "
             f"once, for a few minutes, and only with the redirect URI it was issued for ({redirect_uri}): run the "

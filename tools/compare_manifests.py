@@ -20,6 +20,7 @@ from typing import Any
 from unittest import mock
 
 import yaml
+from airbyte_cdk.sources.declarative.concurrency_level import ConcurrencyLevel
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentCursorFactory
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators import DefaultPaginator
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from source_pinterest import SourcePinterest  # noqa: E402
+from source_pinterest.manifest_facts import with_facts  # noqa: E402
 from source_pinterest.spec_file import with_spec  # noqa: E402
 
 MANIFEST = "source_pinterest/manifest.yaml"
@@ -131,7 +133,12 @@ def streams(manifest: Mapping[str, Any]) -> dict[str, Any]:
         source = SourcePinterest(config=CONFIG)
         EVALUATED_WITH.clear()
         EVALUATED_WITH.update(source._config)
-        return {stream.name: describe(stream, set()) for stream in source.streams(source._config)}
+        built = {stream.name: describe(stream, set()) for stream in source.streams(source._config)}
+        level = manifest["concurrency_level"]
+        concurrency = ConcurrencyLevel(level["default_concurrency"], level.get("max_concurrency"), source._config, {})
+        # Not streams, but what paces and spreads them: the budget's policies and the workers of this config.
+        built["(source)"] = {"api_budget": manifest["api_budget"], "workers": concurrency.get_concurrency_level()}
+        return built
 
 
 def flatten(picture: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -167,7 +174,8 @@ def main() -> int:
     ref = sys.argv[1] if len(sys.argv) > 1 else git("merge-base", "HEAD", "main").strip()
     base = yaml.safe_load(git("show", f"{ref}:{MANIFEST}"))
     current = yaml.safe_load((ROOT / MANIFEST).read_text())
-    base, current = (m if "spec" in m else with_spec(m) for m in (base, current))  # older manifests hold the spec
+    # Older manifests hold the spec, and the values with_facts adds (it keeps those a manifest states).
+    base, current = (with_facts(m if "spec" in m else with_spec(m)) for m in (base, current))
     before, after = streams(base), streams(current)
     found = differences(before, after)
     if base["spec"] != current["spec"]:

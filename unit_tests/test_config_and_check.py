@@ -27,6 +27,7 @@ from urllib3.exceptions import MaxRetryError
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config_validation
 from source_pinterest.components.reachability import CHECK_UNREACHABLE_SECONDS
+from source_pinterest.manifest_facts import with_facts
 from source_pinterest.settings import apply_defaults, targeting_types
 from source_pinterest.spec_file import with_spec
 from unit_tests.conftest import API, oauth_config, page, token_config
@@ -41,7 +42,7 @@ def _check(config: dict) -> tuple[Status, str | None]:
 
 def _prepared_manifest() -> dict:
     with open(MANIFEST) as f:
-        manifest = with_spec(yaml.safe_load(f))  # as SourcePinterest reads it
+        manifest = with_facts(with_spec(yaml.safe_load(f)))  # as SourcePinterest reads it
     resolved = ManifestReferenceResolver().preprocess_manifest(manifest)
     return ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {})
 

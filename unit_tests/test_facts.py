@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,12 +16,15 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from integration_tests.clock import TODAY
 from source_pinterest import SourcePinterest, facts
 from source_pinterest.components import config_file, config_spec, config_validation
+from source_pinterest.components.progress import UNPACED, category
+from source_pinterest.manifest_facts import with_facts
 from source_pinterest.settings import Settings, apply_defaults
 from unit_tests.conftest import oauth_config, token_config
 
@@ -273,3 +277,78 @@ def test_a_config_that_never_had_its_defaults_applied_still_reads_every_default(
     assert (
         Settings.from_config({"conversion_report_time": "TIME_OF_CONVERSION", "click_window_days": 14}).late_days == 30
     )
+
+
+# ------------------------------------------------------------------------------------------ the manifest reads them
+MANIFEST_TEXT = (ROOT / "source_pinterest" / "manifest.yaml").read_text(encoding="utf-8")
+
+
+def test_every_request_path_is_in_the_rate_limit_category_the_spec_gives_it(converter: Any) -> None:
+    checked = 0
+    sent = [(path, operations["get"]) for path, operations in converter.spec["paths"].items() if "get" in operations]
+    sent.append((gen.REPORTS, converter.operation(gen.REPORTS, "post")))  # the only POST the connector sends
+    for path, operation in sent:
+        url = "/v5" + re.sub(r"\{[^}]+\}", "X1", path)
+        found = category(url)
+        if found != UNPACED:  # what the connector never requests may be in no category
+            assert found == operation["x-ratelimit-category"], path
+            checked += 1
+    assert checked >= 40
+    page_sizes = {
+        converter.flatten(converter.deref(p)["schema"]).get("maximum")
+        for operations in converter.spec["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for p in operation.get("parameters", [])
+        if converter.deref(p).get("name") == "page_size"
+    }
+    assert page_sizes - {None} == {facts.MAX_PAGE_SIZE}
+
+
+def test_the_api_budget_paces_each_category_of_the_facts_once() -> None:
+    manifest = with_facts(yaml.safe_load(MANIFEST_TEXT))
+    policies = manifest["api_budget"]["policies"]
+    assert [p["rates"] for p in policies] == [
+        [{"limit": limit, "interval": "PT60S"}] for limit in (285, 57, 950, 950, 95)
+    ]
+    assert [[m["url_path_pattern"] for m in p["matchers"]] for p in policies] == [
+        list(limit.paths) for limit in facts.RATE_LIMITS.values()
+    ]
+    assert manifest["concurrency_level"]["max_concurrency"] == facts.MAX_WORKERS
+    # What a manifest states itself is kept (an older one, compared by tools/compare_manifests.py).
+    stated = {"api_budget": {"policies": []}, "concurrency_level": {"max_concurrency": 3}}
+    assert with_facts(stated) == stated
+
+
+def test_the_manifest_restates_no_limit_default_or_status_of_the_facts() -> None:
+    templates = "\n".join(line.split(" #")[0] for line in MANIFEST_TEXT.splitlines())  # comments may name facts
+    assert not re.search(r"day_delta\(-?\d", templates)  # date reach and default start: config['__facts__']
+    assert not re.search(r"'P\d+D'|step: P\d+D", templates)  # windows: the date limits
+    assert not re.search(r"\b(page_size|limit|max_concurrency): \d", templates)
+    assert not re.search(r"num_workers'?, \d|\b20\b", templates)
+    assert not any(status in templates for status in ("DELETED_DRAFT", "ARCHIVED"))
+    for number in ("89", "90", "91", "913", "914", "186", "250", "285", "57", "950", "95"):
+        assert not re.search(rf"\b{number}\b", MANIFEST_TEXT), number
+
+
+def test_the_templates_read_the_facts_from_the_resolved_config_which_is_not_saved() -> None:
+    config = oauth_config()
+    apply_defaults(config)
+    assert config[facts.FACTS] == json.loads(json.dumps(facts.template_facts()))  # plain JSON
+    assert config[facts.FACTS]["reach"]["async"] == {"days_back": 913, "step": "P186D"}
+    assert config[facts.FACTS]["reach"]["sync"] == {"days_back": 89, "step": "P90D"}
+    assert facts.FACTS not in config_file.saved_view(config)
+
+
+def test_the_day_column_is_named_only_by_facts_date_cursor() -> None:
+    found = []
+    for path in sorted((ROOT / "source_pinterest").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value == facts.DATE_CURSOR:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == ["source_pinterest/facts.py:" + str(_line_of("DATE_CURSOR = "))]
+
+
+def _line_of(start: str) -> int:
+    lines = (ROOT / "source_pinterest" / "facts.py").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(start))

@@ -13,11 +13,13 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
-from source_pinterest.components import reachability
+from source_pinterest.components import auth, pinterest_said, reachability
 from source_pinterest.components.analytics.organic import ORG_ANALYTICS_PER_MINUTE
+from source_pinterest.components.answers import PinterestError, pinterest_error
 from source_pinterest.components.backoff import PinterestBackoff
 from source_pinterest.components.errors import PinterestErrorHandler
 from source_pinterest.components.refusals import multi_pin_refused, refused_targeting_types
+from source_pinterest.components.reports import runner
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -284,3 +286,29 @@ def test_refused_betas_are_told_from_other_refusals() -> None:
     # ... and a 400 naming none of them still fails.
     other = {"code": 1, "message": "Invalid targeting_types GENDER: not in BETA"}
     assert refused_targeting_types(_response(400, other, url=targeting)) == []
+
+
+def _answer(status: int, body: object = None, text: str | None = None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = (json.dumps(body) if text is None else text).encode()
+    response.url = API + "ad_accounts"
+    return response
+
+
+def test_pinterests_error_body_is_read_by_one_function_for_errors_reports_and_auth() -> None:
+    went_wrong = _answer(400, {"code": 12, "message": "Something went wrong"})
+    assert pinterest_error(went_wrong) == PinterestError(12, "Something went wrong")
+    assert pinterest_said.pinterest_message(went_wrong) == "Something went wrong"
+    assert pinterest_said.is_transient_400(went_wrong)
+    assert runner._json(went_wrong) == {"report_status": "HTTP_400", "message": "Something went wrong"}
+    assert auth._pinterest_error(went_wrong) == "code 12: Something went wrong"
+    # The token endpoint's OAuth shape; a body that is no JSON (said as its text, never a transient 400); no object.
+    oauth = _answer(400, {"error": "invalid_grant", "error_description": "Token expired"})
+    assert pinterest_error(oauth) == PinterestError(None, "Token expired") and auth._pinterest_error(oauth) == (
+        "Token expired"
+    )
+    html = _answer(400, text="<html>Retry after 5 seconds</html>")
+    assert pinterest_error(html) == PinterestError(None, "<html>Retry after 5 seconds</html>", is_text=True)
+    assert not pinterest_said.is_transient_400(html)
+    assert pinterest_error(_answer(500, [1])) == PinterestError(None, "") == pinterest_error(None)

@@ -198,8 +198,9 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
             cursor = cursor["incremental_sync"]
             parameters = cursor["$parameters"]
             oldest = InterpolatedString.create(cursor["start_datetime"]["min_datetime"], parameters=parameters)
-            max_days_back = (today - dt.date.fromisoformat(oldest.eval(config))).days + 1
-            window = InterpolatedString.create(cursor["step"], parameters=parameters).eval(config)
+            resolved = source._config  # the limits come with the resolved config (manifest_facts)
+            max_days_back = (today - dt.date.fromisoformat(oldest.eval(resolved))).days + 1
+            window = InterpolatedString.create(cursor["step"], parameters=parameters).eval(resolved)
             back, span = catalogue.date_limits(level, "DAY")
             assert parameters["level"] == level
             assert (max_days_back, window) == (back, f"P{span}D")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -22,6 +22,29 @@ LISTING = "an object with an `items` array (a listing page)"
 
 def sample(text: str) -> str:
     return " ".join(text.split())[:80]
+
+
+class PinterestError(NamedTuple):
+    """What an error answer says: Pinterest's `{"code": ..., "message": ...}`."""
+
+    code: Any  # None when the body names none
+    message: str  # "" when it says none; the start of the text when the body is no JSON
+    is_text: bool = False  # the body is no JSON (an HTML page, a proxy's text)
+
+
+def pinterest_error(response: requests.Response | None) -> PinterestError:
+    """The code and message of an error answer, the one place its body is parsed. The OAuth token endpoint may
+    answer `error_description` / `error` instead of a message; a JSON value that is no object says nothing."""
+    if response is None:
+        return PinterestError(None, "")
+    try:
+        body = response.json()
+    except ValueError:
+        return PinterestError(None, response.text[:200], is_text=True)
+    if not isinstance(body, dict):
+        return PinterestError(None, "")
+    message = body.get("message") or body.get("error_description") or body.get("error")
+    return PinterestError(body.get("code"), "" if message is None else str(message))
 
 
 def error_object(body: Any) -> str | None:

@@ -23,6 +23,7 @@ from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config_file, reachability
+from source_pinterest.components.answers import pinterest_error
 from source_pinterest.components.pinterest_said import header_seconds
 from source_pinterest.components.uses_sync import UsesSync
 from source_pinterest.settings import Settings
@@ -39,14 +40,8 @@ REAUTHENTICATE = (
 
 
 def _pinterest_error(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if not isinstance(body, dict):
-        return str(body)[:200]
-    code, message = body.get("code"), body.get("message") or body.get("error_description") or body.get("error")
-    return f"code {code}: {message}" if code is not None else str(message or "")
+    code, message, _ = pinterest_error(response)
+    return f"code {code}: {message}" if code is not None else message
 
 
 class PinterestOAuth(UsesSync, DeclarativeSingleUseRefreshTokenOauth2Authenticator):

@@ -18,6 +18,8 @@ from typing import Any
 
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 
+from source_pinterest.facts import FACTS
+
 logger = logging.getLogger("airbyte")
 
 SAVED = "__saved__"  # {"config": what the user set, after migration; "path": its --config file or None}
@@ -47,7 +49,10 @@ def normalise(
 
 def saved_view(config: Mapping[str, Any]) -> dict[str, Any]:
     """What is persisted: the user's config with the current OAuth tokens of `config`."""
-    saved = copy.deepcopy(config[SAVED]["config"]) if SAVED in config else dict(config)
+    if SAVED in config:
+        saved = copy.deepcopy(config[SAVED]["config"])
+    else:
+        saved = {k: v for k, v in config.items() if k != FACTS}
     credentials = config.get("credentials") or {}
     rotated = {name: credentials[name] for name in ROTATED_CREDENTIALS if name in credentials}
     if rotated:

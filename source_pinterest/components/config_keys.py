@@ -13,6 +13,7 @@ from typing import Any
 from source_pinterest.components.config_file import SAVED
 from source_pinterest.components.config_migration import LEGACY_KEYS
 from source_pinterest.components.config_spec import spec_properties
+from source_pinterest.facts import FACTS
 
 logger = logging.getLogger("airbyte")
 
@@ -21,7 +22,7 @@ def unknown_keys(config: Mapping[str, Any]) -> list[tuple[str, str | None]]:
     """The keys of the user's config that no field of the spec reads, each with the nearest field (or None)."""
     given = config[SAVED]["config"] if SAVED in config else config
     spec = spec_properties()
-    known = set(spec) | set(LEGACY_KEYS) | {SAVED}
+    known = set(spec) | set(LEGACY_KEYS) | {SAVED, FACTS}
     found = [(key, _nearest(key, spec)) for key in given if key not in known]
     credentials = given.get("credentials")
     if isinstance(credentials, Mapping):

@@ -28,6 +28,7 @@ from source_pinterest.components.refusals import (
     timezone_refused,
 )
 from source_pinterest.components.uses_sync import UsesSync
+from source_pinterest.facts import AD_ACCOUNT_WINDOW_PATH
 
 REAUTHENTICATE = (
     "Pinterest rejected the access token (401). Fix: generate a new access token and put it into "
@@ -195,7 +196,7 @@ def refused_listing_message(response: requests.Response, account: str) -> str:
 # days. (user_account/analytics is one request per sync, its start clamped to 89 days: a skip checkpoints nothing.)
 _PIN_ANALYTICS = re.compile(r"^(?!.*/ad_accounts/).*/pins/[^/]+/analytics$")
 # Ads analytics and report jobs of one ad account: their date windows are checkpointed when read.
-_WINDOWED = re.compile(r"/ad_accounts/[^/]+/(.+/)?(analytics|targeting_analytics|reports)$")
+_WINDOWED = re.compile(AD_ACCOUNT_WINDOW_PATH)
 
 
 def _checkpointed_after(response: requests.Response) -> bool:

@@ -7,6 +7,7 @@ retriever hands back as `last_page_token_value` for the next page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.cursor_pag
 )
 from airbyte_cdk.sources.types import Record, StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest.facts import MAX_PAGE_SIZE
 
 
 class Bookmark(str):
@@ -33,6 +36,11 @@ class Bookmark(str):
 class LoopSafeBookmarkPagination(CursorPaginationStrategy):
     """CursorPagination over `bookmark` that fails a listing answering a bookmark it already followed: that page
     would be requested again (and, for cached parent listings, served again from the cache) for ever."""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        if self.page_size is None:  # the manifest leaves the page size to the facts
+            self.page_size = MAX_PAGE_SIZE
+        super().__post_init__(parameters)
 
     def next_page_token(
         self,

@@ -8,13 +8,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
+from source_pinterest.components.answers import pinterest_error
+
 
 def pinterest_message(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
+    return pinterest_error(response).message
 
 
 # Exact names: a substring test would also mask harmless ones such as `keywords` or `country_code`.
@@ -49,13 +47,9 @@ def is_transient_400(response: requests.Response) -> bool:
     """The 400s Pinterest documents as passing: "Retry after..." and code 12 "something went wrong"."""
     if response.status_code != 400:
         return False
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    message = str(body.get("message", "")).lower() if isinstance(body, dict) else ""
-    code = body.get("code") if isinstance(body, dict) else None
-    return code == 12 or "something went wrong" in message or "retry after" in message
+    error = pinterest_error(response)
+    message = error.message.lower()
+    return not error.is_text and (error.code == 12 or "something went wrong" in message or "retry after" in message)
 
 
 def header_seconds(response: requests.Response, name: str) -> float | None:

@@ -27,6 +27,7 @@ from typing import Any
 from airbyte_cdk.models import AirbyteMessage, AirbyteStreamStatus, Type
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
+from source_pinterest import facts
 from source_pinterest.components import answers
 
 LINE_PREFIX = "Progress "
@@ -34,21 +35,13 @@ START_PREFIX = "Starting the sync: "
 SUMMARY_TITLE = "Sync summary:"
 NAMES_SHOWN = 6  # a start line names this many streams (accounts) before "and N more"
 OUTCOMES = {AirbyteStreamStatus.COMPLETE: "succeeded", AirbyteStreamStatus.INCOMPLETE: "failed"}
-# Labels only (pacing itself is the manifest's api_budget): the rate-limit category of a request path, first match.
-CATEGORIES = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("org_analytics", r"/(pins|user_account)(/[^/]+)?/analytics(/[^/]+)?$"),
-        ("ads_analytics", r"/(analytics|targeting_analytics|reports|metrics_ready_state)$"),
-        ("catalogs_read", r"/catalogs(/|$)"),
-        ("ads_read", r"/(ad_accounts|resources)(/|$)"),
-        ("org_read", r"."),
-    )
-)
+# The rate-limit category of a request path, first match, as the api_budget paces it (facts.RATE_LIMITS).
+CATEGORIES = tuple((name, tuple(re.compile(path) for path in limit.paths)) for name, limit in facts.RATE_LIMITS.items())
+UNPACED = "unpaced"  # a request in no category (a report file download): the api_budget never holds it
 
 
 def category(path: str) -> str:
-    return next(name for name, pattern in CATEGORIES if pattern.search(path))
+    return next((name for name, patterns in CATEGORIES if any(p.search(path) for p in patterns)), UNPACED)
 
 
 @dataclass

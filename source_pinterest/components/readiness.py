@@ -22,6 +22,7 @@ from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.components.ready_states import COLUMNS, FLAG_SCHEMA
 from source_pinterest.components.uses_sync import UsesSync
+from source_pinterest.facts import DATE_CURSOR
 
 logger = logging.getLogger("airbyte")
 
@@ -64,9 +65,9 @@ class ProvisionalDays(UsesSync, RecordTransformation):
 
     def flag(self, record: MutableMapping[str, Any], granularity: str, window_end: str | None = None) -> None:
         """Set the flags on `record` (an analytics or report row of `granularity`)."""
-        if not self.enabled or not record.get("DATE"):
+        if not self.enabled or not record.get(DATE_CURSOR):
             return
-        day = last_day(str(record["DATE"]), granularity, window_end, self.sync.settings.today)
+        day = last_day(str(record[DATE_CURSOR]), granularity, window_end, self.sync.settings.today)
         record[COLUMNS[0]], record[COLUMNS[1]] = self.sync.ready_states(self.config["api_base_url"]).flags(
             day, self.requester
         )

@@ -221,7 +221,7 @@ def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:
     """An ads analytics level's id column (the facts.LEVELS names), else a report level's key; None: no level."""
     level = parameters.get("level")
     if level in LEVELS:
-        return [LEVELS[level].id_column, "DATE"] + (list(TARGETING_COLUMNS) if parameters.get("targeting") else [])
+        return [LEVELS[level].id_column, DATE_CURSOR] + (list(TARGETING_COLUMNS) if parameters.get("targeting") else [])
     return catalogue.primary_key(level) if level else None
 
 

@@ -21,9 +21,10 @@ from source_pinterest.components.analytics.base import AnalyticsRetriever, BetaR
 from source_pinterest.components.pinterest_said import pinterest_message
 from source_pinterest.components.refusals import multi_pin_refused
 from source_pinterest.components.uses_sync import UsesSync
+from source_pinterest.facts import DATE_CURSOR, paced_per_minute
 from source_pinterest.settings import Settings
 
-ORG_ANALYTICS_PER_MINUTE = 57  # the manifest's api_budget for org_analytics (95 % of Pinterest's 60)
+ORG_ANALYTICS_PER_MINUTE = paced_per_minute("org_analytics")  # as the api_budget paces it
 logger = logging.getLogger("airbyte")
 
 
@@ -162,7 +163,7 @@ class DailyMetricsExtractor(UsesSync, RecordExtractor):
                         metrics = day.get("metrics") or {}
                         if not metrics:
                             continue
-                        row = {"DATE": day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
+                        row = {DATE_CURSOR: day.get("date"), "DATA_STATUS": day.get("data_status"), **metrics}
                         if pin_id is not None:
                             row["PIN_ID"] = str(pin_id)
                             row["APP_TYPE"] = app_type

@@ -11,7 +11,7 @@ from typing import Any
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
-from source_pinterest.facts import LEVELS
+from source_pinterest.facts import DATE_CURSOR, LEVELS
 
 
 def string_keys(row: MutableMapping[str, Any], columns: Iterable[str]) -> None:
@@ -54,8 +54,8 @@ class AnalyticsRow(RecordTransformation):
             record["TARGETING_VALUE"] = record.pop("targeting_value", None)
             record.update(metrics)
         string_keys(record, self._keys)
-        if not record.get("DATE") and stream_slice is not None:
-            record["DATE"] = stream_slice.extra_fields.get("start_date")
+        if not record.get(DATE_CURSOR) and stream_slice is not None:
+            record[DATE_CURSOR] = stream_slice.extra_fields.get("start_date")
         if not record.keys() >= self._columns:  # a sparse row: the missing columns become null
             for column in self._columns - record.keys():
                 record[column] = None

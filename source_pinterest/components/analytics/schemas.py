@@ -12,7 +12,7 @@ from airbyte_cdk.sources.types import Config
 
 from source_pinterest.components import readiness
 from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
-from source_pinterest.facts import CATALOGUE, LEVELS
+from source_pinterest.facts import CATALOGUE, DATE_CURSOR, LEVELS
 
 
 @dataclass
@@ -29,11 +29,11 @@ class AnalyticsSchemaLoader(SchemaLoader):
 
     def get_json_schema(self) -> Mapping[str, Any]:
         id_column = LEVELS[self.level].id_column
-        keys = [id_column, "DATE", *(TARGETING_COLUMNS if self.targeting else ())]
+        keys = [id_column, DATE_CURSOR, *(TARGETING_COLUMNS if self.targeting else ())]
         properties: dict[str, Any] = {key: {"type": "string"} for key in keys}
-        properties["DATE"] = {"type": "string", "format": "date"}
+        properties[DATE_CURSOR] = {"type": "string", "format": "date"}
         if self.config.get("granularity") == "HOUR":
-            properties["DATE"] = {"type": "string"}  # "YYYY-MM-DDTHH:00:00", no offset
+            properties[DATE_CURSOR] = {"type": "string"}  # "YYYY-MM-DDTHH:00:00", no offset
         for column in self.config.get("analytics_columns") or ():
             if column not in properties:
                 properties[column] = {"type": [self._types.get(column, "string"), "null"]}
@@ -58,7 +58,7 @@ class OrganicSchemaLoader(SchemaLoader):
 
     def get_json_schema(self) -> Mapping[str, Any]:
         properties: dict[str, Any] = {
-            "DATE": {"type": "string", "format": "date"},
+            DATE_CURSOR: {"type": "string", "format": "date"},
             "DATA_STATUS": {"type": ["string", "null"]},
         }
         if self.by_pin:

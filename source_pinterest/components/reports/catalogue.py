@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from source_pinterest.facts import (
+    DATE_CURSOR,
     REPORT_TARGETING_SOURCE,
     REPORT_TARGETING_TYPES,
     TARGETING_BETA_TYPES,
@@ -51,7 +52,7 @@ def default_targeting_types(level: str) -> list[str]:
 
 
 def primary_key(level: str, granularity: str = "DAY") -> list[str]:
-    key = [id_column(level)] + ([] if granularity == "TOTAL" else ["DATE"])
+    key = [id_column(level)] + ([] if granularity == "TOTAL" else [DATE_CURSOR])
     return key + (list(TARGETING_COLUMNS) if is_targeting(level) else [])
 
 
@@ -61,7 +62,7 @@ def json_schema(level: str, columns: list[str]) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "AD_ACCOUNT_ID": {"type": "string"},
         id_column(level): {"type": ["null", "string"]},
-        "DATE": {"type": ["null", "string"], "description": "YYYY-MM-DD (UTC), or YYYY-MM-DDTHH:00:00 for HOUR"},
+        DATE_CURSOR: {"type": ["null", "string"], "description": "YYYY-MM-DD (UTC), or YYYY-MM-DDTHH:00:00 for HOUR"},
     }
     if is_targeting(level):
         properties["TARGETING_TYPE"] = {"type": ["null", "string"]}

@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
+from source_pinterest.facts import DATE_CURSOR
+
 _CHUNK = 1 << 16
 _WHITESPACE = " \t\r\n"
 
@@ -101,7 +103,7 @@ def iter_json_rows(stream: TextIO, id_column: str) -> Iterator[dict[str, Any]]:
 def _with_key(row: dict[str, Any], key: str, id_column: str) -> dict[str, Any]:
     # BY_DATE files are keyed by date (or "TOTAL"), BY_ID files by entity id.
     if len(key) >= 10 and key[4:5] == "-" and key[7:8] == "-":
-        row.setdefault("DATE", key)
+        row.setdefault(DATE_CURSOR, key)
     elif key != "TOTAL":
         row.setdefault(id_column, key)
     return row

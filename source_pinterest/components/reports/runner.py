@@ -23,6 +23,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import progress, timezone
+from source_pinterest.components.answers import pinterest_error
 from source_pinterest.components.entities import Entity, Lineage
 from source_pinterest.components.pinterest_said import describe_request, pinterest_message
 from source_pinterest.components.refusals import refused_targeting_types, timezone_refused
@@ -309,22 +310,12 @@ def _json(response: requests.Response | None) -> dict[str, Any]:
     # A response the error handler let through without raising is no job.
     if response is None or not response.ok:
         code = response.status_code if response is not None else "no answer"
-        return {"report_status": f"HTTP_{code}", "message": _body_message(response)}
+        return {"report_status": f"HTTP_{code}", "message": pinterest_error(response).message}
     try:
         body = response.json()
     except ValueError:
         return {"report_status": "INVALID_RESPONSE", "message": response.text[:200]}
     return body if isinstance(body, dict) else {"report_status": "INVALID_RESPONSE", "message": str(body)[:200]}
-
-
-def _body_message(response: requests.Response | None) -> str:
-    if response is None:
-        return ""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
 
 
 def _message(body: Mapping[str, Any]) -> str:
