@@ -111,7 +111,13 @@ def test_the_state_stays_just_before_the_oldest_cut_board() -> None:
     for message in (_record("b1", "2026-10-31T05:31:10.757344"), _record("b2", "2026-11-21T05:25:24.846657")):
         hold.adjust(message)
     assert hold.adjust(_state("board_pins", STATE)).state.stream.stream_state.__dict__ == STATE  # nothing cut yet
-    deep_paging.refusal(_response(400, REFUSED, API + "boards/b1/pins?bookmark=x"), "board_pins", "refused", sync)
+    deep_paging.refusal(
+        _response(400, REFUSED, API + "boards/b1/pins?bookmark=x"),
+        "board_pins",
+        "refused",
+        sync.cut_boards,
+        sync.unreadable,
+    )
     held = hold.adjust(_state("board_pins", STATE)).state.stream.stream_state.__dict__
     assert held["state"] == {"board_pins_modified_at": "2026-10-31T05:31:10.757343+0000"}
     assert held["parent_state"] == {"boards": {"board_pins_modified_at": "2026-10-31T05:31:10.757343+0000"}}
@@ -123,6 +129,12 @@ def test_the_state_stays_just_before_the_oldest_cut_board() -> None:
 def test_a_cut_board_without_a_record_holds_the_state_at_the_start() -> None:
     sync = Sync(oauth_config())
     hold = deep_paging.StateHold(sync.cut_boards)
-    deep_paging.refusal(_response(400, REFUSED, API + "boards/b9/pins?bookmark=x"), "board_pins", "refused", sync)
+    deep_paging.refusal(
+        _response(400, REFUSED, API + "boards/b9/pins?bookmark=x"),
+        "board_pins",
+        "refused",
+        sync.cut_boards,
+        sync.unreadable,
+    )
     held = hold.adjust(_state("board_pins", STATE)).state.stream.stream_state.__dict__
     assert held["state"] == {"board_pins_modified_at": "1970-01-01T00:00:00.000000+0000"}

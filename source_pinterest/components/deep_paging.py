@@ -21,15 +21,14 @@ import logging
 import re
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from airbyte_cdk.models import AirbyteMessage, AirbyteStateBlob, Type
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
-if TYPE_CHECKING:
-    from source_pinterest.sync import Sync
+from source_pinterest.components.unreadable import Unreadable
 
 logger = logging.getLogger("airbyte")
 
@@ -79,7 +78,9 @@ def refused_board(response: requests.Response) -> str | None:
     return found.group(1)
 
 
-def refusal(response: requests.Response, stream: str, pinterest_message: str, sync: Sync) -> ErrorResolution | None:
+def refusal(
+    response: requests.Response, stream: str, pinterest_message: str, cut: CutBoards, unreadable: Unreadable
+) -> ErrorResolution | None:
     """End one board's listing refused deep into it (see the module docstring); None for any other response."""
     board = refused_board(response)
     if board is None:
@@ -98,9 +99,9 @@ def refusal(response: requests.Response, stream: str, pinterest_message: str, sy
         f"this board's pins up to there (newest first), the other boards are read in full, and the stream {kept}. "
         "The older pins of this board cannot be listed here; boards with fewer pins are not affected."
     )
-    if sync.cut_boards.add(stream, board):
+    if cut.add(stream, board):
         logger.warning(message)
-    sync.unreadable.note(stream or what, message)
+    unreadable.note(stream or what, message)
     return ErrorResolution(ResponseAction.IGNORE, None, message)
 
 

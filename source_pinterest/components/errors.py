@@ -85,7 +85,11 @@ class PinterestErrorHandler(UsesSync, DefaultErrorHandler):
                     ResponseAction.RETRY, FailureType.transient_error, pinterest_message(response_or_exception)
                 )
             cut = deep_paging.refusal(
-                response_or_exception, self.stream_name, pinterest_message(response_or_exception), self.sync
+                response_or_exception,
+                self.stream_name,
+                pinterest_message(response_or_exception),
+                self.sync.cut_boards,
+                self.sync.unreadable,
             )
             if cut:  # a board's pins refused deep into the listing: that board ends there (deep_paging.py)
                 return cut
