@@ -18,7 +18,7 @@ from airbyte_cdk.sources.declarative.interpolation.interpolated_string import In
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.streams.concurrent.helpers import get_primary_key_from_stream
 
-from source_pinterest.components.state import derived_primary_key
+from source_pinterest.components.factory import derived_primary_key
 
 CURSORS = ("DatetimeBasedCursor", "IncrementingCountCursor")  # the cursors whose field the CDK reads as below
 

@@ -35,8 +35,8 @@ from source_pinterest.components import (
     verdict,
 )
 from source_pinterest.components.check import check_connection
+from source_pinterest.components.factory import PinterestComponentFactory
 from source_pinterest.components.reports import report_windows
-from source_pinterest.components.state import PinterestComponentFactory
 from source_pinterest.components.windows import oldest_sync_day
 from source_pinterest.manifest_facts import with_facts
 from source_pinterest.spec_file import with_spec

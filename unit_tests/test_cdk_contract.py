@@ -138,12 +138,12 @@ CONTRACT: tuple[Private, ...] = (
     Private(ATTRIBUTE, "_config_for_validation", SOURCE, ("source.py",),
             "the config the spec's config_validations run on (discover validates as streams() does)",
             probe=lambda built: built.source._config_for_validation, expect=Mapping),
-    # ---- components/state.py and components/fast_cursor.py: the component factory and cursors
-    Private(OVERRIDE, "_create_nested_component", FACTORY, ("components/state.py",),
+    # ---- components/factory.py, state.py and fast_cursor.py: the component factory and cursors
+    Private(OVERRIDE, "_create_nested_component", FACTORY, ("components/factory.py",),
             "PinterestComponentFactory gives a router nested in a custom component its stream's name through "
             "`$parameters`; every nested custom component must still be built through it",
             params=("model", "model_field", "model_value", "config")),
-    Private(ATTRIBUTE, "_connector_state_converter", CURSOR, ("components/state.py", "components/fast_cursor.py"),
+    Private(ATTRIBUTE, "_connector_state_converter", CURSOR, ("components/factory.py", "components/fast_cursor.py"),
             "the state converter a concurrent cursor builds its state with (class swapped to WindowEndState, "
             "given date caches)"),
     Private(ATTRIBUTE, "_connector_state_converter", PARTITION_CURSOR, ("components/fast_cursor.py",),
@@ -184,8 +184,8 @@ CONTRACT: tuple[Private, ...] = (
     Private(SWAP, "__class__", FACTORY, ("source.py",),
             "the source's factory becomes PinterestComponentFactory; the CDK must build exactly "
             "ModelToComponentFactory (a subclass of its own would lose its behaviour)",
-            replacement="source_pinterest.components.state:PinterestComponentFactory"),
-    Private(SWAP, "__class__", CONVERTER, ("components/state.py",),
+            replacement="source_pinterest.components.factory:PinterestComponentFactory"),
+    Private(SWAP, "__class__", CONVERTER, ("components/factory.py",),
             "a DATE cursor's converter becomes FirstDayState (its subclass WindowEndState for window_end cursors)",
             replacement="source_pinterest.components.state:FirstDayState",
             built_by="create_concurrent_cursor_from_datetime_based_cursor"),

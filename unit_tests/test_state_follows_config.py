@@ -19,7 +19,8 @@ from airbyte_cdk.test.state_builder import StateBuilder
 
 from conftest import sandbox
 from integration_tests.clock import TODAY
-from source_pinterest.components.state import FIRST_DAY, ForeignAnalyticsState
+from source_pinterest.components.foreign_state import ForeignAnalyticsState
+from source_pinterest.components.state import FIRST_DAY
 from source_pinterest.components.windows import last_finished_day
 from source_pinterest.sync import Sync
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams

@@ -17,7 +17,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components import config_migration, config_validation
-from source_pinterest.components.state import ForeignAnalyticsState
+from source_pinterest.components.foreign_state import ForeignAnalyticsState
 from source_pinterest.facts import MAX_WORKERS
 from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import API, final_state, oauth_config, page, query, read_streams, records_of

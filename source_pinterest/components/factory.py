@@ -1,0 +1,103 @@
+"""The CDK's component factory, extended: `PinterestComponentFactory` (see its docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
+    CustomFormatConcurrentStreamStateConverter,
+)
+from airbyte_cdk.sources.types import Config
+
+from source_pinterest.components import fast_cursor
+from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
+from source_pinterest.components.state import WINDOW_END, FirstDayState, WindowEndState, last_final
+from source_pinterest.components.uses_sync import UsesSync, hand_over
+from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
+from source_pinterest.sync import Sync
+
+
+class PinterestComponentFactory(ModelToComponentFactory):
+    """The CDK's component factory, with cursors of `$parameters.checkpoint: window_end` checkpointing window ends,
+    keys derived from a stream's level, nested routers named after their stream, and every cursor's per-record
+    parsing done once per distinct value (fast_cursor.py). It hands `sync`, the run's decisions, to every custom
+    component that uses them; SourcePinterest sets a fresh one for each check, discover and read."""
+
+    sync: Sync  # set by SourcePinterest before it builds anything, anew for each check, discover and read
+
+    def create_custom_component(self, model: Any, config: Config, **kwargs: Any) -> Any:
+        component = super().create_custom_component(model, config, **kwargs)
+        if isinstance(component, UsesSync):
+            component.sync = self.sync
+        return component
+
+    def create_parent_stream_config_with_substream_wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        parent = super().create_parent_stream_config_with_substream_wrapper(*args, **kwargs)
+        hand_over(parent, self.sync)  # the CDK builds parent streams with a plain factory of its own
+        return parent
+
+    def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:
+        cursor = super().create_concurrent_cursor_from_datetime_based_cursor(*args, **kwargs)
+        definition = kwargs.get("component_definition") or {}
+        parameters = definition.get("$parameters") or definition.get("parameters") or {}
+        converter = cursor._connector_state_converter
+        if cursor.cursor_field.cursor_field_key == DATE_CURSOR and isinstance(
+            converter, CustomFormatConcurrentStreamStateConverter
+        ):
+            # Same fields, a few methods differ; the CDK builds the converter inline.
+            window_end = parameters.get("checkpoint") == WINDOW_END
+            converter.__class__ = WindowEndState if window_end else FirstDayState
+            if window_end:
+                converter.last_final = last_final(converter, self.sync.settings)
+            converter.start_at_first_day(cursor)
+        fast_cursor.speed_up(cursor)
+        return cursor
+
+    def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> Any:
+        cursor = super().create_concurrent_cursor_from_perpartition_cursor(*args, **kwargs)
+        fast_cursor.speed_up(cursor)
+        return cursor
+
+    def create_default_stream(self, model: models.DeclarativeStream, config: Config, **kwargs: Any) -> Any:
+        # Analytics and report streams name their level, which decides their key; a custom report's is in its item.
+        written = model.primary_key.__root__ if model.primary_key else None  # the CDK's default is ""
+        key = None if written else derived_primary_key(model.name, model.parameters or {}, config)
+        if key:
+            model = model.copy(update={"primary_key": models.PrimaryKey(__root__=key)})
+        return super().create_default_stream(model, config, **kwargs)
+
+    def _create_nested_component(
+        self, model: Any, model_field: str, model_value: Any, config: Config, **kwargs: Any
+    ) -> Any:
+        # A router nested in a custom component takes `stream_name` from its own `$parameters` only; the stream's
+        # `$parameters.name` reaches every nested component, so it need not be written twice in the manifest.
+        if isinstance(model_value, dict):
+            parameters = model_value.get("$parameters") or {}
+            if parameters.get("name") and "stream_name" not in parameters:
+                model_value = {**model_value, "$parameters": {**parameters, "stream_name": parameters["name"]}}
+        return super()._create_nested_component(model, model_field, model_value, config, **kwargs)
+
+
+def derived_primary_key(stream: str | None, parameters: Mapping[str, Any], config: Config) -> list[str] | None:
+    """The key of a stream whose definition writes none: its level's, or its custom report's; None: no such key."""
+    return _level_key(parameters) or _custom_report_key(stream, config)
+
+
+def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:
+    """An ads analytics level's id column (the facts.LEVELS names), else a report level's key; None: no level."""
+    level = parameters.get("level")
+    if level in LEVELS:
+        return [LEVELS[level].id_column, DATE_CURSOR] + (list(TARGETING_COLUMNS) if parameters.get("targeting") else [])
+    return catalogue.primary_key(level) if level else None
+
+
+def _custom_report_key(stream: str | None, config: Config) -> list[str] | None:
+    for item in config.get("custom_reports") or []:
+        if stream == f"custom_{item.get('name')}":
+            return catalogue.primary_key(item.get("level") or CUSTOM_REPORT_DEFAULTS["level"])
+    return None
