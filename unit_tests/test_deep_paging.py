@@ -114,7 +114,6 @@ def test_the_state_stays_just_before_the_oldest_cut_board() -> None:
     deep_paging.refusal(
         _response(400, REFUSED, API + "boards/b1/pins?bookmark=x"),
         "board_pins",
-        "refused",
         sync.cut_boards,
         sync.unreadable,
     )
@@ -132,7 +131,6 @@ def test_a_cut_board_without_a_record_holds_the_state_at_the_start() -> None:
     deep_paging.refusal(
         _response(400, REFUSED, API + "boards/b9/pins?bookmark=x"),
         "board_pins",
-        "refused",
         sync.cut_boards,
         sync.unreadable,
     )

@@ -28,6 +28,7 @@ import requests
 from airbyte_cdk.models import AirbyteMessage, AirbyteStateBlob, Type
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
+from source_pinterest.components.pinterest_said import pinterest_message
 from source_pinterest.components.unreadable import Unreadable
 
 logger = logging.getLogger("airbyte")
@@ -78,9 +79,7 @@ def refused_board(response: requests.Response) -> str | None:
     return found.group(1)
 
 
-def refusal(
-    response: requests.Response, stream: str, pinterest_message: str, cut: CutBoards, unreadable: Unreadable
-) -> ErrorResolution | None:
+def refusal(response: requests.Response, stream: str, cut: CutBoards, unreadable: Unreadable) -> ErrorResolution | None:
     """End one board's listing refused deep into it (see the module docstring); None for any other response."""
     board = refused_board(response)
     if board is None:
@@ -95,7 +94,8 @@ def refusal(
     )
     message = (
         f"Pinterest refused to page deeper into the pins of board {board}: {what} for a later page answered 400 "
-        f"({pinterest_message}). Pinterest lists at most 100,000 items of a listing; {stream or 'the stream'} has "
+        f"({pinterest_message(response)}). Pinterest lists at most 100,000 items of a listing; "
+        f"{stream or 'the stream'} has "
         f"this board's pins up to there (newest first), the other boards are read in full, and the stream {kept}. "
         "The older pins of this board cannot be listed here; boards with fewer pins are not affected."
     )

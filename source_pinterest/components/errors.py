@@ -84,12 +84,9 @@ class PinterestErrorHandler(UsesSync, DefaultErrorHandler):
                 return ErrorResolution(
                     ResponseAction.RETRY, FailureType.transient_error, pinterest_message(response_or_exception)
                 )
+            # Reads the body only of a refused page: a 200's body is streamed by the decoder, never read here.
             cut = deep_paging.refusal(
-                response_or_exception,
-                self.stream_name,
-                pinterest_message(response_or_exception),
-                self.sync.cut_boards,
-                self.sync.unreadable,
+                response_or_exception, self.stream_name, self.sync.cut_boards, self.sync.unreadable
             )
             if cut:  # a board's pins refused deep into the listing: that board ends there (deep_paging.py)
                 return cut
