@@ -29,7 +29,7 @@ from typing import IO, Any, TextIO
 
 from integration_tests.cli import catalog_for
 from pinterest_emulator.scenarios import SCENARIOS
-from source_pinterest.components.progress import LINE_PREFIX, START_PREFIX
+from source_pinterest.components.progress_lines import LINE_PREFIX, START_PREFIX
 
 # The console script installed beside this interpreter (the venv scripts/demo.sh made), else the one on PATH.
 _BESIDE = Path(sys.executable).parent / "source-pinterest"

@@ -30,7 +30,9 @@ from source_pinterest.components import (
     config_validation,
     deep_paging,
     progress,
+    progress_lines,
     reachability,
+    request_counting,
     threadsafe_ast,
     verdict,
 )
@@ -173,9 +175,9 @@ class SourcePinterest(YamlDeclarativeSource):
         tracked = progress.SyncProgress(selected=[s.stream.name for s in catalog.streams], parents=self._parents())
         sync.progress = tracked
         interval = sync.settings.progress_interval_seconds
-        logger.info(progress.start_line_of(sync.settings, sorted(tracked.selected), state))
+        logger.info(progress_lines.start_line_of(sync.settings, sorted(tracked.selected), state))
         said = verdict.OneCause(sync.fatal)
-        with progress.tracking(tracked, self._constructor._api_budget), said.quiet(self.logger):
+        with request_counting.tracking(tracked, self._constructor._api_budget), said.quiet(self.logger):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             failed: AirbyteTracedException | None = None
             try:

@@ -111,7 +111,7 @@ CONTRACT: tuple[Private, ...] = (
             "rebuilds the factory's model-to-constructor table, whose bound methods predate the class swap"),
     Private(ATTRIBUTE, "_api_budget", FACTORY, ("source.py",),
             "the budget _prepare_for_stream_build builds from the manifest's api_budget (kept across streams() "
-            "calls, and given to progress.tracking, which wraps its acquire_call)",
+            "calls, and given to request_counting.tracking, which wraps its acquire_call)",
             probe=lambda built: built.source._constructor._api_budget, expect=(object,)),
     Private(ATTRIBUTE, "_concurrent_source", SOURCE, ("source.py",),
             "the ConcurrentSource that runs the read (record queue size, thread pool shutdown)",
@@ -176,9 +176,9 @@ CONTRACT: tuple[Private, ...] = (
     Private(OVERRIDE, "_parse_response", RETRIEVER, ("components/analytics/base.py",),
             "AnalyticsRetriever parses the answers it requests itself and calls super() for the records",
             params=("response", "records_schema", "stream_slice", "next_page_token")),
-    # ---- components/progress.py: request counting
-    Private(PATCH, "_send", HTTP_CLIENT, ("components/progress.py",),
-            "progress.tracking wraps it as send(client, request, *args, **kwargs) and reads `client.name`; "
+    # ---- components/request_counting.py: request counting
+    Private(PATCH, "_send", HTTP_CLIENT, ("components/request_counting.py",),
+            "request_counting.tracking wraps it as send(client, request, *args, **kwargs) and reads `client.name`; "
             "the CDK must still send every attempt (retries too) through `self._send`", params=("request",)),
     # ---- `__class__` swaps: the CDK builds these objects itself and takes no class from outside
     Private(SWAP, "__class__", FACTORY, ("source.py",),
@@ -412,21 +412,22 @@ def test_class_swap_still_fits(entry: Private, built: SimpleNamespace) -> None:
 
 
 def test_api_budget_acquire_call_can_be_wrapped() -> None:
-    """progress.tracking replaces `acquire_call` on the source's budget instance (a public method) while a read
-    runs; the CDK's rate-limited sessions must still call it through the instance, once per request sent."""
+    """request_counting.tracking replaces `acquire_call` on the source's budget instance (a public method) while a
+    read runs; the CDK's rate-limited sessions must still call it through the instance, once per request sent."""
     from airbyte_cdk.sources.streams import call_rate
 
     parameters = list(inspect.signature(call_rate.APIBudget.acquire_call).parameters)
     assert parameters[:2] == ["self", "request"], (
         f"airbyte-cdk {CDK_VERSION}: APIBudget.acquire_call now takes {parameters}; source_pinterest/components/"
-        "progress.py wraps it as acquire_call(request, *args, **kwargs). Re-check progress.tracking."
+        "request_counting.py wraps it as acquire_call(request, *args, **kwargs). Re-check request_counting.tracking."
     )
     send = ast.parse(textwrap.dedent(inspect.getsource(call_rate.LimiterMixin.send)))
     called = [ast.unparse(n.func) for n in ast.walk(send) if isinstance(n, ast.Call)]
     assert "self._api_budget.acquire_call" in called, (
         f"airbyte-cdk {CDK_VERSION}: LimiterMixin.send ({_where(call_rate.LimiterMixin)}) no longer calls "
-        "acquire_call on its budget instance: progress.tracking (source_pinterest/components/progress.py) would "
-        "count no budget waits. Re-check how the CDK's sessions take calls from the api_budget."
+        "acquire_call on its budget instance: request_counting.tracking "
+        "(source_pinterest/components/request_counting.py) would count no budget waits. "
+        "Re-check how the CDK's sessions take calls from the api_budget."
     )
 
 

@@ -23,7 +23,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from integration_tests.clock import TODAY
 from source_pinterest import SourcePinterest, facts
 from source_pinterest.components import config_file, config_spec, config_validation
-from source_pinterest.components.progress import UNPACED, category
+from source_pinterest.components.rate_categories import UNPACED, category
 from source_pinterest.manifest_facts import with_facts
 from source_pinterest.settings import Settings, apply_defaults
 from unit_tests.conftest import oauth_config, token_config

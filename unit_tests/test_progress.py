@@ -10,8 +10,10 @@ import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
-from source_pinterest.components import progress
-from source_pinterest.components.progress import SyncProgress, Ticker, category, tracking
+from source_pinterest.components import progress_lines
+from source_pinterest.components.progress import SyncProgress, Ticker
+from source_pinterest.components.rate_categories import category
+from source_pinterest.components.request_counting import tracking
 from unit_tests.conftest import API, oauth_config, read_streams
 
 
@@ -116,10 +118,10 @@ def test_the_demo_shows_progress_lines_and_the_summary_only() -> None:
     def log(text: str) -> dict[str, Any]:
         return {"type": "LOG", "log": {"level": "INFO", "message": text}}
 
-    assert progress.is_progress(log("Progress pins: 3 records, 1 requests, 30 s"))
-    assert progress.is_progress(log("Sync summary:\nstream  records"))
-    assert not progress.is_progress(log("Backing off 2 s"))
-    assert not progress.is_progress({"type": "RECORD", "record": {"stream": "pins", "data": {}}})
+    assert progress_lines.is_progress(log("Progress pins: 3 records, 1 requests, 30 s"))
+    assert progress_lines.is_progress(log("Sync summary:\nstream  records"))
+    assert not progress_lines.is_progress(log("Backing off 2 s"))
+    assert not progress_lines.is_progress({"type": "RECORD", "record": {"stream": "pins", "data": {}}})
 
 
 def test_requests_are_counted_per_stream_unless_served_from_the_cache(monkeypatch) -> None:
@@ -148,12 +150,12 @@ def test_requests_are_counted_per_stream_unless_served_from_the_cache(monkeypatc
 
 def test_the_start_line_names_accounts_days_and_streams() -> None:
     many = [f"stream_{i:02}" for i in range(10)]
-    line = progress.start_line(["111", "222"], dt.date(2026, 10, 23), dt.date(2026, 11, 22), many, resumed=False)
+    line = progress_lines.start_line(["111", "222"], dt.date(2026, 10, 23), dt.date(2026, 11, 22), many, resumed=False)
     assert line == (
         "Starting the sync: ad accounts 111, 222; days 2026-10-23 -> 2026-11-22 (UTC); 10 stream(s): "
         "stream_00, stream_01, stream_02, stream_03, stream_04, stream_05 and 4 more"
     )
-    line = progress.start_line([], dt.date(2026, 11, 1), dt.date(2026, 11, 22), ["pins"], resumed=True)
+    line = progress_lines.start_line([], dt.date(2026, 11, 1), dt.date(2026, 11, 22), ["pins"], resumed=True)
     assert line == (
         "Starting the sync: all ad accounts the token sees (account_ids not set); days 2026-11-01 -> 2026-11-22 "
         "(UTC; incremental streams resume from their state); 1 stream(s): pins"

@@ -19,7 +19,7 @@ from source_pinterest.components.answers import PinterestError, pinterest_error
 from source_pinterest.components.backoff import PinterestBackoff
 from source_pinterest.components.errors import PinterestErrorHandler
 from source_pinterest.components.refusals import multi_pin_refused, refused_targeting_types
-from source_pinterest.components.reports import runner
+from source_pinterest.components.reports import job_lifecycle
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -301,7 +301,7 @@ def test_pinterests_error_body_is_read_by_one_function_for_errors_reports_and_au
     assert pinterest_error(went_wrong) == PinterestError(12, "Something went wrong")
     assert pinterest_said.pinterest_message(went_wrong) == "Something went wrong"
     assert pinterest_said.is_transient_400(went_wrong)
-    assert runner._json(went_wrong) == {"report_status": "HTTP_400", "message": "Something went wrong"}
+    assert job_lifecycle._json(went_wrong) == {"report_status": "HTTP_400", "message": "Something went wrong"}
     assert auth._pinterest_error(went_wrong) == "code 12: Something went wrong"
     # The token endpoint's OAuth shape; a body that is no JSON (said as its text, never a transient 400); no object.
     oauth = _answer(400, {"error": "invalid_grant", "error_description": "Token expired"})

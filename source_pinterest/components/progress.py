@@ -1,47 +1,31 @@
-"""Live progress of a sync: a start line, then every ~30 s one overall line (records, requests, streams done /
-running / waiting) and one line per active stream saying what it waits for, and a summary table at the end.
+"""Live progress of a sync: per-stream counters, what feeds them, and the ticker that logs them every ~30 s.
 
 A started stream waits for its parent listing (no request of its own yet: the CDK reads its parents first),
 for the rate budget (a request of it is held by the api_budget right now), or for report jobs (created and polled
 at Pinterest, or queued for one of the max_concurrent_reports slots).
 
 Counted per stream: records emitted, HTTP requests sent (retries included), report jobs waiting for a slot /
-running at Pinterest / done, and the seconds its requests waited for the rate budget of their category. Requests
-are counted where the CDK's HTTP client sends them (`HttpClient._send`, which knows the stream's name), budget waits
-where the shared `api_budget` hands out calls; both hooks exist only while a read runs (`tracking`).
+running at Pinterest / done, and the seconds its requests waited for the rate budget of their category. Records
+and stream statuses come from the read's messages (`observe`), report jobs from the runners (`report_job`,
+`job_running`), requests and budget waits from the hooks of request_counting.py. The lines' texts are
+progress_lines.py's.
 
 The ticker thread sleeps on an Event, so `stop()` ends it at once; tests inject the clock and the interval.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from airbyte_cdk.models import AirbyteMessage, AirbyteStreamStatus, Type
-from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
-from source_pinterest import facts
-from source_pinterest.components import answers
+from source_pinterest.components.progress_lines import overall_line, stream_line, summary_table
 
-LINE_PREFIX = "Progress "
-START_PREFIX = "Starting the sync: "
-SUMMARY_TITLE = "Sync summary:"
-NAMES_SHOWN = 6  # a start line names this many streams (accounts) before "and N more"
 OUTCOMES = {AirbyteStreamStatus.COMPLETE: "succeeded", AirbyteStreamStatus.INCOMPLETE: "failed"}
-# The rate-limit category of a request path, first match, as the api_budget paces it (facts.RATE_LIMITS).
-CATEGORIES = tuple((name, tuple(re.compile(path) for path in limit.paths)) for name, limit in facts.RATE_LIMITS.items())
-UNPACED = "unpaced"  # a request in no category (a report file download): the api_budget never holds it
-
-
-def category(path: str) -> str:
-    return next((name for name, patterns in CATEGORIES if any(p.search(path) for p in patterns)), UNPACED)
 
 
 @dataclass
@@ -137,7 +121,7 @@ class SyncProgress:
                 waiting_for = self._waiting_for(name, now)
                 if self._state(name, waiting_for) in ("running", "waiting"):
                     s = self.streams.get(name) or StreamProgress(started=self.began)
-                    lines.append(_line(name, s, now, waiting_for))
+                    lines.append(stream_line(name, s, now, waiting_for))
             return lines
 
     def overall(self) -> str:
@@ -151,12 +135,7 @@ class SyncProgress:
             warming = [f"{n} {s.requests:,} requests" for n, s in sorted(self.streams.items()) if s.requests]
             if any(s.begun for s in self.streams.values()):
                 warming = []
-        counts = ", ".join(f"{states.count(state)} {state}" for state in ("done", "running", "waiting", "not started"))
-        line = (
-            f"{LINE_PREFIX}overall: {records:,} records, {requests:,} requests, {now - self.began:.0f} s; "
-            f"{len(self.selected)} streams: {counts}"
-        )
-        return line + (f"; first listing the parents streams share ({', '.join(warming)})" if warming else "")
+        return overall_line(records, requests, now - self.began, len(self.selected), states, warming)
 
     def _state(self, name: str, waiting_for: str) -> str:  # under the lock
         s = self.streams.get(name)
@@ -204,22 +183,7 @@ class SyncProgress:
                 )
                 for name, s in sorted(self.streams.items())
             ]
-        header = ("stream", "records", "requests", "seconds", "outcome")
-        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        fmt = "  ".join(f"{{:{'<' if i in (0, 4) else '>'}{w}}}" for i, w in enumerate(widths))
-        return "\n".join([SUMMARY_TITLE, *(fmt.format(*row).rstrip() for row in [header, *rows])])
-
-
-def _line(name: str, s: StreamProgress, now: float, waiting_for: str = "") -> str:
-    parts = [f"{s.records:,} records", f"{s.requests:,} requests", f"{now - s.started:.0f} s"]
-    if s.jobs_waiting or s.jobs_running or s.jobs_done:
-        parts.append(f"report jobs {s.jobs_waiting} waiting / {s.jobs_running} running / {s.jobs_done} done")
-    for category_name, seconds in sorted(s.waited.items()):
-        if seconds >= 0.05:
-            parts.append(f"{seconds:.1f} s waiting for the {category_name} rate budget")
-    if waiting_for:
-        parts.append(f"waiting for {waiting_for}")
-    return f"{LINE_PREFIX}{name}: " + ", ".join(parts)
+        return summary_table(rows)
 
 
 def _ancestors(name: str, direct: Mapping[str, frozenset[str]]) -> frozenset[str]:
@@ -231,31 +195,6 @@ def _ancestors(name: str, direct: Mapping[str, frozenset[str]]) -> frozenset[str
             found.add(parent)
             pending.extend(direct.get(parent, ()))
     return frozenset(found)
-
-
-def _names(names: Sequence[str]) -> str:
-    shown = ", ".join(names[:NAMES_SHOWN])
-    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
-
-
-def start_line_of(settings: Any, streams: Sequence[str], state: Sequence[Any] | None) -> str:
-    """The start line of a read with these Settings (source_pinterest.settings), catalog streams and state."""
-    return start_line(settings.account_ids, settings.start_date, settings.today, streams, bool(state))
-
-
-def start_line(
-    account_ids: Sequence[str], start: dt.date, today: dt.date, streams: Sequence[str], resumed: bool
-) -> str:
-    """What this read covers: the ad accounts, the days (UTC), and the selected streams."""
-    accounts = (
-        f"ad account{'s' if len(account_ids) > 1 else ''} {_names(list(account_ids))}"
-        if account_ids
-        else "all ad accounts the token sees (account_ids not set)"
-    )
-    days = f"{start.isoformat()} -> {today.isoformat()} (UTC"
-    days += "; incremental streams resume from their state)" if resumed else ")"
-    names = sorted(streams)
-    return f"{START_PREFIX}{accounts}; days {days}; {len(names)} stream(s): {_names(names)}"
 
 
 class Ticker:
@@ -297,12 +236,6 @@ def observe(progress: SyncProgress, message: AirbyteMessage) -> None:
             progress.finished(name, OUTCOMES[status.status])
 
 
-def is_progress(message: Mapping[str, Any]) -> bool:
-    """Whether a serialised Airbyte message is one of these progress lines or the summary (for the demo)."""
-    text = str((message.get("log") or {}).get("message", "")) if message.get("type") == "LOG" else ""
-    return text.startswith((LINE_PREFIX, START_PREFIX, SUMMARY_TITLE))
-
-
 # ------------------------------------------------------------------------------------------------ hooks
 def report_job(progress: SyncProgress | None, stream: str, change: str) -> None:
     """Report runners say what their jobs do (no-op outside a tracked read: `progress` None)."""
@@ -318,47 +251,3 @@ def job_running(progress: SyncProgress | None, stream: str) -> Iterator[None]:
         yield
     finally:
         report_job(progress, stream, "done")
-
-
-@contextmanager
-def tracking(progress: SyncProgress, budget: Any = None) -> Iterator[SyncProgress]:
-    """Count requests (and budget waits, when `budget` is the source's api_budget) into `progress` meanwhile."""
-    original_send = HttpClient._send
-    original_acquire = getattr(budget, "acquire_call", None)
-
-    def send(client: HttpClient, request: Any, *args: Any, **kwargs: Any) -> Any:
-        progress.sending.stream = client.name
-        answers.judge_before_caching(request)  # a parent listing's 200 that is not an answer is never cached
-        try:
-            response = original_send(client, request, *args, **kwargs)
-        except BaseException:  # an attempt that failed (retried or not) was still sent
-            progress.request(client.name)
-            raise
-        if not getattr(response, "from_cache", False):  # cached parent listings never reach Pinterest
-            progress.request(client.name)
-        return response
-
-    def acquire_call(request: Any, *args: Any, **kwargs: Any) -> Any:
-        began = progress.clock()
-        stream = getattr(progress.sending, "stream", "")
-        category_name = category(str(getattr(request, "path_url", "")).split("?")[0])
-        if stream:
-            progress.holding(stream, category_name, +1)
-        try:
-            return original_acquire(request, *args, **kwargs)  # type: ignore[misc]
-        finally:
-            waited = progress.clock() - began
-            if stream:
-                progress.holding(stream, category_name, -1)
-                if waited > 0.001:
-                    progress.waited(stream, category_name, waited)
-
-    HttpClient._send = send  # type: ignore[method-assign]
-    if original_acquire is not None:
-        budget.acquire_call = acquire_call
-    try:
-        yield progress
-    finally:
-        HttpClient._send = original_send  # type: ignore[method-assign]
-        if original_acquire is not None:
-            del budget.acquire_call  # the class's method again
