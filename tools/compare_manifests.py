@@ -4,14 +4,17 @@ Builds every stream (and two custom reports) from the manifest at GIT_REF (defau
 `main`; both use the working tree's components) and from the working tree, walks each built stream's components
 and compares what they do rather than how the YAML spells it: a requester by the URL, query, headers and body it
 sends for a sample slice, an interpolated value by its value, everything else by its attributes (paginator, record
-selector, error handler, cursor, schema, parents), and the spec. Prints the differing paths per stream; exits 1
-if any.
+selector, error handler, cursor, schema, parents), and the spec. A `class_name` of the older manifest whose class
+has moved to another module is read as where it is now; the run's decisions (`sync`, its clock included) are not
+components. Prints the differing paths per stream; exits 1 if any.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import pkgutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -59,7 +62,7 @@ EVALUATED_WITH: dict[str, Any] = {}  # the config as the source normalised it (d
 SKIP = {
     "config", "_config", "parameters", "_parameters", "_logger", "logger", "_message_repository",
     "message_repository", "_connector_state_manager", "_lock", "_session", "_http_client", "_record_counter",
-    "_stream_slicer_lock", "_semaphore", "_timer", "_state_lock", "_lookback_window_lock",
+    "_stream_slicer_lock", "_semaphore", "_timer", "_state_lock", "_lookback_window_lock", "sync", "_sync",
 }  # fmt: skip
 
 
@@ -170,9 +173,36 @@ def git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout
 
 
+def _where_defined(class_name: str) -> str:
+    """`class_name` as it resolves today: an older manifest may name a class by a module it has since moved from
+    (the comparison is of what the components do, not where they live)."""
+    module_name, _, name = class_name.rpartition(".")
+    try:
+        if hasattr(importlib.import_module(module_name), name):
+            return class_name
+    except ImportError:
+        pass
+    for info in pkgutil.walk_packages([str(ROOT / "source_pinterest")], "source_pinterest."):
+        found = getattr(importlib.import_module(info.name), name, None)
+        if isinstance(found, type) and found.__module__ == info.name:
+            return f"{info.name}.{name}"
+    return class_name
+
+
+def with_current_class_names(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {
+            k: _where_defined(v) if k == "class_name" and isinstance(v, str) else with_current_class_names(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [with_current_class_names(item) for item in node]
+    return node
+
+
 def main() -> int:
     ref = sys.argv[1] if len(sys.argv) > 1 else git("merge-base", "HEAD", "main").strip()
-    base = yaml.safe_load(git("show", f"{ref}:{MANIFEST}"))
+    base = with_current_class_names(yaml.safe_load(git("show", f"{ref}:{MANIFEST}")))
     current = yaml.safe_load((ROOT / MANIFEST).read_text())
     # Older manifests hold the spec, and the values with_facts adds (it keeps those a manifest states).
     base, current = (with_facts(m if "spec" in m else with_spec(m)) for m in (base, current))
