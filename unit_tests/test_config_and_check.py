@@ -59,7 +59,7 @@ def test_manifest_validates_against_the_cdk_schema() -> None:
 
 def test_a_substituted_manifest_is_still_validated_at_runtime() -> None:
     broken = {**_prepared_manifest(), "check": {"type": "CheckStream", "stream_names": "ad_accounts"}}
-    patched = mock.patch.object(SourcePinterest, "_read_and_parse_yaml_file", return_value=broken)
+    patched = mock.patch.object(SourcePinterest, "read_manifest", return_value=broken)
     with patched, pytest.raises(ValidationError, match="declarative_component_schema"):
         SourcePinterest(config=oauth_config())
 
