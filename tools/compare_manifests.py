@@ -60,6 +60,7 @@ SKIP = {
     "config", "_config", "parameters", "_parameters", "_logger", "logger", "_message_repository",
     "message_repository", "_connector_state_manager", "_lock", "_session", "_http_client", "_record_counter",
     "_stream_slicer_lock", "_semaphore", "_timer", "_state_lock", "_lookback_window_lock",
+    "now",  # a run's Settings clock: the instant each source was built, not part of the manifest
 }  # fmt: skip
 
 
