@@ -136,7 +136,9 @@ def streams(manifest: Mapping[str, Any]) -> dict[str, Any]:
         EVALUATED_WITH.update(source.resolved_config)
         built = {stream.name: describe(stream, set()) for stream in source.streams(source.resolved_config)}
         level = manifest["concurrency_level"]
-        concurrency = ConcurrencyLevel(level["default_concurrency"], level.get("max_concurrency"), source.resolved_config, {})
+        concurrency = ConcurrencyLevel(
+            level["default_concurrency"], level.get("max_concurrency"), source.resolved_config, {}
+        )
         # Not streams, but what paces and spreads them: the budget's policies and the workers of this config.
         built["(source)"] = {"api_budget": manifest["api_budget"], "workers": concurrency.get_concurrency_level()}
         return built
