@@ -40,8 +40,8 @@ class PreparedManifestSource(ConcurrentDeclarativeSource):
     # Set before this __init__ runs when the manifest is the package's own, which a unit test checks against the
     # CDK's schema (test_config_and_check.py) instead of every start (~0.2 s of CPU of a `discover`).
     manifest_schema_tested = False
-    resolved_config: Mapping[str, Any] = {}
-    spec_component: Spec | None = None
+    resolved_config: Mapping[str, Any]  # both set in _migrate_and_transform_config, during the CDK's __init__
+    spec_component: Spec | None
 
     def resolve_config(self, config: Mapping[str, Any] | None, config_path: str | None) -> Mapping[str, Any] | None:
         """The config the components read, from the one given (the CDK's spec migrations and transformations)."""
