@@ -19,6 +19,7 @@ import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
+from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 
 import source_pinterest
 from integration_tests.cli import Run
@@ -48,10 +49,10 @@ def _scaled(manifest: dict[str, Any], with_budget: bool) -> dict[str, Any]:
 
 def _source(with_budget: bool) -> type[SourcePinterest]:
     class ScaledSource(SourcePinterest):
-        def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> Mapping[str, Any]:
+        def read_manifest(self) -> dict[str, Any]:
             # The CDK resolves the file next to the class's module, which for this subclass is the test's.
             with open(MANIFEST) as manifest:
-                return _scaled(with_facts(with_spec(self._parse(manifest.read()))), with_budget)
+                return _scaled(with_facts(with_spec(safe_load_yaml(manifest.read()))), with_budget)
 
     return ScaledSource
 

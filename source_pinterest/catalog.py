@@ -13,19 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from airbyte_cdk.models import AirbyteCatalog, AirbyteStream, SyncMode
-from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.streams.concurrent.helpers import get_primary_key_from_stream
 
+from source_pinterest import cdk_seam
+from source_pinterest.cdk_seam import PreparedManifestSource
 from source_pinterest.components.factory import derived_primary_key
 
 CURSORS = ("DatetimeBasedCursor", "IncrementingCountCursor")  # the cursors whose field the CDK reads as below
 
 
-def airbyte_catalog(source: ConcurrentDeclarativeSource) -> AirbyteCatalog:
+def airbyte_catalog(source: PreparedManifestSource) -> AirbyteCatalog:
     """Every stream, static then dynamic (`custom_*`), in the order the CDK's `streams()` builds them."""
-    definitions = source._stream_configs(source._source_config) + source.dynamic_streams
+    definitions = cdk_seam.stream_definitions(source.resolved_manifest) + source.dynamic_streams
     return AirbyteCatalog(streams=[airbyte_stream(source, d, definitions) for d in definitions])
 
 
@@ -42,14 +43,15 @@ def read_from_definition(definition: Mapping[str, Any]) -> bool:
 
 
 def airbyte_stream(
-    source: ConcurrentDeclarativeSource, definition: dict[str, Any], definitions: list[dict[str, Any]]
+    source: PreparedManifestSource, definition: dict[str, Any], definitions: list[dict[str, Any]]
 ) -> AirbyteStream:
     if not read_from_definition(definition):
-        return source._create_streams([definition], definitions)[0].as_airbyte_stream()
-    config = source._config
+        return cdk_seam.build_streams(source, [definition], definitions)[0].as_airbyte_stream()
+    config = source.resolved_config
     name = definition["name"]
     loader = definition["schema_loader"]
-    schema = source._constructor.create_component(getattr(models, loader["type"]), loader, config).get_json_schema()
+    factory = cdk_seam.component_factory(source)
+    schema = factory.create_component(getattr(models, loader["type"]), loader, config).get_json_schema()
     stream = AirbyteStream(
         name=name,
         json_schema=dict(schema),

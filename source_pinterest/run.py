@@ -96,9 +96,9 @@ def run() -> None:
     try:
         source = _source(args)
         # Before the CDK's spec check, whose messages ("'01/02/2025' does not match '^\d{4}...'") name no field.
-        if command in ("check", "discover", "read") and source._config:
-            config_keys.warn_unknown_keys(source._config)  # once per command, before any error
-            config_validation.validate(source._config)
+        if command in ("check", "discover", "read") and source.resolved_config:
+            config_keys.warn_unknown_keys(source.resolved_config)  # once per command, before any error
+            config_validation.validate(source.resolved_config)
     except AirbyteTracedException as error:
         if command == "check" and error.failure_type == FailureType.config_error:
             _print_failed_check(error)  # like the CDK: a bad config is a failed check, not a crash

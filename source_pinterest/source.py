@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import json
+import importlib.resources
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,11 +19,10 @@ from airbyte_cdk.models import (
     SyncMode,
     Type,
 )
-from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
-from airbyte_cdk.sources.types import ConnectionDefinition
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 
-from source_pinterest import catalog
+from source_pinterest import catalog, cdk_seam
 from source_pinterest.components import (
     config_file,
     config_validation,
@@ -45,11 +43,6 @@ from source_pinterest.spec_file import with_spec
 from source_pinterest.sync import Sync
 
 ORGANIC = ("user_account_analytics", "pin_analytics")  # no async reports reach further back
-# Preparing the manifest (resolving $refs, propagating $parameters) costs about 0.3 s of CPU, 0.6 s when a substituted
-# manifest is also validated against the CDK's schema, and depends only on its text. A container builds one source;
-# tests and embedders build many.
-_PREPARED: dict[str, dict[str, Any]] = {}  # canonical manifest JSON -> the prepared, validated manifest
-_PREPARED_MAX = 4
 # Records waiting between the CDK's workers and the main thread. The CDK allows 10,000; report and targeting rows
 # (~15 KB each as dicts) made that queue alone ~150 MB on the large scenario. 1,000 is ~30 ms of the main
 # thread's work: workers wait on a full queue, the main thread never does (it buffers its own messages).
@@ -59,10 +52,8 @@ RECORD_QUEUE_SIZE = 1_000
 threadsafe_ast.install()
 
 
-class SourcePinterest(YamlDeclarativeSource):
+class SourcePinterest(cdk_seam.PreparedManifestSource):
     """The declarative source; config, catalog and state must reach the constructor (the CDK reads them there)."""
-
-    _shipped_manifest = False  # set when the manifest is read from this package's manifest.yaml
 
     def __init__(
         self,
@@ -71,95 +62,81 @@ class SourcePinterest(YamlDeclarativeSource):
         state: list[AirbyteStateMessage] | None = None,
         config_path: str | None = None,
     ) -> None:
+        manifest = self.read_manifest()
         super().__init__(
-            path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, config_path=config_path
+            catalog or ConfiguredAirbyteCatalog(streams=[]),
+            config or {},
+            state or [],
+            source_config=manifest,
+            config_path=config_path,
         )
-        # The CDK builds its factory inside __init__ and takes none from outside; ours only adds behaviour.
-        self._constructor.__class__ = PinterestComponentFactory
+        cdk_seam.adopt_factory_class(self, PinterestComponentFactory)
         self._only: set[str] | None = None  # while reading: the catalog's streams, the only ones streams() builds
-        self._constructor.sync = Sync(self._config or {})  # check, discover and read each start a new one
-        self._constructor._init_mappings()  # its table of constructors holds methods bound before the switch
-        self._concurrent_source._queue.maxsize = RECORD_QUEUE_SIZE  # Queue.put reads maxsize on every call
+        self.begin_sync()  # check, discover and read each start a new one
+        cdk_seam.limit_record_queue(self, RECORD_QUEUE_SIZE)
 
-    def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> ConnectionDefinition:
-        self._shipped_manifest = True  # one that tests and tools substitute does not come through here
-        # spec.yaml is the `spec` block; the facts give the rate limits and the concurrency cap
-        return with_facts(with_spec(super()._read_and_parse_yaml_file(path_to_yaml_file)))
+    def read_manifest(self) -> dict[str, Any]:
+        """This package's manifest.yaml, with spec.yaml as its `spec` and the facts' rate limits and concurrency cap.
+        Tests and tools substitute a manifest by replacing this method; theirs is checked against the CDK's schema."""
+        self.manifest_schema_tested = True  # by test_config_and_check.py, rather than at every start
+        text = importlib.resources.files(__package__).joinpath("manifest.yaml").read_text(encoding="utf-8")
+        return with_facts(with_spec(safe_load_yaml(text)))
 
-    def _pre_process_manifest(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        self._manifest_key = json.dumps(manifest, sort_keys=True, default=str)
-        prepared = _PREPARED.get(self._manifest_key)
-        return copy.deepcopy(prepared) if prepared is not None else super()._pre_process_manifest(manifest)
-
-    def _validate_source(self) -> None:
-        # The shipped manifest is a file of this package, checked against the CDK's schema by a unit test
-        # (test_config_and_check.py) rather than at every start (~0.27 s of CPU); a substituted one is checked here.
-        if self._manifest_key in _PREPARED:
-            return
-        if not self._shipped_manifest:
-            super()._validate_source()
-        _PREPARED[self._manifest_key] = copy.deepcopy(self._source_config)
-        while len(_PREPARED) > _PREPARED_MAX:
-            del _PREPARED[next(iter(_PREPARED))]
-
-    def _migrate_and_transform_config(
-        self, config_path: str | None, config: Mapping[str, Any] | None
-    ) -> Mapping[str, Any] | None:
+    def resolve_config(self, config: Mapping[str, Any] | None, config_path: str | None) -> Mapping[str, Any] | None:
         # The CDK's version persists nothing of the defaults either, but its OAuth refresh would emit the resolved
         # config; `normalise` keeps the user's own beside it for `config_file.save`.
-        if not config or not self._spec_component:
+        spec = self.spec_component
+        if not config or spec is None:
             return config
-        spec = self._spec_component
         return config_file.normalise(config, config_path, spec.migrate_config, spec.transform_config)
 
     @property
     def sync(self) -> Sync:
         """The decisions of the current check, discover or read; the factory hands it to the components it builds."""
-        return self._constructor.sync
+        return cdk_seam.component_factory(self).sync
 
     def begin_sync(self) -> Sync:
         """A fresh Sync: nothing a previous check, discover or read of this source decided carries over."""
-        self._constructor.sync = Sync(self._config or {})
-        return self._constructor.sync
+        sync = cdk_seam.component_factory(self).sync = Sync(self.resolved_config)
+        return sync
 
     def streams(self, config: Mapping[str, Any]) -> list[Any]:
         # check, discover and read all build streams here or in streams_named: one gate for a clear config_error.
         if self._only is not None:
             return self.streams_named(self._only)
-        self._validate_config()
-        return super().streams(config)
+        self._prepare_stream_build()
+        definitions = cdk_seam.stream_definitions(self.resolved_manifest) + self.dynamic_streams
+        return cdk_seam.build_streams(self, definitions, definitions)
 
     def _validate_config(self) -> None:
-        if self._config:  # the standard tests build the source without one
-            config_validation.validate(self._config, self.sync.settings.today)
+        if self.resolved_config:  # the standard tests build the source without one
+            config_validation.validate(self.resolved_config, self.sync.settings.today)
+
+    def _prepare_stream_build(self) -> None:
+        """What the CDK's streams() does before building: the spec's validations, then the manifest's api_budget."""
+        self._validate_config()  # first: its messages name the field and the fix
+        if self.spec_component:
+            self.spec_component.validate_config(self.resolved_config)
+        cdk_seam.set_api_budget_once(self, self.resolved_config)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         # The CDK builds every stream to list them (~1 s of CPU); the catalog needs only their definitions and
         # schema loaders (catalog.py). The same validation as streams(), in the same order, comes first.
         self.begin_sync()
         self._validate_config()
-        if self._spec_component:
-            self._spec_component.validate_config(self._config_for_validation)
+        if self.spec_component:
+            self.spec_component.validate_config(self.resolved_config)
         return catalog.airbyte_catalog(self)
 
     def streams_named(self, names: Iterable[str]) -> list[Any]:
         """Only the named streams, built as streams() builds them (parent caching decided over every stream).
         Building all ~40 costs about 1 s of CPU; check needs one, a read only its catalog's (benchmarks/report.md)."""
-        self._validate_config()
         wanted = set(names)
-        self._prepare_for_stream_build()
-        configs = self._stream_configs(self._source_config)
-        if wanted - {c["name"] for c in configs}:  # custom_* streams exist only once their template is resolved
-            configs = configs + self.dynamic_streams
-        return self._create_streams([c for c in configs if c.get("name") in wanted], configs)
-
-    def _prepare_for_stream_build(self) -> None:
-        # The CDK builds a new api_budget on every streams() call, and read() calls it twice (parent warm-up, then
-        # the read): keep the first so one process counts each quota once.
-        budget = self._constructor._api_budget
-        super()._prepare_for_stream_build()
-        if budget is not None:
-            self._constructor._api_budget = budget
+        self._prepare_stream_build()
+        definitions = cdk_seam.stream_definitions(self.resolved_manifest)
+        if wanted - {d["name"] for d in definitions}:  # custom_* streams exist only once their template is resolved
+            definitions = definitions + self.dynamic_streams
+        return cdk_seam.build_streams(self, [d for d in definitions if d.get("name") in wanted], definitions)
 
     def read(
         self,
@@ -177,7 +154,7 @@ class SourcePinterest(YamlDeclarativeSource):
         interval = sync.settings.progress_interval_seconds
         logger.info(progress_lines.start_line_of(sync.settings, sorted(tracked.selected), state))
         said = verdict.OneCause(sync.fatal)
-        with request_counting.tracking(tracked, self._constructor._api_budget), said.quiet(self.logger):
+        with request_counting.tracking(tracked, cdk_seam.api_budget(self)), said.quiet(self.logger):
             ticker = progress.Ticker(tracked, lambda lines: [logger.info(line) for line in lines], interval).start()
             failed: AirbyteTracedException | None = None
             try:
@@ -199,7 +176,7 @@ class SourcePinterest(YamlDeclarativeSource):
                 logger.info(tracked.summary())
                 # A failed stream ends the CDK's read by an exception that skips its thread pool's shutdown; its
                 # idle workers would live on in a process that embeds the source (tests, PyAirbyte).
-                self._concurrent_source._threadpool._threadpool.shutdown(wait=False, cancel_futures=True)
+                cdk_seam.stop_idle_workers(self)
         # After every stream has finished (their data and state are out): one trace for what failed or was missed.
         closing = said.closing(failed, sync.unreadable.reasons())
         if closing is not None:
@@ -207,10 +184,10 @@ class SourcePinterest(YamlDeclarativeSource):
 
     def _reject_unknown_streams(self, catalog: ConfiguredAirbyteCatalog) -> None:
         # The CDK skips a stream it does not know without a word: the sync "succeeds" and replicates nothing.
-        known = {c["name"] for c in self._stream_configs(self._source_config)}
+        known = {d["name"] for d in cdk_seam.stream_definitions(self.resolved_manifest)}
         unknown = sorted({s.stream.name for s in catalog.streams} - known)
         if unknown:  # the built streams are the authority (dynamic ones exist only once built)
-            known = {s.name for s in self.streams(self._config)}
+            known = {s.name for s in self.streams(self.resolved_config)}
             unknown = sorted(set(unknown) - known)
         if unknown:
             message = (
@@ -224,7 +201,7 @@ class SourcePinterest(YamlDeclarativeSource):
     def _reject_incremental_totals(self, catalog: ConfiguredAirbyteCatalog) -> None:
         """TOTAL rows total one request window; an incremental sync re-reads from the state minus the lookback, so
         each sync would add totals of other, overlapping periods under new dates. Full refresh totals are exact."""
-        if self._config.get("granularity") != "TOTAL":
+        if self.resolved_config.get("granularity") != "TOTAL":
             return
         incremental = sorted(
             s.stream.name
@@ -246,7 +223,7 @@ class SourcePinterest(YamlDeclarativeSource):
     def _warn_about_clamped_start(self, logger: logging.Logger, catalog: ConfiguredAirbyteCatalog) -> None:
         """Ads analytics reach 914 days back (reports fill what the sync endpoints cannot); organic analytics and
         HOUR rows have no reports behind them."""
-        start = self._config.get("start_date")
+        start = self.resolved_config.get("start_date")
         if not start:
             return
         today, granularity = self.sync.settings.today, self.sync.settings.granularity
@@ -261,10 +238,10 @@ class SourcePinterest(YamlDeclarativeSource):
                     f"{name}: it starts at {oldest.isoformat()}."
                 )
 
-    def _parents(self, names: set[str] | None = None) -> dict[str, list[str]]:
+    def _parents(self, names: set[str] | None = None) -> dict[str, set[str]]:
         """Each stream's parent streams (those it partitions by), for the streams named (all by default)."""
-        configs = self._stream_configs(self._source_config)
-        return {c["name"]: self._parent_stream_names([c]) for c in configs if names is None or c["name"] in names}
+        definitions = cdk_seam.stream_definitions(self.resolved_manifest)
+        return {d["name"]: cdk_seam.parent_stream_names(d) for d in definitions if names is None or d["name"] in names}
 
     def _warm_shared_parents(self, logger: logging.Logger, catalog: ConfiguredAirbyteCatalog) -> None:
         """List each parent that several selected streams partition by once, before the concurrent read.
@@ -291,7 +268,7 @@ class SourcePinterest(YamlDeclarativeSource):
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         self.begin_sync()
-        succeeded, message = check_connection(self, self._config)
+        succeeded, message = check_connection(self, self.resolved_config)
         return AirbyteConnectionStatus(status=Status.SUCCEEDED if succeeded else Status.FAILED, message=message)
 
 

@@ -132,13 +132,15 @@ def _component(obj: Any, module: str, seen: set[int]) -> Any:
 
 
 def streams(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    with mock.patch.object(SourcePinterest, "_read_and_parse_yaml_file", return_value=manifest):  # with its spec
+    with mock.patch.object(SourcePinterest, "read_manifest", return_value=manifest):  # with its spec
         source = SourcePinterest(config=CONFIG)
         EVALUATED_WITH.clear()
-        EVALUATED_WITH.update(source._config)
-        built = {stream.name: describe(stream, set()) for stream in source.streams(source._config)}
+        EVALUATED_WITH.update(source.resolved_config)
+        built = {stream.name: describe(stream, set()) for stream in source.streams(source.resolved_config)}
         level = manifest["concurrency_level"]
-        concurrency = ConcurrencyLevel(level["default_concurrency"], level.get("max_concurrency"), source._config, {})
+        concurrency = ConcurrencyLevel(
+            level["default_concurrency"], level.get("max_concurrency"), source.resolved_config, {}
+        )
         # Not streams, but what paces and spreads them: the budget's policies and the workers of this config.
         built["(source)"] = {"api_budget": manifest["api_budget"], "workers": concurrency.get_concurrency_level()}
         return built

@@ -59,9 +59,20 @@ def test_manifest_validates_against_the_cdk_schema() -> None:
 
 def test_a_substituted_manifest_is_still_validated_at_runtime() -> None:
     broken = {**_prepared_manifest(), "check": {"type": "CheckStream", "stream_names": "ad_accounts"}}
-    patched = mock.patch.object(SourcePinterest, "_read_and_parse_yaml_file", return_value=broken)
+    patched = mock.patch.object(SourcePinterest, "read_manifest", return_value=broken)
     with patched, pytest.raises(ValidationError, match="declarative_component_schema"):
         SourcePinterest(config=oauth_config())
+
+
+def test_the_source_reads_its_own_manifest_whatever_the_working_directory(tmp_path, monkeypatch) -> None:
+    # The CDK's YamlDeclarativeSource opens ./manifest.yaml first: a file of that name where the command runs
+    # would have replaced the connector's streams. The package's own is package data, read as such.
+    shipped = [stream["name"] for stream in _prepared_manifest()["streams"]]
+    (tmp_path / "manifest.yaml").write_text(yaml.safe_dump({"version": "6.0.0", "streams": []}))
+    monkeypatch.chdir(tmp_path)
+    source = SourcePinterest(config=oauth_config())
+    names = [stream["name"] for stream in source.resolved_manifest["streams"]]
+    assert "ad_accounts" in names and names == shipped
 
 
 def test_spec_masks_every_secret_and_offers_oauth() -> None:
