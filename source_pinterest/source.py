@@ -24,7 +24,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 from airbyte_cdk.sources.types import ConnectionDefinition
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest import catalog
+from source_pinterest import discovery
 from source_pinterest.components import (
     config_file,
     config_validation,
@@ -135,12 +135,12 @@ class SourcePinterest(YamlDeclarativeSource):
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         # The CDK builds every stream to list them (~1 s of CPU); the catalog needs only their definitions and
-        # schema loaders (catalog.py). The same validation as streams(), in the same order, comes first.
+        # schema loaders (discovery.py). The same validation as streams(), in the same order, comes first.
         self.begin_sync()
         self._validate_config()
         if self._spec_component:
             self._spec_component.validate_config(self._config_for_validation)
-        return catalog.airbyte_catalog(self)
+        return discovery.airbyte_catalog(self)
 
     def streams_named(self, names: Iterable[str]) -> list[Any]:
         """Only the named streams, built as streams() builds them (parent caching decided over every stream).

@@ -78,7 +78,7 @@ class Private:
 
 
 CONTRACT: tuple[Private, ...] = (
-    # ---- source.py: SourcePinterest(YamlDeclarativeSource) and catalog.py's discover
+    # ---- source.py: SourcePinterest(YamlDeclarativeSource) and discovery.py's discover
     Private(OVERRIDE, "_read_and_parse_yaml_file", YAML_SOURCE, ("source.py",),
             "SourcePinterest adds spec.yaml as the manifest's `spec` and marks the manifest as the shipped one "
             "(so _validate_source skips the schema check); the CDK must still read manifest.yaml through it",
@@ -95,16 +95,16 @@ CONTRACT: tuple[Private, ...] = (
     Private(OVERRIDE, "_prepare_for_stream_build", SOURCE, ("source.py",),
             "SourcePinterest keeps the first api_budget across streams() calls and calls it before _create_streams "
             "in streams_named; the CDK must still validate the config and set the budget there"),
-    Private(CALL, "_stream_configs", SOURCE, ("source.py", "catalog.py"),
+    Private(CALL, "_stream_configs", SOURCE, ("source.py", "discovery.py"),
             "the stream definitions (dicts with `name`) of a prepared manifest, in streams() order",
             params=("manifest",)),
-    Private(CALL, "_create_streams", SOURCE, ("source.py", "catalog.py"),
+    Private(CALL, "_create_streams", SOURCE, ("source.py", "discovery.py"),
             "builds the selected definitions only, deciding parent caching over all of them (positional call)",
             params=("selected_configs", "all_configs")),
     Private(CALL, "_parent_stream_names", SOURCE, ("source.py",),
             "a static method: the names of the parent streams of the given definitions (for the parents' warm-up)",
             params=("stream_configs",), static=True),
-    Private(ATTRIBUTE, "_constructor", SOURCE, ("source.py", "catalog.py"),
+    Private(ATTRIBUTE, "_constructor", SOURCE, ("source.py", "discovery.py"),
             "the source's component factory (class swapped to PinterestComponentFactory, create_component used by "
             "discover)", probe=lambda built: built.source._constructor, expect=(object,)),
     Private(CALL, "_init_mappings", FACTORY, ("source.py",),
@@ -126,13 +126,13 @@ CONTRACT: tuple[Private, ...] = (
             "the executor whose idle workers read() shuts down (cancel_futures) after a failed stream",
             probe=lambda built: built.source._concurrent_source._threadpool._threadpool,
             expect=concurrent.futures.ThreadPoolExecutor),
-    Private(ATTRIBUTE, "_source_config", SOURCE, ("source.py", "catalog.py"),
+    Private(ATTRIBUTE, "_source_config", SOURCE, ("source.py", "discovery.py"),
             "the prepared manifest (a dict with `streams`), cached and read for stream definitions",
             probe=lambda built: built.source._source_config, expect=dict),
     Private(ATTRIBUTE, "_spec_component", SOURCE, ("source.py",),
             "the Spec component (migrate_config, transform_config, validate_config) or None",
             probe=lambda built: built.source._spec_component, expect=None),
-    Private(ATTRIBUTE, "_config", SOURCE, ("source.py", "catalog.py", "run.py"),
+    Private(ATTRIBUTE, "_config", SOURCE, ("source.py", "discovery.py", "run.py"),
             "the migrated, transformed config the components interpolate (validated by run.py and streams())",
             probe=lambda built: built.source._config, expect=Mapping),
     Private(ATTRIBUTE, "_config_for_validation", SOURCE, ("source.py",),
