@@ -8,8 +8,8 @@ import json
 import pytest
 
 from source_pinterest.components.reports import files
-from source_pinterest.components.reports.catalogue import column_types
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
+from source_pinterest.components.reports.report_columns import column_types
 
 ROWS = {
     "2680060001289": [

@@ -23,7 +23,7 @@ import requests_mock as requests_mocker
 import yaml
 
 from integration_tests.clock import TODAY
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from unit_tests.conftest import API, oauth_config, page, read_streams
 
 SPEC = Path(__file__).resolve().parents[1] / "tools" / "openapi" / "pinterest-api-v5-openapi.yaml"
@@ -240,7 +240,7 @@ def test_queries_stay_within_the_spec(sent, endpoint: str) -> None:
     assert endpoint in sent, f"no {endpoint} request was sent"
     method, template = endpoint.split(" ")
     op = spec()["paths"][template][method.lower()]
-    back, span = (int(v) for v in catalogue.catalogue()["date_limits"]["sync"].values())
+    back, span = (int(v) for v in report_columns.catalogue()["date_limits"]["sync"].values())
     for path, query, _ in sent[endpoint]:
         problems = list(query_problems(op, query))
         if "start_date" in query:
@@ -255,7 +255,7 @@ def test_report_bodies_stay_within_the_spec(sent) -> None:
     assert {"ADVERTISER", "CAMPAIGN_TARGETING", "PRODUCT_ITEM", "AD_GROUP_TARGETING", "PIN_PROMOTION"} <= levels
     for body in bodies:
         jsonschema.validate(body, schema)  # maxItems (targeting types 5, statuses 6, ids 500), enums, required
-        back, span = catalogue.date_limits(body["level"], body["granularity"])
+        back, span = report_columns.date_limits(body["level"], body["granularity"])
         assert not list(date_problems(body["start_date"], body["end_date"], back, span)), body
     windows: dict[str, list[str]] = {}  # the custom report's types, split into jobs of at most 5, per window
     for b in bodies:

@@ -11,13 +11,13 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.types import Config
 
 from source_pinterest.components import readiness
-from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
+from source_pinterest.components.reports.report_columns import TARGETING_COLUMNS
 from source_pinterest.facts import CATALOGUE, DATE_CURSOR, LEVELS
 
 
 @dataclass
 class AnalyticsSchemaLoader(SchemaLoader):
-    """The stream's schema from the configured columns, typed by the OpenAPI column catalogue."""
+    """The stream's schema from the configured columns, typed by the sync column types the OpenAPI states."""
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]

@@ -40,16 +40,16 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
 - `report_windows(start, end, level="ADVERTISER", granularity="DAY", *, today) -> list[(date, date)]`:
   inclusive windows of at most 186 days (31 for PRODUCT_ITEM, 3 for HOUR), the start moved up to 913 days back
   (91, 7: the day after the API's edge) and the end down to `today` (the sync's `Settings.today`).
-- `catalogue`: `id_column(level)`, `primary_key(level)`, `default_columns()`, `json_schema(level, columns)`.
+- `report_columns`: `id_column(level)`, `primary_key(level)`, `default_columns()`, `json_schema(level, columns)`.
 
 Streams: `streams.ReportRetriever` (a CustomRetriever) and `streams.ReportSchemaLoader`; custom reports from the
 config are validated and defaulted by `custom`.
 """
 
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.components.reports.files import ReportFileError
 from source_pinterest.components.reports.job_lifecycle import ReportJobError
 from source_pinterest.components.reports.requests import build_report_body, report_windows
 from source_pinterest.components.reports.runner import ReportRunner
 
-__all__ = ["ReportFileError", "ReportJobError", "ReportRunner", "build_report_body", "catalogue", "report_windows"]
+__all__ = ["ReportFileError", "ReportJobError", "ReportRunner", "build_report_body", "report_columns", "report_windows"]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.components.windows import Reach, request_windows
 from source_pinterest.facts import ATTRIBUTION_DEFAULTS, DEFAULT_CONVERSION_REPORT_TIME, MAX_REPORT_TARGETING_TYPES
 
@@ -40,7 +40,7 @@ def report_reach(level: str, granularity: str = "DAY") -> Reach:
     today-89 (windows.SYNC): the edge day itself is refused intermittently, so reports ask from the day after it
     (913, 91 for PRODUCT_ITEM, 7 for HOUR).
     """
-    return Reach.within(catalogue.date_limits(level, granularity))
+    return Reach.within(report_columns.date_limits(level, granularity))
 
 
 def report_windows(
@@ -92,13 +92,13 @@ def build_report_body(
         "end_date": _day(end).isoformat(),
         "granularity": granularity,
         "level": level,
-        "columns": list(columns or catalogue.default_columns()),
+        "columns": list(columns or report_columns.default_columns()),
         **{name: ATTRIBUTION_DEFAULTS[name] if value is None else int(value) for name, value in windows.items()},
         "conversion_report_time": conversion_report_time or DEFAULT_CONVERSION_REPORT_TIME,
     }
-    if catalogue.is_targeting(level):
+    if report_columns.is_targeting(level):
         # Default: the level's non-BETA types. ReportRunner.rows sends at most 5 a job (TargetingTypeFilter maxItems).
-        body["targeting_types"] = list(dict.fromkeys(targeting_types or catalogue.default_targeting_types(level)))
+        body["targeting_types"] = list(dict.fromkeys(targeting_types or report_columns.default_targeting_types(level)))
     body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in options.items() if v not in (None, [])})
     return body
 
