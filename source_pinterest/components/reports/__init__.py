@@ -48,8 +48,8 @@ config are validated and defaulted by `custom`.
 
 from source_pinterest.components.reports import report_columns
 from source_pinterest.components.reports.files import ReportFileError
+from source_pinterest.components.reports.job_body import build_report_body, report_windows
 from source_pinterest.components.reports.job_lifecycle import ReportJobError
-from source_pinterest.components.reports.requests import build_report_body, report_windows
 from source_pinterest.components.reports.runner import ReportRunner
 
 __all__ = ["ReportFileError", "ReportJobError", "ReportRunner", "build_report_body", "report_columns", "report_windows"]

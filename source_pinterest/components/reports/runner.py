@@ -21,14 +21,14 @@ from source_pinterest.components import progress
 from source_pinterest.components.entities import Entity, Lineage
 from source_pinterest.components.reports import downloads, report_columns
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
-from source_pinterest.components.reports.job_lifecycle import Attempt, JobLifecycle, TypesRefused, job_error
-from source_pinterest.components.reports.requests import (
+from source_pinterest.components.reports.job_body import (
     MAX_REPORT_TARGETING_TYPES,
     body_window,
     build_report_body,
     report_windows,
     split_targeting_types,
 )
+from source_pinterest.components.reports.job_lifecycle import Attempt, JobLifecycle, TypesRefused, job_error
 
 if TYPE_CHECKING:
     from source_pinterest.sync import Sync

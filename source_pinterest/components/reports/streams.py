@@ -22,7 +22,7 @@ from source_pinterest.components.analytics.rows import string_keys
 from source_pinterest.components.entities import Entity, listed_entities, unlisted
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
 from source_pinterest.components.reports import custom, report_columns
-from source_pinterest.components.reports.requests import PASS_THROUGH
+from source_pinterest.components.reports.job_body import PASS_THROUGH
 from source_pinterest.components.reports.runner import ReportRunner
 from source_pinterest.components.uses_sync import UsesSync
 from source_pinterest.settings import Settings, late_days

@@ -1,4 +1,4 @@
-"""Report request bodies and the date windows a range must be cut into (limits from the catalogue)."""
+"""Report job bodies and the date windows a range must be cut into (date limits from the facts, via report_columns)."""
 
 from __future__ import annotations
 
