@@ -17,7 +17,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest import SourcePinterest
 from source_pinterest.components.config_validation import validate
 from source_pinterest.components.reports import build_report_body, report_columns, report_windows
-from source_pinterest.facts import REPORT_ID_COLUMNS
+from source_pinterest.facts import ANALYTICS_FACTS, REPORT_ID_COLUMNS
 from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import token_config
 from unit_tests.report_factory import MANIFEST
@@ -85,7 +85,7 @@ def test_a_body_has_defaults_for_everything_but_level_and_dates() -> None:
     assert (body["click_window_days"], body["engagement_window_days"], body["view_window_days"]) == (30, 30, 1)
     assert body["conversion_report_time"] == "TIME_OF_AD_ACTION" and body["granularity"] == "DAY"
     assert body["targeting_types"] == report_columns.default_targeting_types("AD_GROUP_TARGETING")
-    assert set(body["targeting_types"]) <= set(report_columns.catalogue()["async_targeting_types"])
+    assert set(body["targeting_types"]) <= set(ANALYTICS_FACTS["async_targeting_types"])
     assert (body["start_date"], body["end_date"]) == ("2026-01-01", "2026-01-31")
     assert body["campaign_statuses"] == ["RUNNING"]
     with pytest.raises(ValueError, match="campaign_status"):
@@ -179,7 +179,7 @@ def test_duplicate_custom_report_names_and_bad_numbers_are_config_errors() -> No
         _validated(max_concurrent_reports=0)
 
 
-def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() -> None:
+def test_report_streams_have_their_key_schema_and_limits_from_the_facts() -> None:
     config = token_config(custom_reports=[{"name": "by_gender", "level": "PIN_PROMOTION_TARGETING"}])
     source = SourcePinterest(config=config)
     streams = {s.name: s for s in source.streams(source._config)}
@@ -206,7 +206,7 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
             assert (max_days_back, window) == (back, f"P{span}D")
 
 
-def test_a_custom_reports_key_follows_its_level_as_the_catalogue_says() -> None:
+def test_a_custom_reports_key_follows_its_level_as_the_facts_say() -> None:
     levels = [*REPORT_ID_COLUMNS, "CAMPAIGN_TARGETING", "PIN_PROMOTION_TARGETING"]
     config = _validated(custom_reports=[{"name": level.lower(), "level": level} for level in levels] + [{"name": "x"}])
     discovered = {

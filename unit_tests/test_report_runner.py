@@ -147,7 +147,7 @@ def test_by_date_json_and_csv_files_become_the_same_rows(requests_mock) -> None:
     csv_text = "DATE,CAMPAIGN_ID,SPEND_IN_DOLLAR,TOTAL_IMPRESSION\n2026-01-01,111,1.5,10\n2026-01-02,111,0,4\n"
     requests_mock.get(FILE, text=csv_text)
     rows = list(runner().rows(ACCOUNT, {**BODY, "report_format": "CSV"}))
-    assert rows == [  # CSV zero-fills, and its text cells are typed from the catalogue
+    assert rows == [  # CSV zero-fills, and its text cells are typed from the OpenAPI's column types
         {"DATE": "2026-01-01", "CAMPAIGN_ID": "111", "SPEND_IN_DOLLAR": 1.5, "TOTAL_IMPRESSION": 10},
         {"DATE": "2026-01-02", "CAMPAIGN_ID": "111", "SPEND_IN_DOLLAR": 0, "TOTAL_IMPRESSION": 4},
     ]

@@ -34,7 +34,7 @@ def _day(value: dt.date | str) -> dt.date:
 
 
 def report_reach(level: str, granularity: str = "DAY") -> Reach:
-    """How far back and how wide one report of `level` may reach (the catalogue's limits).
+    """How far back and how wide one report of `level` may reach (the facts' date limits).
 
     "Up to 914 days before the current date" is read as today-913, as the sync endpoints' 90 days are read as
     today-89 (windows.SYNC): the edge day itself is refused intermittently, so reports ask from the day after it
@@ -75,7 +75,7 @@ def build_report_body(
 ) -> dict[str, Any]:
     """The JSON body of POST /ad_accounts/{id}/reports for one window.
 
-    `columns` defaults to the catalogue's metrics; targeting levels default to the level's non-BETA targeting types.
+    `columns` defaults to report_columns.default_columns(); targeting levels to their non-BETA targeting types.
     `options` adds filters such as `campaign_statuses`, `ad_group_ids`, `attribution_types` (see PASS_THROUGH);
     unknown keys raise ValueError so a typo cannot silently widen a report.
     """

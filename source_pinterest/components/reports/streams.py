@@ -1,7 +1,7 @@
 """Declarative glue for report streams: a CustomRetriever around ReportRunner and a schema built from columns.
 
 The stream's DatetimeBasedCursor (one state per ad account, lookback) hands each slice a date range; the
-retriever cuts it into report windows (limits from the catalogue), runs one job per window and emits its rows.
+retriever cuts it into report windows (date limits from the facts), runs one job per window and emits its rows.
 """
 
 from __future__ import annotations
