@@ -135,7 +135,7 @@ def _custom_report_problems(reports: Any, today: dt.date) -> list[str]:
     for report in reports if isinstance(reports, list) else []:
         report = dict(report) if isinstance(report, Mapping) else report
         if isinstance(report, dict):
-            custom.apply_defaults(report)
+            custom.fill_report_defaults(report)
         defaulted.append(report)
     return custom.problems(defaulted if isinstance(reports, list) else reports, today)
 

@@ -39,7 +39,7 @@ def _error(index: int, name: str, field: str, problem: str, fix: str) -> str:
     return f"Config field '{label}.{field}': {problem} Fix: {fix}"
 
 
-def apply_defaults(report: MutableMapping[str, Any]) -> None:
+def fill_report_defaults(report: MutableMapping[str, Any]) -> None:
     """Fill every option a custom report leaves out (nothing time-dependent: the config is persisted)."""
     for name, value in CUSTOM_REPORT_DEFAULTS.items():
         report.setdefault(name, value)

@@ -32,7 +32,7 @@ def report_settings(config: Mapping[str, Any], level: str = "", custom_report: s
     """What a stream asks for: a fixed level with default columns, or a custom report from the config."""
     if custom_report:
         report = dict(custom.find(config, custom_report))
-        custom.apply_defaults(report)
+        custom.fill_report_defaults(report)
         return report
     # The source-wide attribution settings (shared with the analytics streams) apply to the standard reports.
     attribution = Settings.from_config(config).attribution  # config only: no clock involved
