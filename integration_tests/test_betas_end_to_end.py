@@ -89,7 +89,7 @@ def test_every_targeting_report_has_rows_on_an_account_without_betas(tmp_path: P
         run = _read(tmp_path, emu, config, streams=list(TARGETING_REPORTS))
 
         for stream, level in TARGETING_REPORTS.items():
-            types = report_columns.default_targeting_types(level)
+            types = report_columns.default_report_targeting_types(level)
             assert AGE not in types and "CREATIVE_ENHANCEMENTS" not in types
             body = {"level": level, "granularity": "DAY", "columns": report_columns.default_columns()}
             body["targeting_types"] = types

@@ -84,7 +84,7 @@ def test_a_body_has_defaults_for_everything_but_level_and_dates() -> None:
     assert body["columns"] == report_columns.default_columns() and "SPEND_IN_DOLLAR" in body["columns"]
     assert (body["click_window_days"], body["engagement_window_days"], body["view_window_days"]) == (30, 30, 1)
     assert body["conversion_report_time"] == "TIME_OF_AD_ACTION" and body["granularity"] == "DAY"
-    assert body["targeting_types"] == report_columns.default_targeting_types("AD_GROUP_TARGETING")
+    assert body["targeting_types"] == report_columns.default_report_targeting_types("AD_GROUP_TARGETING")
     assert set(body["targeting_types"]) <= set(ANALYTICS_FACTS["async_targeting_types"])
     assert (body["start_date"], body["end_date"]) == ("2026-01-01", "2026-01-31")
     assert body["campaign_statuses"] == ["RUNNING"]

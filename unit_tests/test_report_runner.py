@@ -203,7 +203,7 @@ def test_at_most_max_concurrent_reports_jobs_run_at_once(requests_mock) -> None:
 
 
 def test_a_body_with_more_than_5_targeting_types_runs_as_jobs_of_at_most_5(requests_mock) -> None:
-    types = report_columns.default_targeting_types("AD_GROUP_TARGETING")
+    types = report_columns.default_report_targeting_types("AD_GROUP_TARGETING")
     assert len(types) > 10
     body = build_report_body("AD_GROUP_TARGETING", "2026-01-01", "2026-01-31", columns=["SPEND_IN_DOLLAR"])
     rows = {t: [{"AD_GROUP_ID": "7", "DATE": "2026-01-01", "TARGETING_TYPE": t, "TARGETING_VALUE": "x"}] for t in types}

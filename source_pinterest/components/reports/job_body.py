@@ -98,7 +98,9 @@ def build_report_body(
     }
     if report_columns.is_targeting(level):
         # Default: the level's non-BETA types. ReportRunner.rows sends at most 5 a job (TargetingTypeFilter maxItems).
-        body["targeting_types"] = list(dict.fromkeys(targeting_types or report_columns.default_targeting_types(level)))
+        body["targeting_types"] = list(
+            dict.fromkeys(targeting_types or report_columns.default_report_targeting_types(level))
+        )
     body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in options.items() if v not in (None, [])})
     return body
 

@@ -42,7 +42,7 @@ def offered_by_reports(types: Iterable[str]) -> list[str]:
     return [t for t in types if t in allowed]
 
 
-def default_targeting_types(level: str) -> list[str]:
+def default_report_targeting_types(level: str) -> list[str]:
     """A targeting report level's default: the types its matching sync endpoint documents that reports offer,
     less those the spec marks BETA there (AGE_BUCKET_AND_GENDER; CREATIVE_ENHANCEMENTS where ad groups are
     reported): like the sync endpoints' default, what any account is served. A configured BETA type is still sent."""
