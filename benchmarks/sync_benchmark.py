@@ -49,7 +49,7 @@ TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's clock; the em
 
 class PeakRss:
     """The connector's own high-water RSS (VmHWM), polled while it runs. wait4's ru_maxrss would include this
-    harness: a forked child is charged the parent's pages it shared until exec (CDK notes, trap 9.8)."""
+    harness: a forked child is charged the parent's pages it shared until exec (its pre-exec image)."""
 
     def __init__(self, pid: int) -> None:
         self._path = Path(f"/proc/{pid}/status")

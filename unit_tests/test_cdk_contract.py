@@ -90,8 +90,8 @@ CONTRACT: tuple[Private, ...] = (
             "SourcePinterest skips the schema check of the shipped manifest (a unit test does it) and caches the "
             "prepared manifest there; the CDK must still call it once _source_config is set"),
     Private(OVERRIDE, "_migrate_and_transform_config", SOURCE, ("source.py",),
-            "SourcePinterest migrates and applies defaults with config.normalise; the CDK must still take its result "
-            "as _config", params=("config_path", "config")),
+            "SourcePinterest migrates and applies defaults with config_file.normalise; the CDK must still take its "
+            "result as _config", params=("config_path", "config")),
     Private(OVERRIDE, "_prepare_for_stream_build", SOURCE, ("source.py",),
             "SourcePinterest keeps the first api_budget across streams() calls and calls it before _create_streams "
             "in streams_named; the CDK must still validate the config and set the budget there"),
