@@ -165,8 +165,8 @@ CONTRACT: tuple[Private, ...] = (
             "PinterestOAuth's token refresh (timeouts, retries, Pinterest's {code, message} refusals); it must still "
             "return the token endpoint's JSON body, from which the CDK extracts the tokens"),
     Private(OVERRIDE, "_emit_control_message", OAUTH, ("components/auth.py",),
-            "PinterestOAuth persists a rotated refresh token with config.save instead; the CDK must still call it "
-            "after each refresh, with the new tokens already in _connector_config"),
+            "PinterestOAuth persists a rotated refresh token with config_file.save instead; the CDK must still call "
+            "it after each refresh, with the new tokens already in _connector_config"),
     Private(ATTRIBUTE, "_connector_config", OAUTH, ("components/auth.py",),
             "the config holding the new tokens after a refresh", probe=lambda built: built.oauth._connector_config,
             expect=Mapping),
