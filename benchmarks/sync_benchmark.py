@@ -49,7 +49,7 @@ TODAY = dt.datetime.now(dt.timezone.utc).date()  # the connector's clock; the em
 
 class PeakRss:
     """The connector's own high-water RSS (VmHWM), polled while it runs. wait4's ru_maxrss would include this
-    harness: a forked child is charged the parent's pages it shared until exec (CDK notes, trap 9.8)."""
+    harness: a forked child is charged the parent's pages it shared until exec (its pre-exec image)."""
 
     def __init__(self, pid: int) -> None:
         self._path = Path(f"/proc/{pid}/status")
@@ -174,7 +174,7 @@ def _minimum_requests(emu: Emulator) -> dict[str, int]:
 
 def _minimum_analytics_requests(emu: Emulator, truth: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """ceil(N/250) x ceil(D/90) per account and level, N = entities that have rows; targeting x type chunks."""
-    from source_pinterest.facts import LEVELS, PIN_APP_TYPES, catalogue
+    from source_pinterest.facts import LEVELS, PIN_APP_TYPES, analytics_facts
     from source_pinterest.settings import targeting_types
 
     windows = math.ceil(DAYS / 90)
@@ -191,7 +191,7 @@ def _minimum_analytics_requests(emu: Emulator, truth: dict[str, list[dict[str, A
             calls = sum(math.ceil(n / 250) for n in per_account.values())
         if "targeting" in stream:  # the types asked by default (every non-BETA one), as many a call as the API takes
             key = LEVELS[level].targeting_key
-            calls *= math.ceil(len(targeting_types({}, key)) / catalogue()["targeting_max_types"][key])
+            calls *= math.ceil(len(targeting_types({}, key)) / analytics_facts()["targeting_max_types"][key])
         minimum[f"GET /ad_accounts/{{ad_account_id}}/{endpoint}"] = calls * windows
     # The multi-pin endpoint takes one app type a call: 100 pins x 90 days per configured app type.
     minimum["GET /pins/analytics"] = math.ceil(len(truth["pins"]) / 100) * len(PIN_APP_TYPES) * windows

@@ -48,7 +48,7 @@ class TestSourcePinterest(SourceTestSuiteBase):
 
     @classmethod
     def create_connector(cls, scenario: ConnectorTestScenario | None) -> SourcePinterest:
-        # The default would build streams from an empty config (see the CDK notes): pass the scenario's config.
+        # The suite's default, SourcePinterest(), would build streams from an empty config: pass the scenario's config.
         config = (scenario or ConnectorTestScenario()).get_config_dict(
             connector_root=cls.get_connector_root_dir(), empty_if_missing=True
         )

@@ -18,7 +18,7 @@ from integration_tests.resume import KillPoint, configured_catalog, read_with_ki
 from pinterest_emulator import Emulator
 from pinterest_emulator.scenarios import SCENARIOS
 from source_pinterest.components.analytics.targeting import report_targeting_types
-from source_pinterest.facts import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, LEVELS, catalogue
+from source_pinterest.facts import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_PIN_METRIC_TYPES, LEVELS, analytics_facts
 from source_pinterest.facts import PIN_APP_TYPES as APP_TYPES
 from source_pinterest.settings import targeting_types
 
@@ -281,7 +281,7 @@ def test_closed_betas_give_the_same_records_pin_by_pin_and_every_non_beta_type_e
     start = TODAY - dt.timedelta(days=DAYS)
     closed = SCENARIOS["tiny"].with_options(multi_pin_beta=False, beta_targeting_types=False)
     streams = ["pin_analytics", "ad_group_targeting_analytics", "ad_targeting_analytics"]
-    every_ad_group_type = list(catalogue()["targeting_types"]["ad_group"])  # BETA ones included, by choice
+    every_ad_group_type = list(analytics_facts()["targeting_types"]["ad_group"])  # BETA ones included, by choice
     with Emulator(scenario=closed, today=TODAY) as emulator:
         config = emulator.connector_config(
             start_date=start.isoformat(), targeting_types={"ad_group": every_ad_group_type}

@@ -12,7 +12,7 @@ from integration_tests.clock import TODAY
 from integration_tests.test_analytics_end_to_end import _by_key, _read, _warnings, assert_rows_equal, truth_rows
 from integration_tests.test_timezone_end_to_end import truth_rows as zoned_truth_rows
 from pinterest_emulator import SCENARIOS, Emulator
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.facts import MAX_REPORT_TARGETING_TYPES
 
 TARGETING_REPORTS = {
@@ -33,8 +33,10 @@ def _ranked_accounts(emu: Emulator) -> list[str]:
 
 
 def _report_key(level: str, row: dict[str, Any]) -> tuple[str, ...]:
-    key = (str(row[catalogue.id_column(level)]), str(row.get("DATE")))
-    return key + ((str(row["TARGETING_TYPE"]), str(row["TARGETING_VALUE"])) if catalogue.is_targeting(level) else ())
+    key = (str(row[report_columns.id_column(level)]), str(row.get("DATE")))
+    return key + (
+        (str(row["TARGETING_TYPE"]), str(row["TARGETING_VALUE"])) if report_columns.is_targeting(level) else ()
+    )
 
 
 def report_truth(
@@ -87,9 +89,9 @@ def test_every_targeting_report_has_rows_on_an_account_without_betas(tmp_path: P
         run = _read(tmp_path, emu, config, streams=list(TARGETING_REPORTS))
 
         for stream, level in TARGETING_REPORTS.items():
-            types = catalogue.default_targeting_types(level)
+            types = report_columns.default_report_targeting_types(level)
             assert AGE not in types and "CREATIVE_ENHANCEMENTS" not in types
-            body = {"level": level, "granularity": "DAY", "columns": catalogue.default_columns()}
+            body = {"level": level, "granularity": "DAY", "columns": report_columns.default_columns()}
             body["targeting_types"] = types
             for account in _ranked_accounts(emu):
                 expected = report_truth(emu, account, body, start)
@@ -155,7 +157,7 @@ def test_a_time_zone_refused_by_one_account_leaves_the_other_in_its_zone(tmp_pat
                 mine = {k: v for k, v in got.items() if owners[k[0]] == account}
                 assert expected, (stream, account)
                 assert_rows_equal(f"{stream} of {account} in {zone}", mine, expected)
-        body = {"level": "ADVERTISER", "granularity": "DAY", "columns": catalogue.default_columns()}
+        body = {"level": "ADVERTISER", "granularity": "DAY", "columns": report_columns.default_columns()}
         for account, zone in zone_of.items():
             zoned = {**body, "reporting_timezone": zone} if zone != UTC else body
             expected = report_truth(emu, account, zoned, start)

@@ -16,7 +16,7 @@ from integration_tests.cli import Run
 from integration_tests.clock import TODAY
 from integration_tests.resume import configured_catalog
 from pinterest_emulator import SCENARIOS, Emulator
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 
 START = TODAY - dt.timedelta(days=10)
 SECRET_PARAMS = ("X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token")
@@ -70,7 +70,7 @@ def _assert_no_link_secret(emu: Emulator, output: str) -> None:
 
 
 def _truth(emu: Emulator, level: str, columns: list[str]) -> dict[tuple[str, ...], dict[str, Any]]:
-    id_column = catalogue.id_column(level)
+    id_column = report_columns.id_column(level)
     rows = {}
     for account in emu.world.ad_accounts:
         body = {"level": level, "granularity": "DAY", "columns": columns}
@@ -81,9 +81,9 @@ def _truth(emu: Emulator, level: str, columns: list[str]) -> dict[tuple[str, ...
 
 
 def _by_key(records: list[dict[str, Any]], level: str) -> dict[tuple[str, ...], dict[str, Any]]:
-    keys = Counter((str(r[catalogue.id_column(level)]), r["DATE"]) for r in records)
+    keys = Counter((str(r[report_columns.id_column(level)]), r["DATE"]) for r in records)
     assert not [k for k, n in keys.items() if n > 1], "a row was emitted twice"
-    return {(str(r[catalogue.id_column(level)]), r["DATE"]): r for r in records}
+    return {(str(r[report_columns.id_column(level)]), r["DATE"]): r for r in records}
 
 
 def _cursors(run: Run, stream: str) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def _assert_every_row_after_retries(emu: Emulator, run: Run, output: str, retrie
     assert run.returncode == 0 and not run.errors, run.errors
     assert emu.request_counts()["GET /downloads/{file}"] == len(emu.world.ad_accounts) + retries
     assert _by_key(run.records["advertiser_report"], "ADVERTISER") == _truth(
-        emu, "ADVERTISER", catalogue.default_columns()
+        emu, "ADVERTISER", report_columns.default_columns()
     )
     _assert_no_link_secret(emu, output)
 
@@ -144,10 +144,10 @@ def test_a_download_failing_for_good_fails_its_stream_only_keeps_its_state_and_f
         assert statuses["advertiser_report"] == statuses["campaign_analytics_report"] == "COMPLETE"
         assert "custom_spend_csv" not in run.records
         assert _by_key(run.records["advertiser_report"], "ADVERTISER") == _truth(
-            emu, "ADVERTISER", catalogue.default_columns()
+            emu, "ADVERTISER", report_columns.default_columns()
         )
         assert _by_key(run.records["campaign_analytics_report"], "CAMPAIGN") == _truth(
-            emu, "CAMPAIGN", catalogue.default_columns()
+            emu, "CAMPAIGN", report_columns.default_columns()
         )
         kept = _cursors(run, "custom_spend_csv")  # where the next sync starts: no day read, so at most START
         assert all(day <= START.isoformat() for day in kept.values()), f"the state moved past unread days: {kept}"

@@ -90,9 +90,9 @@ def test_two_years_of_reports_equal_the_truth_with_one_job_per_window(tmp_path: 
 
 
 def _columns() -> list[str]:
-    from source_pinterest.components.reports import catalogue
+    from source_pinterest.components.reports import report_columns
 
-    return catalogue.default_columns()
+    return report_columns.default_columns()
 
 
 def _csv_form(row: dict[str, Any], metrics: list[str]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from integration_tests.test_analytics_end_to_end import (
     assert_rows_equal,
 )
 from pinterest_emulator import SCENARIOS, Emulator
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.facts import DEFAULT_ANALYTICS_COLUMNS, DEFAULT_WORKERS, LEVELS
 from source_pinterest.settings import targeting_types
 
@@ -46,7 +46,7 @@ def truth_rows(emu: Emulator, stream: str, start: dt.date, end: dt.date, zone: s
 
 
 def report_truth(emu: Emulator, start: dt.date, zone: str) -> dict[tuple[str, str], dict]:
-    body = {"level": "ADVERTISER", "granularity": "DAY", "columns": catalogue.default_columns()}
+    body = {"level": "ADVERTISER", "granularity": "DAY", "columns": report_columns.default_columns()}
     if zone != UTC:
         body["reporting_timezone"] = zone
     rows = {}

@@ -2,7 +2,7 @@
 
 The CDK's `ConcurrentDeclarativeSource` takes its manifest and config through public constructor arguments, but
 builds its component factory, record queue and thread pool inside `__init__` and offers no hook for them. What the
-connector needs from those, and from the CDK's manifest preparation, is here: source.py, catalog.py and run.py
+connector needs from those, and from the CDK's manifest preparation, is here: source.py, discovery.py and run.py
 reach the CDK through these functions and `PreparedManifestSource` only. unit_tests/test_cdk_contract.py checks
 each name used here against the installed CDK, and that the public re-readings below read as the CDK does.
 """

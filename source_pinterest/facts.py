@@ -1,7 +1,7 @@
 """Every Pinterest fact and config default the connector relies on, each stated once: here.
 
 Facts the vendored OpenAPI states (levels, columns, targeting types and their BETA markers, the most types per
-request, date limits, attribution defaults) are read from `schemas/analytics_catalogue.json`, which
+request, date limits, attribution defaults) are read from `schemas/analytics_facts.json`, which
 `tools/generate_schemas.py` generates from the spec. The few the spec cannot give in a usable form (which id column a
 level's rows carry, which report level matches a sync level, the connector's own defaults) are written below, and
 unit_tests/test_facts.py checks each against the spec where it states one.
@@ -17,13 +17,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-CATALOGUE_PATH = Path(__file__).resolve().parent / "schemas" / "analytics_catalogue.json"
-CATALOGUE: Mapping[str, Any] = MappingProxyType(json.loads(CATALOGUE_PATH.read_text()))  # 43 kB, < 1 ms
+ANALYTICS_FACTS_PATH = Path(__file__).resolve().parent / "schemas" / "analytics_facts.json"
+ANALYTICS_FACTS: Mapping[str, Any] = MappingProxyType(json.loads(ANALYTICS_FACTS_PATH.read_text()))  # 43 kB, < 1 ms
 
 
-def catalogue() -> Mapping[str, Any]:
-    """The generated analytics catalogue (columns, levels, targeting types, limits), read-only."""
-    return CATALOGUE
+def analytics_facts() -> Mapping[str, Any]:
+    """The analytics facts generated from the OpenAPI (columns, levels, targeting types, limits), read-only."""
+    return ANALYTICS_FACTS
 
 
 # ------------------------------------------------------------------------------------------ the API: hosts, levels
@@ -51,7 +51,7 @@ MAX_PINS_PER_REQUEST = 100  # pin_ids of /pins/analytics (maxItems)
 
 class Level(NamedTuple):
     """A sync ads analytics level: the id column of its rows, the query parameter naming its ids (None: the
-    endpoint reports on the ad account itself), its key in the catalogue's targeting tables, and the async report
+    endpoint reports on the ad account itself), its key in the analytics facts' targeting tables, and the async report
     level that reports on the same objects."""
 
     id_column: str
@@ -103,12 +103,12 @@ def paced_per_minute(category: str) -> int:
 
 # ------------------------------------------------------------------------------------------ targeting
 TARGETING_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {key: tuple(types) for key, types in CATALOGUE["targeting_types"].items()}
+    {key: tuple(types) for key, types in ANALYTICS_FACTS["targeting_types"].items()}
 )
 TARGETING_BETA_TYPES: Mapping[str, frozenset[str]] = MappingProxyType(
-    {key: frozenset(types) for key, types in CATALOGUE["targeting_beta_types"].items()}
+    {key: frozenset(types) for key, types in ANALYTICS_FACTS["targeting_beta_types"].items()}
 )
-MAX_TARGETING_TYPES: Mapping[str, int] = MappingProxyType(dict(CATALOGUE["targeting_max_types"]))  # per request
+MAX_TARGETING_TYPES: Mapping[str, int] = MappingProxyType(dict(ANALYTICS_FACTS["targeting_max_types"]))  # per request
 
 
 def default_targeting_types(targeting_key: str) -> list[str]:
@@ -117,8 +117,8 @@ def default_targeting_types(targeting_key: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ async reports
-REPORT_LEVELS: tuple[str, ...] = tuple(CATALOGUE["async_levels"])
-REPORT_TARGETING_TYPES: tuple[str, ...] = tuple(CATALOGUE["async_targeting_types"])
+REPORT_LEVELS: tuple[str, ...] = tuple(ANALYTICS_FACTS["async_levels"])
+REPORT_TARGETING_TYPES: tuple[str, ...] = tuple(ANALYTICS_FACTS["async_targeting_types"])
 # The id column a report file carries for each base level (the `*_TARGETING` levels use their base's).
 REPORT_ID_COLUMNS: Mapping[str, str] = MappingProxyType(
     {
@@ -167,7 +167,7 @@ def report_id_column(level: str) -> str:
 def date_limits(level: str, granularity: str) -> tuple[int, int]:
     """(max days back from today, max days between start_date and end_date) of one report request: 914/186,
     92/31 for PRODUCT_ITEM, 8/3 for HOUR, as the spec's descriptions say."""
-    limits = CATALOGUE["date_limits"]
+    limits = ANALYTICS_FACTS["date_limits"]
     if base_level(level) == "PRODUCT_ITEM":
         chosen = limits["async_product_item"]
     elif granularity == "HOUR":
@@ -179,21 +179,21 @@ def date_limits(level: str, granularity: str) -> tuple[int, int]:
 
 def sync_date_limits(granularity: str) -> tuple[int, int]:
     """(max days back from today, max days in one range) of the sync analytics endpoints: 90/90, 8/3 for HOUR."""
-    chosen = CATALOGUE["date_limits"]["sync_hour" if granularity == "HOUR" else "sync"]
+    chosen = ANALYTICS_FACTS["date_limits"]["sync_hour" if granularity == "HOUR" else "sync"]
     return int(chosen["max_days_back"]), int(chosen["max_range_days"])
 
 
 # ------------------------------------------------------------------------------------------ attribution
 ATTRIBUTION_WINDOW_KEYS = ("click_window_days", "engagement_window_days", "view_window_days")
 ATTRIBUTION_DEFAULTS: Mapping[str, int] = MappingProxyType(
-    {key: int(CATALOGUE["attribution_windows"][key]["default"]) for key in ATTRIBUTION_WINDOW_KEYS}
+    {key: int(ANALYTICS_FACTS["attribution_windows"][key]["default"]) for key in ATTRIBUTION_WINDOW_KEYS}
 )  # 30 / 30 / 1
-ATTRIBUTION_DAYS: tuple[int, ...] = tuple(CATALOGUE["attribution_windows"]["click_window_days"]["values"])
-CONVERSION_REPORT_TIMES: tuple[str, ...] = tuple(CATALOGUE["conversion_report_time"]["values"])
-DEFAULT_CONVERSION_REPORT_TIME: str = CATALOGUE["conversion_report_time"]["default"]  # TIME_OF_AD_ACTION
+ATTRIBUTION_DAYS: tuple[int, ...] = tuple(ANALYTICS_FACTS["attribution_windows"]["click_window_days"]["values"])
+CONVERSION_REPORT_TIMES: tuple[str, ...] = tuple(ANALYTICS_FACTS["conversion_report_time"]["values"])
+DEFAULT_CONVERSION_REPORT_TIME: str = ANALYTICS_FACTS["conversion_report_time"]["default"]  # TIME_OF_AD_ACTION
 
 DATE_CURSOR = "DATE"  # the day column of analytics and report rows: their streams' cursor field and state key
-REPORTING_TIMEZONES: tuple[str, ...] = tuple(CATALOGUE["reporting_timezone"]["values"])  # a beta
+REPORTING_TIMEZONES: tuple[str, ...] = tuple(ANALYTICS_FACTS["reporting_timezone"]["values"])  # a beta
 DEFAULT_REPORTING_TIMEZONE = "PINTEREST_TIME_ZONE"  # UTC: what Pinterest uses without the parameter
 
 # ------------------------------------------------------------------------------------------ config defaults
@@ -201,7 +201,7 @@ GRANULARITIES = ("DAY", "HOUR", "WEEK", "MONTH", "TOTAL")  # the spec's, in the 
 DEFAULT_GRANULARITY = "DAY"
 DEFAULT_START_DAYS_AGO = 30  # start_date left empty: analytics and reports from 30 days ago
 DEFAULT_LOOKBACK_DAYS = 30  # covers Pinterest's usual revisions of late conversions
-MAX_LOOKBACK_DAYS = int(CATALOGUE["date_limits"]["sync"]["max_days_back"]) - 1  # 89: the sync endpoints reach 90
+MAX_LOOKBACK_DAYS = int(ANALYTICS_FACTS["date_limits"]["sync"]["max_days_back"]) - 1  # 89: the sync endpoints reach 90
 DEFAULT_WORKERS = 4
 MAX_WORKERS = 20
 DEFAULT_MAX_CONCURRENT_REPORTS = 4
@@ -277,7 +277,7 @@ FACTS = "__facts__"  # the resolved config's key holding `template_facts()` (con
 def template_facts() -> dict[str, Any]:
     """What the manifest's templates read as `config[FACTS]` (plain JSON: the CDK copies the config and writes it).
 
-    `reach` is keyed like the catalogue's date limits (sync, sync_hour, async, async_hour, async_product_item):
+    `reach` is keyed like the analytics facts' date limits (sync, sync_hour, async, async_hour, async_product_item):
     `days_back` is the oldest day asked, counted back from today (the day after the API's edge, which it refuses
     intermittently), and `step` the longest date range of one request, as an ISO duration.
     """
@@ -286,6 +286,6 @@ def template_facts() -> dict[str, Any]:
         "entity_statuses": list(ENTITY_STATUSES),
         "reach": {
             key: {"days_back": int(limit["max_days_back"]) - 1, "step": f"P{int(limit['max_range_days'])}D"}
-            for key, limit in CATALOGUE["date_limits"].items()
+            for key, limit in ANALYTICS_FACTS["date_limits"].items()
         },
     }

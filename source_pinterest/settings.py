@@ -154,7 +154,7 @@ def apply_defaults(config: MutableMapping[str, Any]) -> None:
 
 
 def targeting_types(config: Mapping[str, Any], level: str) -> list[str]:
-    """The targeting types asked for at `level` (a catalogue key): the configured ones, else every non-BETA type.
+    """The targeting types asked for at `level` (a TARGETING_TYPES key): the configured ones, else every non-BETA type.
 
     Resolved into Settings rather than written into the config, so types a newer spec adds are picked up.
     """

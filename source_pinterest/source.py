@@ -22,7 +22,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from airbyte_cdk.utils.yaml_loader import safe_load_yaml
 
-from source_pinterest import catalog, cdk_seam
+from source_pinterest import cdk_seam, discovery
 from source_pinterest.components import (
     config_file,
     config_validation,
@@ -121,12 +121,12 @@ class SourcePinterest(cdk_seam.PreparedManifestSource):
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         # The CDK builds every stream to list them (~1 s of CPU); the catalog needs only their definitions and
-        # schema loaders (catalog.py). The same validation as streams(), in the same order, comes first.
+        # schema loaders (discovery.py). The same validation as streams(), in the same order, comes first.
         self.begin_sync()
         self._validate_config()
         if self.spec_component:
             self.spec_component.validate_config(self.resolved_config)
-        return catalog.airbyte_catalog(self)
+        return discovery.airbyte_catalog(self)
 
     def streams_named(self, names: Iterable[str]) -> list[Any]:
         """Only the named streams, built as streams() builds them (parent caching decided over every stream).

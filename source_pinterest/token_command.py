@@ -179,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> None:
+def obtain_config(args: argparse.Namespace) -> None:
     output: Path = args.output.expanduser().resolve()
     if output.exists() and not args.force:
         raise TokenError(f"{output} exists; pass --force to replace it")
@@ -226,7 +226,7 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        run(_parser().parse_args(argv))
+        obtain_config(_parser().parse_args(argv))
     except TokenError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""Generate the connector's JSON schemas and analytics catalogue from the vendored Pinterest OpenAPI description.
+"""Generate the connector's JSON schemas and analytics facts from the vendored Pinterest OpenAPI description.
 
     python tools/generate_schemas.py          # (re)write source_pinterest/schemas/*.json
     python tools/generate_schemas.py --check  # exit 1 listing the files that differ from what would be written
@@ -35,7 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 OPENAPI = ROOT / "tools" / "openapi" / "pinterest-api-v5-openapi.yaml"
 SCHEMAS = ROOT / "source_pinterest" / "schemas"
-CATALOGUE = SCHEMAS / "analytics_catalogue.json"
+ANALYTICS_FACTS = SCHEMAS / "analytics_facts.json"
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 PRIMARY_KEY = "id"
 KEPT_FORMATS = frozenset({"date-time", "date"})
@@ -253,7 +253,7 @@ def stream_schema(converter: Converter, name: str) -> Node:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Analytics catalogue
+# Analytics facts
 
 SYNC_ANALYTICS = {  # level -> (analytics, targeting analytics) endpoints
     "ad_account": ("/ad_accounts/{ad_account_id}/analytics", "/ad_accounts/{ad_account_id}/targeting_analytics"),
@@ -295,7 +295,7 @@ STRING_COLUMNS = frozenset(
         "PRODUCT_GROUP_AD_IMAGE_TAG", "PRODUCT_GROUP_AD_VIDEO_TAG",
         # the ad group's optimisation goal (an enum like the entity's billable_event), not a measurement
         "AD_GROUP_OPTIMIZATION",
-        # catalogue product attributes
+        # product catalog attributes
         "PRODUCT_ITEM_BRAND", "PRODUCT_ITEM_CURRENCY", "PRODUCT_ITEM_DESCRIPTION", "PRODUCT_ITEM_IMAGE_URL",
         "PRODUCT_ITEM_PIN_URL", "PRODUCT_ITEM_PRODUCT_CATEGORY", "PRODUCT_ITEM_PRODUCT_URL",
     }
@@ -305,7 +305,7 @@ BOOLEAN_COLUMNS = frozenset({"CAMPAIGN_BUDGET_OPTIMIZATION", "IS_PREMIERE_CAMPAI
 # Attribute-looking names that are numbers: prices in the product's currency.
 NUMERIC_ATTRIBUTES = frozenset({"PRODUCT_ITEM_PRICE", "PRODUCT_ITEM_SALE_PRICE"})
 # A name matching this looks like an attribute, not a metric: a new one must be classified above before the
-# catalogue regenerates, so Pinterest adding e.g. CAMPAIGN_FOO_ID cannot silently become a "number".
+# analytics facts regenerate, so Pinterest adding e.g. CAMPAIGN_FOO_ID cannot silently become a "number".
 _ATTRIBUTE_NAME = re.compile(r"_(ID|NAME|STATUS|TYPE|LABELS?|TAG|OPTIMIZATION)$|^IS_|^PRODUCT_ITEM_")
 
 # Date limits, read from the operations' descriptions (a reworded sentence fails generation rather than going stale):
@@ -329,7 +329,7 @@ DATE_LIMITS = {  # key -> (path, method, condition sentence prefix)
 
 
 def _enum(values: Iterable[Any]) -> list[Any]:
-    # Sorted so a spec release that only reorders an enum leaves the catalogue unchanged; None is dropped because
+    # Sorted so a spec release that only reorders an enum leaves the analytics facts unchanged; None is dropped because
     # OpenAPI 3.0 spells "nullable enum" with a null member.
     return sorted(v for v in values if v is not None)
 
@@ -400,7 +400,7 @@ def _beta_targeting_types(converter: Converter, path: str) -> list[str]:
     return _enum(json.loads(f"[{found[1]}]"))
 
 
-def analytics_catalogue(converter: Converter) -> Node:
+def analytics_facts(converter: Converter) -> Node:
     enums = sync_column_enums(converter)
     spec_types = spec_column_types(converter)
     report = converter.flatten(
@@ -481,7 +481,7 @@ def generate(spec: Node) -> dict[Path, str]:
     """Every generated file's path and text."""
     converter = Converter(spec)
     files = {SCHEMAS / f"{name}.json": render(stream_schema(converter, name)) for name in STREAMS}
-    files[CATALOGUE] = render(analytics_catalogue(converter))
+    files[ANALYTICS_FACTS] = render(analytics_facts(converter))
     return files
 
 

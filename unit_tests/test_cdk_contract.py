@@ -77,7 +77,7 @@ class Private:
 
 
 CONTRACT: tuple[Private, ...] = (
-    # ---- cdk_seam.py: PreparedManifestSource(ConcurrentDeclarativeSource) and the functions source.py, catalog.py
+    # ---- cdk_seam.py: PreparedManifestSource(ConcurrentDeclarativeSource) and the functions source.py, discovery.py
     # and run.py reach the CDK through (they touch no private name themselves)
     Private(OVERRIDE, "_pre_process_manifest", SOURCE, ("cdk_seam.py",),
             "PreparedManifestSource returns a cached prepared manifest; re-check that the CDK's __init__ still "
@@ -151,8 +151,8 @@ CONTRACT: tuple[Private, ...] = (
             "PinterestOAuth's token refresh (timeouts, retries, Pinterest's {code, message} refusals); it must still "
             "return the token endpoint's JSON body, from which the CDK extracts the tokens"),
     Private(OVERRIDE, "_emit_control_message", OAUTH, ("components/auth.py",),
-            "PinterestOAuth persists a rotated refresh token with config.save instead; the CDK must still call it "
-            "after each refresh, with the new tokens already in _connector_config"),
+            "PinterestOAuth persists a rotated refresh token with config_file.save instead; the CDK must still call "
+            "it after each refresh, with the new tokens already in _connector_config"),
     Private(ATTRIBUTE, "_connector_config", OAUTH, ("components/auth.py",),
             "the config holding the new tokens after a refresh", probe=lambda built: built.oauth._connector_config,
             expect=Mapping),

@@ -128,7 +128,7 @@ def test_the_hand_written_facts_are_those_the_openapi_file_states(converter: Any
     assert list(facts.PIN_APP_TYPES) == _param(converter, "/pins/analytics", "app_types")["enum"]
     assert _param(converter, "/pins/analytics", "pin_ids")["maxItems"] == facts.MAX_PINS_PER_REQUEST
     assert set(facts.GRANULARITIES) == set(_param(converter, gen.COLUMNS_SOURCE, "granularity")["enum"])
-    sync_columns = set(facts.CATALOGUE["sync_columns"])
+    sync_columns = set(facts.ANALYTICS_FACTS["sync_columns"])
     for name, level in facts.LEVELS.items():
         analytics, targeting = gen.SYNC_ANALYTICS[level.targeting_key]
         assert level.id_column in sync_columns and level.report_level in facts.REPORT_LEVELS, name
@@ -141,7 +141,7 @@ def test_the_hand_written_facts_are_those_the_openapi_file_states(converter: Any
     body = _report_body(converter)
     assert set(facts.REPORT_ID_COLUMNS) == {facts.base_level(level) for level in facts.REPORT_LEVELS}
     # Report files carry KEYWORD_ID and PRODUCT_ITEM_ID although the columns enum does not list them.
-    assert set(facts.REPORT_ID_COLUMNS.values()) - set(facts.CATALOGUE["async_columns"]) == {
+    assert set(facts.REPORT_ID_COLUMNS.values()) - set(facts.ANALYTICS_FACTS["async_columns"]) == {
         "KEYWORD_ID",
         "PRODUCT_ITEM_ID",
     }
@@ -170,7 +170,7 @@ def test_the_connector_asks_for_the_scopes_the_emulators_spec_derived_grant_hold
 
 
 def test_the_generated_facts_are_the_specs_limits_defaults_and_betas(converter: Any) -> None:
-    assert dict(facts.CATALOGUE) == gen.analytics_catalogue(converter)  # the file the facts are read from
+    assert dict(facts.ANALYTICS_FACTS) == gen.analytics_facts(converter)  # the file the facts are read from
     assert [facts.date_limits(level, "DAY") for level in ("ADVERTISER", "CAMPAIGN_TARGETING", "PRODUCT_ITEM")] == [
         (914, 186),
         (914, 186),
@@ -181,7 +181,7 @@ def test_the_generated_facts_are_the_specs_limits_defaults_and_betas(converter: 
                                                 "view_window_days": 1}  # fmt: skip
     assert facts.DEFAULT_CONVERSION_REPORT_TIME == "TIME_OF_AD_ACTION"
     for key in facts.ATTRIBUTION_WINDOW_KEYS:  # one list of windows serves all three
-        assert list(facts.ATTRIBUTION_DAYS) == facts.CATALOGUE["attribution_windows"][key]["values"]
+        assert list(facts.ATTRIBUTION_DAYS) == facts.ANALYTICS_FACTS["attribution_windows"][key]["values"]
     assert facts.TARGETING_BETA_TYPES["ad_group"] == {"AGE_BUCKET_AND_GENDER", "CREATIVE_ENHANCEMENTS"}
     assert "AGE_BUCKET_AND_GENDER" not in facts.default_targeting_types("campaign")
 

@@ -40,7 +40,7 @@ def test_check_builds_only_the_ad_accounts_stream(requests_mock, built) -> None:
 def test_discover_builds_no_stream(built) -> None:
     config = oauth_config(custom_reports=[{"name": "spend"}])
     streams = SourcePinterest(config=config).discover(None, config).streams
-    assert len(streams) > 40 and built == []  # the catalog comes from definitions and schema loaders (catalog.py)
+    assert len(streams) > 40 and built == []  # the catalog comes from definitions and schema loaders (discovery.py)
 
 
 def test_a_read_builds_only_its_catalog_streams_and_the_shared_parents(requests_mock, built) -> None:

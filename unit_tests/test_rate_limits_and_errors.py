@@ -16,10 +16,10 @@ from source_pinterest import SourcePinterest
 from source_pinterest.components import auth, pinterest_said, reachability
 from source_pinterest.components.analytics.organic import ORG_ANALYTICS_PER_MINUTE
 from source_pinterest.components.answers import PinterestError, pinterest_error
-from source_pinterest.components.backoff import PinterestBackoff
 from source_pinterest.components.errors import PinterestErrorHandler
 from source_pinterest.components.refusals import multi_pin_refused, refused_targeting_types
 from source_pinterest.components.reports import job_lifecycle
+from source_pinterest.components.retry_waits import PinterestBackoff
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from source_pinterest.components.readiness import ProvisionalDays, last_day
+from source_pinterest.components.readiness import ProvisionalDays, last_covered_day
 from source_pinterest.components.ready_states import UNKNOWN, ReadyStates
 
 TODAY = dt.date(2026, 11, 22)
@@ -75,7 +75,7 @@ def test_a_refusal_leaves_the_flags_unknown_with_one_warning(requester: FakeRequ
     ],
 )
 def test_a_period_is_final_when_its_last_day_is(date: str, granularity: str, window_end: str, expected: str) -> None:
-    assert last_day(date, granularity, window_end, TODAY) == expected
+    assert last_covered_day(date, granularity, window_end, TODAY) == expected
 
 
 def test_rows_get_flags_only_when_asked_for() -> None:

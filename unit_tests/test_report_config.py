@@ -16,8 +16,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest import SourcePinterest
 from source_pinterest.components.config_validation import validate
-from source_pinterest.components.reports import build_report_body, catalogue, report_windows
-from source_pinterest.facts import REPORT_ID_COLUMNS
+from source_pinterest.components.reports import build_report_body, report_columns, report_windows
+from source_pinterest.facts import ANALYTICS_FACTS, REPORT_ID_COLUMNS
 from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import token_config
 from unit_tests.report_factory import MANIFEST
@@ -81,11 +81,11 @@ def test_windows_stop_a_day_short_of_the_api_edge(today: dt.date) -> None:
 
 def test_a_body_has_defaults_for_everything_but_level_and_dates() -> None:
     body = build_report_body("AD_GROUP_TARGETING", "2026-01-01", dt.date(2026, 1, 31), campaign_statuses=["RUNNING"])
-    assert body["columns"] == catalogue.default_columns() and "SPEND_IN_DOLLAR" in body["columns"]
+    assert body["columns"] == report_columns.default_columns() and "SPEND_IN_DOLLAR" in body["columns"]
     assert (body["click_window_days"], body["engagement_window_days"], body["view_window_days"]) == (30, 30, 1)
     assert body["conversion_report_time"] == "TIME_OF_AD_ACTION" and body["granularity"] == "DAY"
-    assert body["targeting_types"] == catalogue.default_targeting_types("AD_GROUP_TARGETING")
-    assert set(body["targeting_types"]) <= set(catalogue.catalogue()["async_targeting_types"])
+    assert body["targeting_types"] == report_columns.default_report_targeting_types("AD_GROUP_TARGETING")
+    assert set(body["targeting_types"]) <= set(ANALYTICS_FACTS["async_targeting_types"])
     assert (body["start_date"], body["end_date"]) == ("2026-01-01", "2026-01-31")
     assert body["campaign_statuses"] == ["RUNNING"]
     with pytest.raises(ValueError, match="campaign_status"):
@@ -179,7 +179,7 @@ def test_duplicate_custom_report_names_and_bad_numbers_are_config_errors() -> No
         _validated(max_concurrent_reports=0)
 
 
-def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() -> None:
+def test_report_streams_have_their_key_schema_and_limits_from_the_facts() -> None:
     config = token_config(custom_reports=[{"name": "by_gender", "level": "PIN_PROMOTION_TARGETING"}])
     source = SourcePinterest(config=config)
     streams = {s.name: s for s in source.streams(source._config)}
@@ -187,10 +187,10 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
     today = dt.datetime.now(dt.timezone.utc).date()
     for name, level in {**REPORT_STREAMS, "custom_by_gender": "PIN_PROMOTION_TARGETING"}.items():
         stream = streams[name].as_airbyte_stream()
-        assert stream.source_defined_primary_key == [[k] for k in catalogue.primary_key(level)], name
+        assert stream.source_defined_primary_key == [[k] for k in report_columns.primary_key(level)], name
         assert stream.default_cursor_field == ["DATE"]
         properties = stream.json_schema["properties"]
-        assert set(catalogue.primary_key(level)) | set(catalogue.default_columns()) <= set(properties)
+        assert set(report_columns.primary_key(level)) | set(report_columns.default_columns()) <= set(properties)
         assert properties["SPEND_IN_DOLLAR"]["type"] == ["null", "number"]
         if name in REPORT_STREAMS:  # the stream names its level; the cursor's limits follow from it
             stream_definition = manifest[f"{name}_stream"]
@@ -201,12 +201,12 @@ def test_report_streams_have_their_key_schema_and_limits_from_the_catalogue() ->
             resolved = source._config  # the limits come with the resolved config (manifest_facts)
             max_days_back = (today - dt.date.fromisoformat(oldest.eval(resolved))).days + 1
             window = InterpolatedString.create(cursor["step"], parameters=parameters).eval(resolved)
-            back, span = catalogue.date_limits(level, "DAY")
+            back, span = report_columns.date_limits(level, "DAY")
             assert parameters["level"] == level
             assert (max_days_back, window) == (back, f"P{span}D")
 
 
-def test_a_custom_reports_key_follows_its_level_as_the_catalogue_says() -> None:
+def test_a_custom_reports_key_follows_its_level_as_the_facts_say() -> None:
     levels = [*REPORT_ID_COLUMNS, "CAMPAIGN_TARGETING", "PIN_PROMOTION_TARGETING"]
     config = _validated(custom_reports=[{"name": level.lower(), "level": level} for level in levels] + [{"name": "x"}])
     discovered = {
@@ -214,7 +214,7 @@ def test_a_custom_reports_key_follows_its_level_as_the_catalogue_says() -> None:
         for s in SourcePinterest(config=config).discover(logging.getLogger("airbyte"), config).streams
     }
     for level in levels:
-        assert discovered[f"custom_{level.lower()}"] == [[k] for k in catalogue.primary_key(level)], level
+        assert discovered[f"custom_{level.lower()}"] == [[k] for k in report_columns.primary_key(level)], level
     assert discovered["custom_x"] == [["ADVERTISER_ID"], ["DATE"]]  # the default level
 
 

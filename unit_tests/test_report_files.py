@@ -8,8 +8,8 @@ import json
 import pytest
 
 from source_pinterest.components.reports import files
-from source_pinterest.components.reports.catalogue import column_types
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
+from source_pinterest.components.reports.report_columns import column_types
 
 ROWS = {
     "2680060001289": [
@@ -63,7 +63,7 @@ def test_malformed_json_raises_a_report_file_error(text: str, problem: str) -> N
         list(iter_json_rows(io.StringIO(text), "CAMPAIGN_ID"))
 
 
-def test_csv_cells_are_typed_from_the_catalogue() -> None:
+def test_csv_cells_are_typed_from_the_openapi_column_types() -> None:
     text = (
         "DATE,AD_GROUP_ID,TARGETING_TYPE,TARGETING_VALUE,AD_GROUP_NAME,SPEND_IN_DOLLAR,CLICKTHROUGH_1,"
         "CAMPAIGN_BUDGET_OPTIMIZATION\n"

@@ -12,7 +12,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components.entities import Entity
-from source_pinterest.components.reports import ReportJobError, build_report_body, catalogue, report_windows
+from source_pinterest.components.reports import ReportJobError, build_report_body, report_columns, report_windows
 from source_pinterest.settings import apply_defaults
 from unit_tests.conftest import ACCESS_TOKEN, API, token_config
 from unit_tests.report_factory import runner_from_config
@@ -147,7 +147,7 @@ def test_by_date_json_and_csv_files_become_the_same_rows(requests_mock) -> None:
     csv_text = "DATE,CAMPAIGN_ID,SPEND_IN_DOLLAR,TOTAL_IMPRESSION\n2026-01-01,111,1.5,10\n2026-01-02,111,0,4\n"
     requests_mock.get(FILE, text=csv_text)
     rows = list(runner().rows(ACCOUNT, {**BODY, "report_format": "CSV"}))
-    assert rows == [  # CSV zero-fills, and its text cells are typed from the catalogue
+    assert rows == [  # CSV zero-fills, and its text cells are typed from the OpenAPI's column types
         {"DATE": "2026-01-01", "CAMPAIGN_ID": "111", "SPEND_IN_DOLLAR": 1.5, "TOTAL_IMPRESSION": 10},
         {"DATE": "2026-01-02", "CAMPAIGN_ID": "111", "SPEND_IN_DOLLAR": 0, "TOTAL_IMPRESSION": 4},
     ]
@@ -203,7 +203,7 @@ def test_at_most_max_concurrent_reports_jobs_run_at_once(requests_mock) -> None:
 
 
 def test_a_body_with_more_than_5_targeting_types_runs_as_jobs_of_at_most_5(requests_mock) -> None:
-    types = catalogue.default_targeting_types("AD_GROUP_TARGETING")
+    types = report_columns.default_report_targeting_types("AD_GROUP_TARGETING")
     assert len(types) > 10
     body = build_report_body("AD_GROUP_TARGETING", "2026-01-01", "2026-01-31", columns=["SPEND_IN_DOLLAR"])
     rows = {t: [{"AD_GROUP_ID": "7", "DATE": "2026-01-01", "TARGETING_TYPE": t, "TARGETING_VALUE": "x"}] for t in types}

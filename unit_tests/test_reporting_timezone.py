@@ -14,7 +14,7 @@ import requests
 
 from source_pinterest.components import timezone
 from source_pinterest.components.refusals import timezone_refused
-from source_pinterest.facts import catalogue
+from source_pinterest.facts import analytics_facts
 from source_pinterest.settings import apply_defaults
 from source_pinterest.source import SourcePinterest
 from source_pinterest.sync import Sync
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_field_follows_the_openapi_description_and_defaults_to_utc() -> None:
     field = SourcePinterest().spec(logging.getLogger()).connectionSpecification["properties"]["reporting_timezone"]
-    spec = catalogue()["reporting_timezone"]
+    spec = analytics_facts()["reporting_timezone"]
     assert field["enum"] == spec["values"] and field["default"] == spec["values"][0] == timezone.DEFAULT
     assert spec["beta"] is True
     config = {"credentials": {}}

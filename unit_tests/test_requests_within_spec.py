@@ -1,6 +1,6 @@
 """Every request the connector sends stays within the vendored OpenAPI description: query parameters the operation
 declares, their `minItems`/`maxItems`/enums/bounds, report bodies against `AdsAnalyticsCreateAsyncRequest`, and the
-date limits (from the catalogue, itself generated from the spec).
+date limits (from the analytics facts, themselves generated from the spec).
 
 One sync of every stream type over mocked responses records the requests; each endpoint is then one test. The
 limits are read from the spec file here, so the tests follow the spec when it is re-vendored.
@@ -23,7 +23,8 @@ import requests_mock as requests_mocker
 import yaml
 
 from integration_tests.clock import TODAY
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
+from source_pinterest.facts import ANALYTICS_FACTS
 from unit_tests.conftest import API, oauth_config, page, read_streams
 
 SPEC = Path(__file__).resolve().parents[1] / "tools" / "openapi" / "pinterest-api-v5-openapi.yaml"
@@ -240,7 +241,7 @@ def test_queries_stay_within_the_spec(sent, endpoint: str) -> None:
     assert endpoint in sent, f"no {endpoint} request was sent"
     method, template = endpoint.split(" ")
     op = spec()["paths"][template][method.lower()]
-    back, span = (int(v) for v in catalogue.catalogue()["date_limits"]["sync"].values())
+    back, span = (int(v) for v in ANALYTICS_FACTS["date_limits"]["sync"].values())
     for path, query, _ in sent[endpoint]:
         problems = list(query_problems(op, query))
         if "start_date" in query:
@@ -255,7 +256,7 @@ def test_report_bodies_stay_within_the_spec(sent) -> None:
     assert {"ADVERTISER", "CAMPAIGN_TARGETING", "PRODUCT_ITEM", "AD_GROUP_TARGETING", "PIN_PROMOTION"} <= levels
     for body in bodies:
         jsonschema.validate(body, schema)  # maxItems (targeting types 5, statuses 6, ids 500), enums, required
-        back, span = catalogue.date_limits(body["level"], body["granularity"])
+        back, span = report_columns.date_limits(body["level"], body["granularity"])
         assert not list(date_problems(body["start_date"], body["end_date"], back, span)), body
     windows: dict[str, list[str]] = {}  # the custom report's types, split into jobs of at most 5, per window
     for b in bodies:

@@ -1,4 +1,4 @@
-"""The checked-in schemas and analytics catalogue are exactly what tools/generate_schemas.py derives from the spec."""
+"""The checked-in schemas and analytics facts are exactly what tools/generate_schemas.py derives from the spec."""
 
 from __future__ import annotations
 
@@ -46,11 +46,11 @@ def schemas(generated: dict[Path, str]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def catalogue(generated: dict[Path, str]) -> dict[str, Any]:
-    return json.loads(generated[gen.CATALOGUE])
+def analytics_facts(generated: dict[Path, str]) -> dict[str, Any]:
+    return json.loads(generated[gen.ANALYTICS_FACTS])
 
 
-@pytest.mark.parametrize("name", [*STREAM_NAMES, "analytics_catalogue"])
+@pytest.mark.parametrize("name", [*STREAM_NAMES, "analytics_facts"])
 def test_checked_in_file_equals_generator_output(generated: dict[Path, str], name: str) -> None:
     path = gen.SCHEMAS / f"{name}.json"
     assert path.exists() and path.read_text() == generated[path], f"run `python tools/generate_schemas.py`: {name}"
@@ -259,8 +259,8 @@ def test_schemas_still_reject_wrong_types(schemas: dict[str, dict[str, Any]]) ->
     assert not validator.is_valid({"id": "1", "tracking_urls": {"click": "not-a-list"}})
 
 
-def test_analytics_catalogue(openapi: dict[str, Any], catalogue: dict[str, Any]) -> None:
-    sync, asynchronous = catalogue["sync_columns"], catalogue["async_columns"]
+def test_analytics_facts(openapi: dict[str, Any], analytics_facts: dict[str, Any]) -> None:
+    sync, asynchronous = analytics_facts["sync_columns"], analytics_facts["async_columns"]
     assert len(sync) == 175 and len(asynchronous) == 613
     # Every sync ads analytics endpoint, targeting_analytics included, takes the same `columns` list.
     enums = gen.sync_column_enums(gen.Converter(openapi))
@@ -272,14 +272,14 @@ def test_analytics_catalogue(openapi: dict[str, Any], catalogue: dict[str, Any])
     for column in ("SPEND_IN_DOLLAR", "CTR", "TOTAL_VIEW_CATEGORY", "VIDEO_LENGTH", "AD_GROUP_BID_MULTIPLIER"):
         assert asynchronous[column] == "number", column
     assert all(asynchronous[c] == t for c, t in sync.items() if c in asynchronous)  # one rule for both
-    assert catalogue["granularities"] == ["DAY", "HOUR", "MONTH", "TOTAL", "WEEK"]
-    assert catalogue["attribution_windows"]["view_window_days"] == {"default": 1, "values": [0, 1, 7, 14, 30, 60]}
-    assert catalogue["conversion_report_time"]["values"] == ["TIME_OF_AD_ACTION", "TIME_OF_CONVERSION"]
-    assert set(catalogue["targeting_types"]) == {"ad_account", "campaign", "ad_group", "ad"}
-    assert "PRODUCT_ITEM" in catalogue["async_levels"] and len(catalogue["async_levels"]) == 13
-    assert set(catalogue["pin_metric_types"]) == {"standard", "video"}
-    assert "ENGAGEMENT" in catalogue["user_account_metric_types"]
-    assert catalogue["date_limits"] == {
+    assert analytics_facts["granularities"] == ["DAY", "HOUR", "MONTH", "TOTAL", "WEEK"]
+    assert analytics_facts["attribution_windows"]["view_window_days"] == {"default": 1, "values": [0, 1, 7, 14, 30, 60]}
+    assert analytics_facts["conversion_report_time"]["values"] == ["TIME_OF_AD_ACTION", "TIME_OF_CONVERSION"]
+    assert set(analytics_facts["targeting_types"]) == {"ad_account", "campaign", "ad_group", "ad"}
+    assert "PRODUCT_ITEM" in analytics_facts["async_levels"] and len(analytics_facts["async_levels"]) == 13
+    assert set(analytics_facts["pin_metric_types"]) == {"standard", "video"}
+    assert "ENGAGEMENT" in analytics_facts["user_account_metric_types"]
+    assert analytics_facts["date_limits"] == {
         "sync": {"max_days_back": 90, "max_range_days": 90},
         "sync_hour": {"max_days_back": 8, "max_range_days": 3},
         "async": {"max_days_back": 914, "max_range_days": 186},

@@ -71,7 +71,7 @@ def test_the_walk_finds_an_untyped_property_at_any_depth() -> None:
 @pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.json")), ids=lambda p: p.stem)
 def test_every_checked_in_schema_property_is_typed(path: Path) -> None:
     schema = json.loads(path.read_text())
-    if "$schema" not in schema:  # analytics_catalogue.json: column facts the code builds schemas from
+    if "$schema" not in schema:  # analytics_facts.json: column facts the code builds schemas from
         pytest.skip("not a record schema")
     assert list(untyped(schema, path.stem)) == []
 

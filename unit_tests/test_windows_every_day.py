@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from source_pinterest.components.reports.requests import report_reach
+from source_pinterest.components.reports.job_body import report_reach
 from source_pinterest.components.windows import Reach, first_whole_day, request_windows, sync_reach
 
 DAY = dt.timedelta(days=1)

@@ -12,9 +12,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest.components.config_spec import matches_spec
 from source_pinterest.components.reports import custom
 from source_pinterest.facts import (
+    ANALYTICS_FACTS,
     ATTRIBUTION_DAYS,
     ATTRIBUTION_WINDOW_KEYS,
-    CATALOGUE,
     CONVERSION_REPORT_TIMES,
     ENTITY_STATUSES,
     GRANULARITIES,
@@ -135,7 +135,7 @@ def _custom_report_problems(reports: Any, today: dt.date) -> list[str]:
     for report in reports if isinstance(reports, list) else []:
         report = dict(report) if isinstance(report, Mapping) else report
         if isinstance(report, dict):
-            custom.apply_defaults(report)
+            custom.fill_report_defaults(report)
         defaulted.append(report)
     return custom.problems(defaulted if isinstance(reports, list) else reports, today)
 
@@ -145,7 +145,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _validate_analytics(config: Mapping[str, Any], problems: Problems) -> None:
-    known = CATALOGUE["sync_columns"]
+    known = ANALYTICS_FACTS["sync_columns"]
     unknown = [c for c in config["analytics_columns"] if c not in known]
     if unknown:
         problems.add(
@@ -182,7 +182,9 @@ def _validate_analytics(config: Mapping[str, Any], problems: Problems) -> None:
             f"{lookback!r} is out of range.",
             f"use a whole number of days from 0 to {MAX_LOOKBACK_DAYS} (30 covers Pinterest's usual revisions).",
         )
-    pin_metrics = set(CATALOGUE["pin_metric_types"]["standard"]) | set(CATALOGUE["pin_metric_types"]["video"])
+    pin_metrics = set(ANALYTICS_FACTS["pin_metric_types"]["standard"]) | set(
+        ANALYTICS_FACTS["pin_metric_types"]["video"]
+    )
     unknown = [m for m in config["pin_metric_types"] if m not in pin_metrics]
     if unknown:
         problems.add("pin_metric_types", f"unknown metric(s) {unknown}.", f"choose from {sorted(pin_metrics)}.")
@@ -192,7 +194,7 @@ def _validate_analytics(config: Mapping[str, Any], problems: Problems) -> None:
     _validate_targeting(config.get("targeting_types") or {}, problems)
 
     for option in ("top_pins", "top_video_pins"):
-        allowed = CATALOGUE[option]
+        allowed = ANALYTICS_FACTS[option]
         if config[f"{option}_sort_by"] not in allowed["sort_by"]:
             problems.add(
                 f"{option}_sort_by",
@@ -211,7 +213,7 @@ def _validate_targeting(chosen: Any, problems: Problems) -> None:
         problems.add("targeting_types", "is not an object.", f"give a list per level {TARGETING_LEVELS}.")
         return
     for level, types in chosen.items():
-        offered = CATALOGUE["targeting_types"].get(level)
+        offered = ANALYTICS_FACTS["targeting_types"].get(level)
         if offered is None:
             problems.add("targeting_types", f"unknown level '{level}'.", f"use the levels {TARGETING_LEVELS}.")
             continue

@@ -1,5 +1,5 @@
 """Error handling the YAML filters cannot express, on top of the declarative DefaultErrorHandler: which answer is
-retried, skipped or fails the stream, with the words a person needs (backoff.py decides how long a retry waits).
+retried, skipped or fails the stream, with the words a person needs (retry_waits.py decides how long a retry waits).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_sta
 from airbyte_cdk.sources.types import Config
 
 from source_pinterest.components import fast_cursor
-from source_pinterest.components.reports import catalogue
-from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
+from source_pinterest.components.reports import report_columns
+from source_pinterest.components.reports.report_columns import TARGETING_COLUMNS
 from source_pinterest.components.state import WINDOW_END, FirstDayState, WindowEndState, last_final
 from source_pinterest.components.uses_sync import UsesSync, hand_over
 from source_pinterest.facts import CUSTOM_REPORT_DEFAULTS, DATE_CURSOR, LEVELS
@@ -93,11 +93,11 @@ def _level_key(parameters: Mapping[str, Any]) -> list[str] | None:
     level = parameters.get("level")
     if level in LEVELS:
         return [LEVELS[level].id_column, DATE_CURSOR] + (list(TARGETING_COLUMNS) if parameters.get("targeting") else [])
-    return catalogue.primary_key(level) if level else None
+    return report_columns.primary_key(level) if level else None
 
 
 def _custom_report_key(stream: str | None, config: Config) -> list[str] | None:
     for item in config.get("custom_reports") or []:
         if stream == f"custom_{item.get('name')}":
-            return catalogue.primary_key(item.get("level") or CUSTOM_REPORT_DEFAULTS["level"])
+            return report_columns.primary_key(item.get("level") or CUSTOM_REPORT_DEFAULTS["level"])
     return None

@@ -105,8 +105,8 @@ class ForeignAnalyticsState(UsesSync, StateMigration):
                 unplaced.append(value)
             else:
                 per_account.setdefault(account, []).append(value)
-        # Beside entries naming accounts, a global `state` is only the CDK's newest cursor over them (what it starts
-        # new partitions from, trap 1): an account without an entry starts from start_date, whatever the order of
+        # Beside entries naming accounts, a global `state` is only the CDK's newest cursor over them (the CDK starts
+        # new partitions from it): an account without an entry starts from start_date, whatever the order of
         # the migrations. A flat or global cursor naming no account is 2.x's cursor for all of them.
         flat = None if per_account else self._value(stream_state.get("state")) or self._value(stream_state)
         fallback = [*unplaced, *([flat] if flat else [])]

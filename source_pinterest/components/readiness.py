@@ -27,7 +27,7 @@ from source_pinterest.facts import DATE_CURSOR
 logger = logging.getLogger("airbyte")
 
 
-def last_day(row_date: str, granularity: str, window_end: str | None, today: dt.date) -> str:
+def last_covered_day(row_date: str, granularity: str, window_end: str | None, today: dt.date) -> str:
     """The last day a row covers: its day, or the end of its week / month / TOTAL window (never after today)."""
     start = dt.date.fromisoformat(row_date[:10])
     if granularity == "WEEK":
@@ -67,7 +67,7 @@ class ProvisionalDays(UsesSync, RecordTransformation):
         """Set the flags on `record` (an analytics or report row of `granularity`)."""
         if not self.enabled or not record.get(DATE_CURSOR):
             return
-        day = last_day(str(record[DATE_CURSOR]), granularity, window_end, self.sync.settings.today)
+        day = last_covered_day(str(record[DATE_CURSOR]), granularity, window_end, self.sync.settings.today)
         record[COLUMNS[0]], record[COLUMNS[1]] = self.sync.ready_states(self.config["api_base_url"]).flags(
             day, self.requester
         )

@@ -19,7 +19,7 @@ from airbyte_cdk.sources.declarative.retrievers.retriever import Retriever
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_pinterest.components.partitions import NoRequestOptions
-from source_pinterest.facts import catalogue
+from source_pinterest.facts import analytics_facts
 
 # Targeting type of the analytics rows -> the resource that names its values. Not named: KEYWORD (the value is the
 # keyword itself), PLACEMENT, COUNTRY, REGION, CREATIVE_TYPE... (already readable codes), AGE_BUCKET_AND_GENDER.
@@ -39,8 +39,8 @@ INTEREST = "INTEREST"
 
 def reported_types() -> list[str]:
     """Targeting types that some targeting stream reports and Pinterest can name."""
-    reported = {t for types in catalogue()["targeting_types"].values() for t in types}
-    return sorted(t for t in RESOURCES if t in reported and RESOURCES[t] in catalogue()["targeting_option_types"])
+    reported = {t for types in analytics_facts()["targeting_types"].values() for t in types}
+    return sorted(t for t in RESOURCES if t in reported and RESOURCES[t] in analytics_facts()["targeting_option_types"])
 
 
 def _resources() -> dict[str, list[str]]:

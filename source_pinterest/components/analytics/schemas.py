@@ -11,13 +11,13 @@ from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.types import Config
 
 from source_pinterest.components import readiness
-from source_pinterest.components.reports.catalogue import TARGETING_COLUMNS
-from source_pinterest.facts import CATALOGUE, DATE_CURSOR, LEVELS
+from source_pinterest.components.reports.report_columns import TARGETING_COLUMNS
+from source_pinterest.facts import ANALYTICS_FACTS, DATE_CURSOR, LEVELS
 
 
 @dataclass
 class AnalyticsSchemaLoader(SchemaLoader):
-    """The stream's schema from the configured columns, typed by the OpenAPI column catalogue."""
+    """The stream's schema from the configured columns, typed by the sync column types the OpenAPI states."""
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
@@ -25,7 +25,7 @@ class AnalyticsSchemaLoader(SchemaLoader):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.level: str = parameters["level"]
         self.targeting = bool(parameters.get("targeting"))
-        self._types: Mapping[str, str] = CATALOGUE["sync_columns"]
+        self._types: Mapping[str, str] = ANALYTICS_FACTS["sync_columns"]
 
     def get_json_schema(self) -> Mapping[str, Any]:
         id_column = LEVELS[self.level].id_column
@@ -66,7 +66,7 @@ class OrganicSchemaLoader(SchemaLoader):
             properties["APP_TYPE"] = {"type": "string"}
             metrics = self.config.get("pin_metric_types") or ()
         else:
-            metrics = CATALOGUE["user_account_metric_types"]
+            metrics = ANALYTICS_FACTS["user_account_metric_types"]
         for metric in metrics:
             properties[metric] = {"type": ["number", "null"]}
         return {

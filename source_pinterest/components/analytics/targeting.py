@@ -18,7 +18,7 @@ from source_pinterest.components.analytics.base import BetaRefused
 from source_pinterest.components.partitions import batched
 from source_pinterest.components.pinterest_said import pinterest_message
 from source_pinterest.components.refusals import refused_targeting_types
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.facts import LEVELS, MAX_TARGETING_TYPES
 from source_pinterest.settings import Settings
 
@@ -98,4 +98,6 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
 def report_targeting_types(level: str, config: Mapping[str, Any] | None = None) -> list[str]:
     """The sync level's configured targeting breakdowns that async reports also offer: older days have rows for
     those only."""
-    return catalogue.offered_by_reports(Settings.from_config(config or {}).targeting_types[LEVELS[level].targeting_key])
+    return report_columns.offered_by_reports(
+        Settings.from_config(config or {}).targeting_types[LEVELS[level].targeting_key]
+    )

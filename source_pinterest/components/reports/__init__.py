@@ -35,21 +35,21 @@ Python API (for any retriever that needs history beyond the 90 days of the sync 
     `entities` (`components/entities.py`) can have delivered; the report streams and the analytics history read so.
 - `build_report_body(level, start, end, columns=None, granularity="DAY", click_window_days=None,
   engagement_window_days=None, view_window_days=None, conversion_report_time=None, targeting_types=None,
-  **options) -> dict`: the POST body; columns default to the catalogue's metrics, attribution to 30/30/1 and
-  TIME_OF_AD_ACTION, targeting types to the level's; `options` are filters like `campaign_statuses`.
+  **options) -> dict`: the POST body; columns default to `report_columns.default_columns()`, attribution to
+  30/30/1 and TIME_OF_AD_ACTION, targeting types to the level's; `options` are filters like `campaign_statuses`.
 - `report_windows(start, end, level="ADVERTISER", granularity="DAY", *, today) -> list[(date, date)]`:
   inclusive windows of at most 186 days (31 for PRODUCT_ITEM, 3 for HOUR), the start moved up to 913 days back
   (91, 7: the day after the API's edge) and the end down to `today` (the sync's `Settings.today`).
-- `catalogue`: `id_column(level)`, `primary_key(level)`, `default_columns()`, `json_schema(level, columns)`.
+- `report_columns`: `id_column(level)`, `primary_key(level)`, `default_columns()`, `json_schema(level, columns)`.
 
 Streams: `streams.ReportRetriever` (a CustomRetriever) and `streams.ReportSchemaLoader`; custom reports from the
 config are validated and defaulted by `custom`.
 """
 
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.components.reports.files import ReportFileError
+from source_pinterest.components.reports.job_body import build_report_body, report_windows
 from source_pinterest.components.reports.job_lifecycle import ReportJobError
-from source_pinterest.components.reports.requests import build_report_body, report_windows
 from source_pinterest.components.reports.runner import ReportRunner
 
-__all__ = ["ReportFileError", "ReportJobError", "ReportRunner", "build_report_body", "catalogue", "report_windows"]
+__all__ = ["ReportFileError", "ReportJobError", "ReportRunner", "build_report_body", "report_columns", "report_windows"]

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.facts import (
     AD_STATUSES,
     ATTRIBUTION_DAYS,
@@ -39,12 +39,12 @@ def _error(index: int, name: str, field: str, problem: str, fix: str) -> str:
     return f"Config field '{label}.{field}': {problem} Fix: {fix}"
 
 
-def apply_defaults(report: MutableMapping[str, Any]) -> None:
+def fill_report_defaults(report: MutableMapping[str, Any]) -> None:
     """Fill every option a custom report leaves out (nothing time-dependent: the config is persisted)."""
     for name, value in CUSTOM_REPORT_DEFAULTS.items():
         report.setdefault(name, value)
     if not report.get("columns"):
-        report["columns"] = catalogue.default_columns()
+        report["columns"] = report_columns.default_columns()
     for name, default in ATTRIBUTION_DEFAULTS.items():
         if report.get(name) is None:
             report[name] = default
@@ -110,7 +110,7 @@ def _problems_of_one(index: int, report: Mapping[str, Any], seen: set[str], toda
 
 
 def _check_columns(columns: Any, add: Callable[[str, str, str], None]) -> None:
-    known = catalogue.column_types()
+    known = report_columns.column_types()
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         add("columns", "must be a list of column names.", "list columns such as SPEND_IN_DOLLAR.")
         return

@@ -3,7 +3,7 @@
 JSON: an object keyed by entity id (primary_sort BY_ID) or by DATE (BY_DATE), each value a list of flat rows;
 the key is copied into a row that lacks it. JSON does not zero-fill: absent columns stay absent.
 CSV: a header then one row per line; Pinterest zero-fills metrics, and every cell is text, so cells are
-converted with the catalogue's column types (empty attribute cells become null).
+converted with the column types the OpenAPI states (report_columns.column_types) (empty attribute cells become null).
 """
 
 from __future__ import annotations

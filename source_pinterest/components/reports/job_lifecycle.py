@@ -28,7 +28,7 @@ from source_pinterest.components.pinterest_said import describe_request, pintere
 from source_pinterest.components.refusals import refused_targeting_types, timezone_refused
 from source_pinterest.components.reports import downloads
 from source_pinterest.components.reports.downloads import Downloader, DownloadFailed, public_url
-from source_pinterest.components.reports.requests import body_window
+from source_pinterest.components.reports.job_body import body_window
 
 if TYPE_CHECKING:
     from source_pinterest.sync import Sync

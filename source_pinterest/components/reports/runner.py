@@ -19,16 +19,16 @@ from airbyte_cdk.sources.declarative.requesters.requester import Requester
 
 from source_pinterest.components import progress
 from source_pinterest.components.entities import Entity, Lineage
-from source_pinterest.components.reports import catalogue, downloads
+from source_pinterest.components.reports import downloads, report_columns
 from source_pinterest.components.reports.files import ReportFileError, iter_csv_rows, iter_json_rows
-from source_pinterest.components.reports.job_lifecycle import Attempt, JobLifecycle, TypesRefused, job_error
-from source_pinterest.components.reports.requests import (
+from source_pinterest.components.reports.job_body import (
     MAX_REPORT_TARGETING_TYPES,
     body_window,
     build_report_body,
     report_windows,
     split_targeting_types,
 )
+from source_pinterest.components.reports.job_lifecycle import Attempt, JobLifecycle, TypesRefused, job_error
 
 if TYPE_CHECKING:
     from source_pinterest.sync import Sync
@@ -156,9 +156,9 @@ class ReportRunner:
             text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
             try:
                 if str(body.get("report_format", "JSON")).upper() == "CSV":
-                    yield from iter_csv_rows(text, catalogue.column_types())
+                    yield from iter_csv_rows(text, report_columns.column_types())
                 else:
-                    yield from iter_json_rows(text, catalogue.id_column(level))
+                    yield from iter_json_rows(text, report_columns.id_column(level))
             except ReportFileError as error:
                 raise job_error(
                     f"The Pinterest report for ad account {ad_account_id} ({body_window(body)}) could not be read: "

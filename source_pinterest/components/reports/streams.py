@@ -1,7 +1,7 @@
 """Declarative glue for report streams: a CustomRetriever around ReportRunner and a schema built from columns.
 
 The stream's DatetimeBasedCursor (one state per ad account, lookback) hands each slice a date range; the
-retriever cuts it into report windows (limits from the catalogue), runs one job per window and emits its rows.
+retriever cuts it into report windows (date limits from the facts), runs one job per window and emits its rows.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from airbyte_cdk.sources.types import Config, StreamSlice
 from source_pinterest.components.analytics.rows import string_keys
 from source_pinterest.components.entities import Entity, listed_entities, unlisted
 from source_pinterest.components.readiness import ProvisionalDays, schema_properties
-from source_pinterest.components.reports import catalogue, custom
-from source_pinterest.components.reports.requests import PASS_THROUGH
+from source_pinterest.components.reports import custom, report_columns
+from source_pinterest.components.reports.job_body import PASS_THROUGH
 from source_pinterest.components.reports.runner import ReportRunner
 from source_pinterest.components.uses_sync import UsesSync
 from source_pinterest.settings import Settings, late_days
@@ -32,11 +32,11 @@ def report_settings(config: Mapping[str, Any], level: str = "", custom_report: s
     """What a stream asks for: a fixed level with default columns, or a custom report from the config."""
     if custom_report:
         report = dict(custom.find(config, custom_report))
-        custom.apply_defaults(report)
+        custom.fill_report_defaults(report)
         return report
     # The source-wide attribution settings (shared with the analytics streams) apply to the standard reports.
     attribution = Settings.from_config(config).attribution  # config only: no clock involved
-    return {"level": level, "granularity": "DAY", "columns": catalogue.default_columns(), **attribution}
+    return {"level": level, "granularity": "DAY", "columns": report_columns.default_columns(), **attribution}
 
 
 @dataclass
@@ -128,5 +128,5 @@ class ReportSchemaLoader(SchemaLoader):
 
     def get_json_schema(self) -> Mapping[str, Any]:
         settings = report_settings(self.config, self.level, self.custom_report)
-        schema = catalogue.json_schema(settings["level"], list(settings["columns"]))
+        schema = report_columns.json_schema(settings["level"], list(settings["columns"]))
         return {**schema, "properties": {**schema["properties"], **schema_properties(self.config)}}

@@ -1,4 +1,4 @@
-"""Report request bodies and the date windows a range must be cut into (limits from the catalogue)."""
+"""Report job bodies and the date windows a range must be cut into (date limits from the facts, via report_columns)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from source_pinterest.components.reports import catalogue
+from source_pinterest.components.reports import report_columns
 from source_pinterest.components.windows import Reach, request_windows
 from source_pinterest.facts import ATTRIBUTION_DEFAULTS, DEFAULT_CONVERSION_REPORT_TIME, MAX_REPORT_TARGETING_TYPES
 
@@ -34,13 +34,13 @@ def _day(value: dt.date | str) -> dt.date:
 
 
 def report_reach(level: str, granularity: str = "DAY") -> Reach:
-    """How far back and how wide one report of `level` may reach (the catalogue's limits).
+    """How far back and how wide one report of `level` may reach (the facts' date limits).
 
     "Up to 914 days before the current date" is read as today-913, as the sync endpoints' 90 days are read as
     today-89 (windows.SYNC): the edge day itself is refused intermittently, so reports ask from the day after it
     (913, 91 for PRODUCT_ITEM, 7 for HOUR).
     """
-    return Reach.within(catalogue.date_limits(level, granularity))
+    return Reach.within(report_columns.date_limits(level, granularity))
 
 
 def report_windows(
@@ -75,7 +75,7 @@ def build_report_body(
 ) -> dict[str, Any]:
     """The JSON body of POST /ad_accounts/{id}/reports for one window.
 
-    `columns` defaults to the catalogue's metrics; targeting levels default to the level's non-BETA targeting types.
+    `columns` defaults to report_columns.default_columns(); targeting levels to their non-BETA targeting types.
     `options` adds filters such as `campaign_statuses`, `ad_group_ids`, `attribution_types` (see PASS_THROUGH);
     unknown keys raise ValueError so a typo cannot silently widen a report.
     """
@@ -92,13 +92,15 @@ def build_report_body(
         "end_date": _day(end).isoformat(),
         "granularity": granularity,
         "level": level,
-        "columns": list(columns or catalogue.default_columns()),
+        "columns": list(columns or report_columns.default_columns()),
         **{name: ATTRIBUTION_DEFAULTS[name] if value is None else int(value) for name, value in windows.items()},
         "conversion_report_time": conversion_report_time or DEFAULT_CONVERSION_REPORT_TIME,
     }
-    if catalogue.is_targeting(level):
+    if report_columns.is_targeting(level):
         # Default: the level's non-BETA types. ReportRunner.rows sends at most 5 a job (TargetingTypeFilter maxItems).
-        body["targeting_types"] = list(dict.fromkeys(targeting_types or catalogue.default_targeting_types(level)))
+        body["targeting_types"] = list(
+            dict.fromkeys(targeting_types or report_columns.default_report_targeting_types(level))
+        )
     body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in options.items() if v not in (None, [])})
     return body
 

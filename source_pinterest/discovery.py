@@ -4,7 +4,7 @@ A stream's catalog entry is its name, schema, key and cursor field. The CDK buil
 (retrievers, requesters, one OAuth authenticator each, partition routers, cursors): ~1 s of CPU for ~40 streams.
 Here only each stream's schema loader is built; the key and the cursor field are read from the definition the way
 the CDK's factory reads them (`create_default_stream`, `_build_concurrent_cursor`) and laid out as
-`DefaultStream.as_airbyte_stream` lays them out. unit_tests/test_catalog.py keeps both catalogs equal.
+`DefaultStream.as_airbyte_stream` lays them out. unit_tests/test_discovery.py keeps both catalogs equal.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from airbyte_cdk.models.airbyte_protocol_serializers import AirbyteStreamSerializer
 
-from source_pinterest import SourcePinterest, catalog
+from source_pinterest import SourcePinterest, discovery
 from unit_tests.conftest import oauth_config, token_config
 
 CONFIGS = {
@@ -71,7 +71,7 @@ def test_every_stream_is_read_from_its_definition() -> None:
     # The CDK's full build is the fallback for features the manifest does not use; none may need it today.
     source = SourcePinterest(config=CONFIGS["custom reports"])
     definitions = source._stream_configs(source._source_config) + source.dynamic_streams
-    assert definitions and all(catalog.read_from_definition(d) for d in definitions)
+    assert definitions and all(discovery.read_from_definition(d) for d in definitions)
 
 
 def test_the_comparison_sees_a_changed_key_cursor_or_schema() -> None:

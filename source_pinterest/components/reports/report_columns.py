@@ -12,26 +12,26 @@ from source_pinterest.facts import (
     REPORT_TARGETING_SOURCE,
     REPORT_TARGETING_TYPES,
     TARGETING_BETA_TYPES,
+    analytics_facts,
     base_level,
-    catalogue,
     date_limits,
     is_targeting,
 )
 from source_pinterest.facts import report_id_column as id_column
 
-__all__ = ["base_level", "catalogue", "date_limits", "id_column", "is_targeting"]  # the facts reports use most
+__all__ = ["base_level", "date_limits", "id_column", "is_targeting"]  # the facts reports use most
 TARGETING_COLUMNS = ("TARGETING_TYPE", "TARGETING_VALUE")
 _JSON_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "integer": "integer"}
 
 
 def column_types() -> dict[str, str]:
     """Async column name -> JSON type (`number`, `string` or `boolean`)."""
-    return dict(catalogue()["async_columns"])
+    return dict(analytics_facts()["async_columns"])
 
 
 def default_columns() -> list[str]:
     """The metrics both the sync analytics endpoints and reports serve: numeric columns of both enums."""
-    cat = catalogue()
+    cat = analytics_facts()
     return [name for name, kind in cat["sync_columns"].items() if kind == "number" and name in cat["async_columns"]]
 
 
@@ -42,13 +42,13 @@ def offered_by_reports(types: Iterable[str]) -> list[str]:
     return [t for t in types if t in allowed]
 
 
-def default_targeting_types(level: str) -> list[str]:
+def default_report_targeting_types(level: str) -> list[str]:
     """A targeting report level's default: the types its matching sync endpoint documents that reports offer,
     less those the spec marks BETA there (AGE_BUCKET_AND_GENDER; CREATIVE_ENHANCEMENTS where ad groups are
     reported): like the sync endpoints' default, what any account is served. A configured BETA type is still sent."""
     source = REPORT_TARGETING_SOURCE[base_level(level)]
     beta = TARGETING_BETA_TYPES[source]
-    return [t for t in offered_by_reports(catalogue()["targeting_types"][source]) if t not in beta]
+    return [t for t in offered_by_reports(analytics_facts()["targeting_types"][source]) if t not in beta]
 
 
 def primary_key(level: str, granularity: str = "DAY") -> list[str]:
