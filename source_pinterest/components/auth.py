@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefreshTokenOauth2Authenticator
-from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest.components import config_file, reachability
 from source_pinterest.components.answers import pinterest_error
+from source_pinterest.components.cdk_internals import TokenRefreshHooks
 from source_pinterest.components.pinterest_said import header_seconds
 from source_pinterest.components.uses_sync import UsesSync
 from source_pinterest.settings import Settings
@@ -44,7 +44,7 @@ def _pinterest_error(response: requests.Response) -> str:
     return f"code {code}: {message}" if code is not None else message
 
 
-class PinterestOAuth(UsesSync, DeclarativeSingleUseRefreshTokenOauth2Authenticator):
+class PinterestOAuth(UsesSync, TokenRefreshHooks):
     config: Mapping[str, Any]  # the one field the manifest's CustomAuthenticator is given
 
     def __init__(self, config: Mapping[str, Any]) -> None:
@@ -60,11 +60,13 @@ class PinterestOAuth(UsesSync, DeclarativeSingleUseRefreshTokenOauth2Authenticat
             refresh_request_body={"continuous_refresh": "true"},
         )
         self._rejection: AirbyteTracedException | None = None
+        # The CDK writes the new tokens into this very mapping (the config it is given) on each refresh.
+        self.tokens_config = config
 
-    def _emit_control_message(self) -> None:
-        config_file.save(self._connector_config)
+    def persist_tokens(self) -> None:
+        config_file.save(self.tokens_config)
 
-    def _make_handled_request(self) -> Any:
+    def request_tokens(self) -> Mapping[str, Any]:
         if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
             raise self._rejection
         refused = self.sync.fatal.again(FailureType.config_error)  # another stream's authenticator was refused
@@ -137,10 +139,23 @@ class PinterestOAuth(UsesSync, DeclarativeSingleUseRefreshTokenOauth2Authenticat
         return body
 
     def _refused(self, response: requests.Response) -> AirbyteTracedException:
-        said = self._redact_credentials(_pinterest_error(response))
+        said = self._redacted(_pinterest_error(response))
         message = (
             f"Pinterest refused to refresh the OAuth access token (HTTP {response.status_code}, {said}): the refresh "
             "token in 'credentials.refresh_token' is expired, revoked or already used, or 'credentials.client_id' / "
             "'credentials.client_secret' are not those of the app that issued it. " + REAUTHENTICATE
         )
         return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+    def _redacted(self, text: str) -> str:
+        """`text` without the secrets the CDK masks in logs, nor the refresh token and client secret this refresh
+        sent (Pinterest may echo them)."""
+        text = filter_secrets(text)
+        for credential in (self.get_refresh_token, self.get_client_secret):
+            try:
+                value = credential()
+            except Exception:  # noqa: BLE001 - masking must not fail the refusal it words
+                continue
+            if value and isinstance(value, str):
+                text = text.replace(value, "****")
+        return text

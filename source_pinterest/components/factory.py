@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
-from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
-    CustomFormatConcurrentStreamStateConverter,
-)
 from airbyte_cdk.sources.types import Config
 
-from source_pinterest.components import fast_cursor
+from source_pinterest.components import cdk_internals
+from source_pinterest.components.fast_cursor import CachedDates, CachedPartitionKeys
 from source_pinterest.components.reports import report_columns
 from source_pinterest.components.reports.report_columns import TARGETING_COLUMNS
 from source_pinterest.components.state import WINDOW_END, FirstDayState, WindowEndState, last_final
@@ -31,7 +30,7 @@ class PinterestComponentFactory(ModelToComponentFactory):
     sync: Sync  # set by SourcePinterest before it builds anything, anew for each check, discover and read
 
     def create_custom_component(self, model: Any, config: Config, **kwargs: Any) -> Any:
-        component = super().create_custom_component(model, config, **kwargs)
+        component = super().create_custom_component(with_stream_names(model), config, **kwargs)
         if isinstance(component, UsesSync):
             component.sync = self.sync
         return component
@@ -43,24 +42,30 @@ class PinterestComponentFactory(ModelToComponentFactory):
 
     def create_concurrent_cursor_from_datetime_based_cursor(self, *args: Any, **kwargs: Any) -> ConcurrentCursor:
         cursor = super().create_concurrent_cursor_from_datetime_based_cursor(*args, **kwargs)
-        definition = kwargs.get("component_definition") or {}
+        definition = kwargs["component_definition"] if "component_definition" in kwargs else args[1]
         parameters = definition.get("$parameters") or definition.get("parameters") or {}
-        converter = cursor._connector_state_converter
-        if cursor.cursor_field.cursor_field_key == DATE_CURSOR and isinstance(
-            converter, CustomFormatConcurrentStreamStateConverter
-        ):
-            # Same fields, a few methods differ; the CDK builds the converter inline.
-            window_end = parameters.get("checkpoint") == WINDOW_END
-            converter.__class__ = WindowEndState if window_end else FirstDayState
-            if window_end:
-                converter.last_final = last_final(converter, self.sync.settings)
+        # The connector's converter in place of the CDK's, made with the same arguments: the cursor converted the
+        # incoming state with the CDK's in its __init__, as it would have with this one.
+        converter: CachedDates
+        if cursor.cursor_field.cursor_field_key != DATE_CURSOR:
+            converter = cdk_internals.same_converter(definition, CachedDates)
+        elif parameters.get("checkpoint") == WINDOW_END:
+            converter = cdk_internals.same_converter(definition, WindowEndState)
+            converter.last_final = last_final(converter, self.sync.settings)
+        else:
+            converter = cdk_internals.same_converter(definition, FirstDayState)
+        if cdk_internals.use_converter(cursor, converter) and isinstance(converter, FirstDayState):
             converter.start_at_first_day(cursor)
-        fast_cursor.speed_up(cursor)
         return cursor
 
     def create_concurrent_cursor_from_perpartition_cursor(self, *args: Any, **kwargs: Any) -> Any:
         cursor = super().create_concurrent_cursor_from_perpartition_cursor(*args, **kwargs)
-        fast_cursor.speed_up(cursor)
+        definition = kwargs["component_definition"] if "component_definition" in kwargs else args[2]
+        # Its own converter (for the global cursor), made as the CDK made it; its partitions' cursors are made by
+        # the method above.
+        cdk_internals.use_converter(cursor, cdk_internals.same_converter(definition, CachedDates))
+        if type(cursor) is ConcurrentPerPartitionCursor:
+            cdk_internals.use_partition_keys(cursor, CachedPartitionKeys())
         return cursor
 
     def create_default_stream(self, model: models.DeclarativeStream, config: Config, **kwargs: Any) -> Any:
@@ -71,16 +76,33 @@ class PinterestComponentFactory(ModelToComponentFactory):
             model = model.copy(update={"primary_key": models.PrimaryKey(__root__=key)})
         return super().create_default_stream(model, config, **kwargs)
 
-    def _create_nested_component(
-        self, model: Any, model_field: str, model_value: Any, config: Config, **kwargs: Any
-    ) -> Any:
-        # A router nested in a custom component takes `stream_name` from its own `$parameters` only; the stream's
-        # `$parameters.name` reaches every nested component, so it need not be written twice in the manifest.
-        if isinstance(model_value, dict):
-            parameters = model_value.get("$parameters") or {}
-            if parameters.get("name") and "stream_name" not in parameters:
-                model_value = {**model_value, "$parameters": {**parameters, "stream_name": parameters["name"]}}
-        return super()._create_nested_component(model, model_field, model_value, config, **kwargs)
+
+def with_stream_names(model: Any) -> Any:
+    """The custom component's model, its nested components given their stream's name as `stream_name`.
+
+    A router nested in a custom component takes `stream_name` from its own `$parameters` only; the stream's
+    `$parameters.name` reaches every nested component, so it need not be written twice in the manifest. (The CDK
+    propagates `$parameters` into components only: a plain dict has them only where the manifest writes them.)"""
+    update: dict[str, Any] = {}
+    for field, value in vars(model).items():
+        if isinstance(value, dict):
+            named: Any = _with_stream_name(value)
+            changed = named is not value
+        elif isinstance(value, list):
+            named = [_with_stream_name(item) if isinstance(item, dict) else item for item in value]
+            changed = any(new is not old for new, old in zip(named, value, strict=True))
+        else:
+            continue
+        if changed:
+            update[field] = named
+    return model.copy(update=update) if update else model
+
+
+def _with_stream_name(component: dict[str, Any]) -> dict[str, Any]:
+    parameters = component.get("$parameters") or {}
+    if parameters.get("name") and "stream_name" not in parameters:
+        return {**component, "$parameters": {**parameters, "stream_name": parameters["name"]}}
+    return component
 
 
 def derived_primary_key(stream: str | None, parameters: Mapping[str, Any], config: Config) -> list[str] | None:

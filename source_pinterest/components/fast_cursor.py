@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
+from airbyte_cdk.sources.streams.checkpoint.per_partition_key_serializer import PerPartitionKeySerializer
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     CustomFormatConcurrentStreamStateConverter,
 )
@@ -26,10 +26,16 @@ MAX_CACHED = 4096  # distinct values per cache: ~11 years of days, or ~170 days 
 
 class CachedDates(CustomFormatConcurrentStreamStateConverter):
     """Parses and formats each distinct cursor value once (datetimes and strings are immutable, so sharing the
-    result is safe). Set as the `__class__` of a converter the CDK built, its fields are those of the CDK's."""
+    result is safe). Made by the component factory in place of the CDK's converter (cdk_internals.same_converter),
+    with the same arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parsed: dict[Any, dt.datetime] = {}
+        self._formatted: dict[dt.datetime, str] = {}
 
     def parse_timestamp(self, timestamp: Any) -> dt.datetime:
-        cache: dict[Any, dt.datetime] = self.__dict__.setdefault("_parsed", {})
+        cache = self._parsed
         try:
             return cache[timestamp]
         except (KeyError, TypeError):  # TypeError: an unhashable value, parsed (and refused) as before
@@ -41,7 +47,7 @@ class CachedDates(CustomFormatConcurrentStreamStateConverter):
         return parsed
 
     def output_format(self, timestamp: dt.datetime) -> str:
-        cache: dict[dt.datetime, str] = self.__dict__.setdefault("_formatted", {})
+        cache = self._formatted
         formatted = cache.get(timestamp)
         if formatted is None:
             formatted = super().output_format(timestamp)
@@ -51,37 +57,21 @@ class CachedDates(CustomFormatConcurrentStreamStateConverter):
         return formatted
 
 
-_CACHED_CLASSES: dict[type, type] = {}
-
-
-def cache_dates(converter: Any) -> None:
-    """Give a CDK-built custom-format converter (or a subclass such as WindowEndState) the caches above."""
-    cls = type(converter)
-    if not isinstance(converter, CustomFormatConcurrentStreamStateConverter) or issubclass(cls, CachedDates):
-        return
-    if cls not in _CACHED_CLASSES:  # one combined class per converter class, e.g. CachedDates + WindowEndState
-        _CACHED_CLASSES[cls] = type(f"Cached{cls.__name__}", (CachedDates, cls), {})
-    converter.__class__ = _CACHED_CLASSES[cls]
-
-
-class KeyedPartitionCursor(ConcurrentPerPartitionCursor):
+class CachedPartitionKeys(PerPartitionKeySerializer):
     """Remembers the JSON key of the partitions it last saw (records of one partition share its mapping), by
-    identity: the cached entry keeps its partition alive, so an id is never mistaken for a newer object's."""
+    identity: the cached entry keeps its partition alive, so an id is never mistaken for a newer object's. One per
+    per-partition cursor (cdk_internals.use_partition_keys)."""
 
-    def _to_partition_key(self, partition: Mapping[str, Any]) -> str:
-        keys: dict[int, tuple[Mapping[str, Any], str]] = self.__dict__.setdefault("_keys", {})
-        cached = keys.get(id(partition))
-        if cached is not None and cached[0] is partition:
+    def __init__(self) -> None:
+        self._keys: dict[int, tuple[Mapping[str, Any], str]] = {}
+
+    def to_partition_key(self, to_serialize: Any) -> str:  # type: ignore[override]  # a staticmethod in the CDK
+        keys = self._keys
+        cached = keys.get(id(to_serialize))
+        if cached is not None and cached[0] is to_serialize:
             return cached[1]
-        key = super()._to_partition_key(partition)
+        key = PerPartitionKeySerializer.to_partition_key(to_serialize)
         if len(keys) >= MAX_CACHED:
             keys.clear()
-        keys[id(partition)] = (partition, key)
+        keys[id(to_serialize)] = (to_serialize, key)
         return key
-
-
-def speed_up(cursor: Any) -> None:
-    """Applied by the component factory to the cursors it builds."""
-    cache_dates(getattr(cursor, "_connector_state_converter", None))
-    if type(cursor) is ConcurrentPerPartitionCursor:
-        cursor.__class__ = KeyedPartitionCursor

@@ -31,7 +31,8 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_sta
     CustomFormatConcurrentStreamStateConverter,
 )
 
-from source_pinterest.components import timezone, windows
+from source_pinterest.components import cdk_internals, timezone, windows
+from source_pinterest.components.fast_cursor import CachedDates
 from source_pinterest.settings import Settings
 
 WINDOW_END = "window_end"  # `$parameters.checkpoint` of a DatetimeBasedCursor that checkpoints its windows' ends
@@ -57,15 +58,16 @@ class OwnPartitionCursors(StateMigration):
         return {key: value for key, value in stream_state.items() if key != "state"}
 
 
-class FirstDayState(CustomFormatConcurrentStreamStateConverter):
+class FirstDayState(CachedDates):
     """The state remembers the first day it covers (`first_day`), so an earlier `start_date` backfills the days
-    before it. Set as the `__class__` of a converter the CDK built (DATE cursors only)."""
+    before it. The converter of DATE cursors: the factory makes it in place of the CDK's, with the same arguments
+    (always a sequential state), and caches dates as CachedDates does."""
 
     def start_at_first_day(self, cursor: ConcurrentCursor) -> None:
         """The CDK takes a sequential state to cover [start, cursor]; it covers [first_day, cursor]. With a start
         before the first day, ConcurrentCursor.stream_slices then reads [start, first_day) before resuming at the
-        cursor. Called once the converter has this class: the CDK converts the state while building the cursor."""
-        concurrent = cursor._concurrent_state  # private: the one place the converted state lives
+        cursor. Called once the cursor is built: it converts the incoming state in its __init__."""
+        concurrent = cdk_internals.converted_state(cursor)
         legacy, slices = concurrent.get("legacy"), concurrent.get("slices")
         first = self._recorded_first_day(cursor.cursor_field, legacy, cursor.start) if legacy and slices else None
         if first is not None:
@@ -92,7 +94,8 @@ class FirstDayState(CustomFormatConcurrentStreamStateConverter):
     ) -> MutableMapping[str, Any]:
         message = super().convert_to_state_message(cursor_field, stream_state)
         slices = stream_state.get("slices")
-        if self._is_sequential_state and slices and cursor_field.cursor_field_key in message:
+        # A sequential state carries the cursor value (the other kind, `slices` and `state_type`, does not).
+        if slices and cursor_field.cursor_field_key in message:
             # The first merged interval is the one the cursor ends (see WindowEndState): it starts at `first_day`.
             message = {**message, FIRST_DAY: self.output_format(self.merge_intervals(slices)[0][self.START_KEY])}
         return message
@@ -109,11 +112,17 @@ class WindowEndState(FirstDayState):
 
     last_final: dt.datetime | None = None
 
-    def _get_latest_complete_time(self, slices: list[MutableMapping[str, Any]]) -> Any:
-        if not slices:
-            return super()._get_latest_complete_time(slices)
-        end = self.merge_intervals(slices)[0][self.END_KEY]
-        return min(end, self.last_final) if self.last_final is not None else end
+    def convert_to_state_message(
+        self, cursor_field: CursorField, stream_state: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        # The CDK writes the first merged interval's newest row (or its start); this writes its end instead.
+        message = super().convert_to_state_message(cursor_field, stream_state)
+        slices = stream_state.get("slices")
+        if slices and cursor_field.cursor_field_key in message:
+            end = self.merge_intervals(slices)[0][self.END_KEY]
+            end = min(end, self.last_final) if self.last_final is not None else end
+            message = {**message, cursor_field.cursor_field_key: self.output_format(end)}
+        return message
 
 
 def last_final(converter: CustomFormatConcurrentStreamStateConverter, settings: Settings) -> dt.datetime | None:

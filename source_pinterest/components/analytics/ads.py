@@ -96,7 +96,7 @@ class AdsAnalyticsRetriever(AnalyticsRetriever):
                 return
         yield from self._read_answer(records_schema, sub_slice)
 
-    def _refusal(self, response: requests.Response) -> Exception | None:
+    def refusal(self, response: requests.Response) -> Exception | None:
         if timezone_refused(response):
             return timezone.ZoneRefused(f"{response.status_code}: {pinterest_message(response)}")
         return None

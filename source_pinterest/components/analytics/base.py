@@ -21,10 +21,10 @@ from typing import Any
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.requesters.request_options import RequestOptionsProvider
-from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
 from airbyte_cdk.sources.types import StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components.cdk_internals import RefusalHook
 from source_pinterest.components.decoders import AnswerCutShort
 from source_pinterest.components.entities import Entity, Lineage, as_day
 from source_pinterest.components.partitions import NoRequestOptions, batched
@@ -39,7 +39,7 @@ logger = logging.getLogger("airbyte")
 
 
 @dataclass
-class AnalyticsRetriever(UsesSync, SimpleRetriever):
+class AnalyticsRetriever(UsesSync, RefusalHook):
     """Reads one slice as request windows × id batches; `_read_batch` turns a batch into its requests.
 
     Each request's own parameters (`start_date`, `end_date`, the comma-joined ids, and what a kind adds) reach the
@@ -115,22 +115,9 @@ class AnalyticsRetriever(UsesSync, SimpleRetriever):
                 logger.warning(f"{error}; asking again in {attempt} s (attempt {attempt + 1}/{CUT_SHORT_ATTEMPTS}).")
                 time.sleep(attempt)
 
-    def _parse_response(
-        self,
-        response: requests.Response | None,
-        records_schema: Mapping[str, Any],
-        stream_slice: StreamSlice | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> Iterable[Any]:
-        # The error handler lets refused betas through (ignored) so that they can be told from an empty answer.
-        if response is not None and not response.ok:
-            refusal = self._refusal(response)
-            if refusal is not None:
-                raise refusal
-        yield from super()._parse_response(response, records_schema, stream_slice, next_page_token)
-
-    def _refusal(self, response: requests.Response) -> Exception | None:
-        """What a kind's refused beta raises (before any row), or None for an ordinary error answer."""
+    def refusal(self, response: requests.Response) -> Exception | None:
+        """What a kind's refused beta raises (before any row), or None for an ordinary error answer. The error
+        handler lets refused betas through (ignored) so that they can be told from an empty answer."""
         return None
 
     def _requests(

@@ -114,7 +114,7 @@ class PinAnalyticsRetriever(OrganicAnalyticsRetriever):
             "so a sync cut short continues where it stopped."
         )
 
-    def _refusal(self, response: requests.Response) -> Exception | None:
+    def refusal(self, response: requests.Response) -> Exception | None:
         return (
             BetaRefused([], f"{response.status_code}: {pinterest_message(response)}")
             if multi_pin_refused(response)

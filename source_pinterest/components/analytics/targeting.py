@@ -80,8 +80,8 @@ class TargetingAnalyticsRetriever(AdsAnalyticsRetriever):
                 "for every non-BETA type.",
             )
 
-    def _refusal(self, response: requests.Response) -> Exception | None:
-        zone = super()._refusal(response)  # a refused reporting_timezone comes first: the request is repeated without
+    def refusal(self, response: requests.Response) -> Exception | None:
+        zone = super().refusal(response)  # a refused reporting_timezone comes first: the request is repeated without
         if zone is not None:
             return zone
         refused = refused_targeting_types(response)
