@@ -124,43 +124,32 @@ CONTRACT: tuple[Private, ...] = (
             "that the read's workers still run in it",
             probe=lambda built: built.source._concurrent_source._threadpool._threadpool,
             expect=concurrent.futures.ThreadPoolExecutor),
-    # ---- components/factory.py, state.py and fast_cursor.py: the component factory and cursors
-    Private(OVERRIDE, "_create_nested_component", FACTORY, ("components/factory.py",),
-            "PinterestComponentFactory gives a router nested in a custom component its stream's name through "
-            "`$parameters`; every nested custom component must still be built through it",
-            params=("model", "model_field", "model_value", "config")),
-    Private(ATTRIBUTE, "_connector_state_converter", CURSOR, ("components/factory.py", "components/fast_cursor.py"),
-            "the state converter a concurrent cursor builds its state with (class swapped to WindowEndState, "
-            "given date caches)"),
-    Private(ATTRIBUTE, "_connector_state_converter", PARTITION_CURSOR, ("components/fast_cursor.py",),
-            "the state converter a per-partition cursor builds its state with (given date caches)"),
-    Private(OVERRIDE, "_get_latest_complete_time", CONVERTER, ("components/state.py",),
-            "WindowEndState: the sequential state is the end of the windows read without a gap; the CDK must still "
-            "ask it for the state's cursor value", params=("slices",)),
-    Private(ATTRIBUTE, "_concurrent_state", CURSOR, ("components/state.py",),
+    # ---- components/cdk_internals.py: every private name the components use (cursors, OAuth, retriever)
+    Private(ATTRIBUTE, "_connector_state_converter", CURSOR, ("components/cdk_internals.py",),
+            "the state converter a concurrent cursor builds its state with: use_converter checks it is a "
+            "custom-format one and replaces it with the connector's (FirstDayState, WindowEndState, CachedDates) "
+            "made by same_converter with the same arguments, after the cursor converted the incoming state"),
+    Private(ATTRIBUTE, "_connector_state_converter", PARTITION_CURSOR, ("components/cdk_internals.py",),
+            "the state converter of a per-partition cursor (its global cursor and observe()): replaced with a "
+            "CachedDates made with the same arguments"),
+    Private(ATTRIBUTE, "_concurrent_state", CURSOR, ("components/cdk_internals.py",),
             "the cursor's converted state (a dict with `legacy` and `slices`, each slice a dict keyed by the "
-            "converter's START_KEY): FirstDayState moves the first slice's start back to the recorded first day"),
-    Private(ATTRIBUTE, "_is_sequential_state", CONVERTER, ("components/state.py",),
-            "whether the converter writes the sequential (cursor value) state: only then does FirstDayState add "
-            "`first_day` to it"),
-    Private(OVERRIDE, "_to_partition_key", PARTITION_CURSOR, ("components/fast_cursor.py",),
-            "KeyedPartitionCursor caches the JSON key of each partition mapping; the CDK must still key its "
-            "per-partition cursors by it", params=("partition",)),
-    # ---- components/auth.py: PinterestOAuth(DeclarativeSingleUseRefreshTokenOauth2Authenticator)
-    Private(OVERRIDE, "_make_handled_request", OAUTH, ("components/auth.py",),
-            "PinterestOAuth's token refresh (timeouts, retries, Pinterest's {code, message} refusals); it must still "
-            "return the token endpoint's JSON body, from which the CDK extracts the tokens"),
-    Private(OVERRIDE, "_emit_control_message", OAUTH, ("components/auth.py",),
-            "PinterestOAuth persists a rotated refresh token with config_file.save instead; the CDK must still call "
-            "it after each refresh, with the new tokens already in _connector_config"),
-    Private(ATTRIBUTE, "_connector_config", OAUTH, ("components/auth.py",),
-            "the config holding the new tokens after a refresh", probe=lambda built: built.oauth._connector_config,
-            expect=Mapping),
-    Private(CALL, "_redact_credentials", OAUTH, ("components/auth.py",),
-            "masks the client secret and refresh token in the text of a refused refresh", params=("value",)),
-    # ---- components/analytics/base.py: AnalyticsRetriever(SimpleRetriever)
-    Private(OVERRIDE, "_parse_response", RETRIEVER, ("components/analytics/base.py",),
-            "AnalyticsRetriever parses the answers it requests itself and calls super() for the records",
+            "converter's START_KEY), the live dict stream_slices() reads: FirstDayState.start_at_first_day moves "
+            "the first slice's start back to the recorded first day"),
+    Private(ATTRIBUTE, "_partition_serializer", PARTITION_CURSOR, ("components/cdk_internals.py",),
+            "the PerPartitionKeySerializer through whose to_partition_key the cursor keys its per-partition "
+            "cursors: replaced with fast_cursor.CachedPartitionKeys (same keys, computed once per partition)"),
+    Private(OVERRIDE, "_make_handled_request", OAUTH, ("components/cdk_internals.py",),
+            "TokenRefreshHooks calls PinterestOAuth.request_tokens (timeouts, retries, Pinterest's {code, "
+            "message} refusals) there; it must still return the token endpoint's JSON body, from which the CDK "
+            "extracts the tokens"),
+    Private(OVERRIDE, "_emit_control_message", OAUTH, ("components/cdk_internals.py",),
+            "TokenRefreshHooks calls PinterestOAuth.persist_tokens (config_file.save) instead of printing a "
+            "CONNECTOR_CONFIG message; the CDK must still call it after each refresh, with the new tokens already "
+            "written into the config it was given"),
+    Private(OVERRIDE, "_parse_response", RETRIEVER, ("components/cdk_internals.py",),
+            "RefusalHook asks AnalyticsRetriever.refusal about an error answer the error handler ignored, then "
+            "calls super() for the records; the CDK must still pass every answer (error ones too) through it",
             params=("response", "records_schema", "stream_slice", "next_page_token")),
     # ---- components/request_counting.py: request counting
     Private(PATCH, "_send", HTTP_CLIENT, ("components/request_counting.py",),
@@ -171,21 +160,15 @@ CONTRACT: tuple[Private, ...] = (
             "cdk_seam.adopt_factory_class: the source's factory becomes PinterestComponentFactory; re-check that "
             "the CDK builds exactly ModelToComponentFactory (a subclass of its own would lose its behaviour)",
             replacement="source_pinterest.components.factory:PinterestComponentFactory"),
-    Private(SWAP, "__class__", CONVERTER, ("components/factory.py",),
-            "a DATE cursor's converter becomes FirstDayState (its subclass WindowEndState for window_end cursors)",
-            replacement="source_pinterest.components.state:FirstDayState",
-            built_by="create_concurrent_cursor_from_datetime_based_cursor"),
-    Private(SWAP, "__class__", CONVERTER, ("components/fast_cursor.py",),
-            "every custom-format converter gets CachedDates mixed in",
-            replacement="source_pinterest.components.fast_cursor:CachedDates",
-            built_by="create_concurrent_cursor_from_datetime_based_cursor"),
-    Private(SWAP, "__class__", PARTITION_CURSOR, ("components/fast_cursor.py",),
-            "a per-partition cursor becomes KeyedPartitionCursor",
-            replacement="source_pinterest.components.fast_cursor:KeyedPartitionCursor",
-            built_by="create_concurrent_cursor_from_perpartition_cursor"),
 )  # fmt: skip
-# Names the connector stores on CDK objects for itself (`__dict__.setdefault`): the CDK must not use them too.
-OWN_NAMES_ON_CDK_OBJECTS = {CONVERTER: ("_parsed", "_formatted"), PARTITION_CURSOR: ("_keys",)}
+SERIALIZER = "airbyte_cdk.sources.streams.checkpoint.per_partition_key_serializer:PerPartitionKeySerializer"
+# Private names the connector's subclasses of these CDK classes set or define for themselves: the CDK must not use
+# them too.
+OWN_NAMES_ON_CDK_OBJECTS = {
+    CONVERTER: ("_parsed", "_formatted"),  # fast_cursor.CachedDates
+    SERIALIZER: ("_keys",),  # fast_cursor.CachedPartitionKeys
+    OAUTH: ("_rejection", "_redacted"),  # auth.PinterestOAuth
+}
 # Private names of the connector's own, reached from outside their class, that the CDK also happens to use.
 CONNECTOR_OWN: frozenset[str] = frozenset()
 
@@ -412,14 +395,133 @@ def test_api_budget_acquire_call_can_be_wrapped() -> None:
     )
 
 
+# ------------------------------------------------------------ what cdk_internals replaces must match what the CDK built
+CURSOR_DEFINITIONS: tuple[dict[str, Any], ...] = (
+    {"type": "DatetimeBasedCursor", "cursor_field": "DATE", "datetime_format": "%Y-%m-%d",
+     "start_datetime": "2026-01-01", "step": "P30D", "cursor_granularity": "P1D",
+     "$parameters": {"checkpoint": "window_end"}},
+    {"type": "DatetimeBasedCursor", "cursor_field": "updated_time", "datetime_format": "%s",
+     "cursor_datetime_formats": ["%s", "%Y-%m-%dT%H:%M:%S%z"], "start_datetime": "1767225600"},
+)  # fmt: skip
+
+
+def _converter_fields(converter: Any) -> dict[str, Any]:
+    """What a custom-format converter reads and writes values with (its parser by kind; the connector's caches
+    left out)."""
+    fields = {k: v for k, v in vars(converter).items() if k not in OWN_NAMES_ON_CDK_OBJECTS[CONVERTER]}
+    parser = fields.pop("_parser", None)
+    return {**fields, "_parser": (type(parser), vars(parser) if parser is not None else None)}
+
+
+def _same_converter_failure(problem: str) -> str:
+    return (
+        f"airbyte-cdk {CDK_VERSION}: {problem}. source_pinterest/components/cdk_internals.same_converter makes "
+        "the connector's converters with the arguments the CDK's factory gives its own (built inline in "
+        f"{FACTORY.replace(':', '.')}.create_concurrent_cursor_from_datetime_based_cursor and "
+        "create_concurrent_cursor_from_perpartition_cursor); the cursor converts the incoming state with the CDK's "
+        "one, so both must read and write every value alike. Re-check those methods and same_converter."
+    )
+
+
+@pytest.mark.parametrize("definition", CURSOR_DEFINITIONS, ids=lambda d: d["cursor_field"])
+def test_same_converter_makes_the_converter_the_cdk_builds(definition: dict[str, Any]) -> None:
+    from airbyte_cdk.sources.declarative.models import DatetimeBasedCursor
+    from airbyte_cdk.sources.declarative.partition_routers import SinglePartitionRouter
+
+    from source_pinterest.components import cdk_internals
+
+    factory = _resolve(FACTORY)()
+    common = {"model_type": DatetimeBasedCursor, "stream_name": "s", "stream_namespace": None, "config": {}}
+    cursor = factory.create_concurrent_cursor_from_datetime_based_cursor(
+        component_definition=dict(definition), stream_state={}, **common
+    )
+    per_partition = factory.create_concurrent_cursor_from_perpartition_cursor(
+        state_manager=factory._connector_state_manager,
+        component_definition=dict(definition),
+        stream_state={},
+        partition_router=SinglePartitionRouter(parameters={}),
+        **common,
+    )
+    ours = _converter_fields(cdk_internals.same_converter(definition, _resolve(CONVERTER)))
+    for built_cursor in (cursor, per_partition):
+        converter = built_cursor._connector_state_converter
+        assert type(converter) is _resolve(CONVERTER), _same_converter_failure(
+            f"the CDK now builds a {type(converter).__name__}"
+        )
+        assert _converter_fields(converter) == ours, _same_converter_failure(
+            f"the CDK's converter for {definition} differs: {_converter_fields(converter)} != {ours}"
+        )
+
+
+def test_every_cursor_of_the_manifest_gets_a_converter_made_like_the_cdks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real manifest's cursors (streams and custom reports): each converter use_converter replaces matches the
+    one it replaces, and every cursor of a DatetimeBasedCursor gets one."""
+    from source_pinterest import SourcePinterest
+    from source_pinterest.components import cdk_internals
+    from unit_tests.conftest import oauth_config
+
+    replaced: list[tuple[Any, Any]] = []
+    use_converter = cdk_internals.use_converter
+
+    def recording(cursor: Any, converter: Any) -> bool:
+        replaced.append((cursor._connector_state_converter, converter))
+        return use_converter(cursor, converter)
+
+    monkeypatch.setattr(cdk_internals, "use_converter", recording)
+    config = oauth_config(custom_reports=[{"name": "spend"}, {"name": "hourly", "granularity": "HOUR"}])
+    source = SourcePinterest(config=config)
+    streams = source.streams(source._config)
+    assert len(replaced) >= len(streams) // 2  # most streams are incremental (plus parents' and partitions')
+    for cdk_converter, ours in replaced:
+        assert _converter_fields(cdk_converter) == _converter_fields(ours), _same_converter_failure(
+            f"a converter of the manifest differs: {_converter_fields(cdk_converter)} != {_converter_fields(ours)}"
+        )
+
+
+def test_a_per_partition_cursor_keys_partitions_through_its_serializer() -> None:
+    """cdk_internals.use_partition_keys replaces the serializer: the CDK must key partitions through it only."""
+    entry = next(e for e in CONTRACT if e.name == "_partition_serializer")
+    cls = _resolve(PARTITION_CURSOR)
+    for method, called in (("_to_partition_key", "to_partition_key"), ("_to_dict", "to_partition")):
+        source = textwrap.dedent(inspect.getsource(getattr(cls, method)))
+        calls = {ast.unparse(n.func) for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)}
+        assert f"self._partition_serializer.{called}" in calls, _fail(
+            entry, f"is no longer what {cls.__name__}.{method} calls {called} on", _where(getattr(cls, method))
+        )
+    direct = [
+        node.lineno
+        for node in ast.walk(_class_tree(cls))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "to_partition_key"
+        and ast.unparse(node.value) != ("self._partition_serializer")
+    ]
+    assert not direct, _fail(entry, f"is bypassed: to_partition_key is called on something else ({direct})")
+
+
+def test_oauth_writes_new_tokens_into_the_config_it_was_given() -> None:
+    """PinterestOAuth.persist_tokens saves the config it gave the CDK (`tokens_config`): the CDK must write each
+    refresh's tokens into that very mapping."""
+    config = {"credentials": {"client_id": "id", "client_secret": "secret", "refresh_token": "old"}}
+    oauth = _resolve(OAUTH)(connector_config=config, token_refresh_endpoint="http://127.0.0.1:9/oauth/token")
+    oauth.access_token = "new-access"
+    oauth.set_refresh_token("new-refresh")
+    assert config["credentials"].get("access_token") == "new-access", (
+        f"airbyte-cdk {CDK_VERSION}: {OAUTH} no longer writes the new tokens into the connector config it is "
+        "given; source_pinterest/components/auth.py (PinterestOAuth.persist_tokens) saves that mapping after a "
+        "refresh and would persist the old refresh token. Re-check where the CDK keeps the new tokens."
+    )
+    assert config["credentials"]["refresh_token"] == "new-refresh", "the rotated refresh token is not in the config"
+
+
 def test_connector_names_on_cdk_objects_do_not_collide() -> None:
-    """fast_cursor.py keeps caches in the __dict__ of CDK-built objects under names the CDK must not use."""
+    """fast_cursor.py and auth.py keep their own private names on subclasses of CDK classes: the CDK must not use
+    them."""
     for owner, names in OWN_NAMES_ON_CDK_OBJECTS.items():
         cls = _resolve(owner)
         taken = sorted(set(names) & _class_private_names(cls))
         assert not taken, (
-            f"airbyte-cdk {CDK_VERSION}: {cls.__name__} now uses {taken} itself; source_pinterest/components/"
-            f"fast_cursor.py stores its caches under these names on its objects. Rename the caches there."
+            f"airbyte-cdk {CDK_VERSION}: {cls.__name__} now uses {taken} itself; the connector's subclass of it "
+            f"(source_pinterest/components/fast_cursor.py or auth.py) uses these names for its own. Rename them there."
         )
 
 
