@@ -14,7 +14,6 @@ PER_THREAD_OR_CONTEXT = frozenset({"local", "ContextVar"})
 # The pure caches: each maps an input to what is computed from it alone, the same for every run.
 CACHES = {
     "cdk_seam.py:_PREPARED",  # canonical manifest JSON -> the prepared, validated manifest
-    "components/fast_cursor.py:_CACHED_CLASSES",  # a CDK converter class -> its date-caching subclass
     "components/config_spec.py:spec_properties",  # lru_cache: spec.yaml's properties
 }
 
