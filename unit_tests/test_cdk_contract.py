@@ -66,7 +66,6 @@ class Private:
     probe: Callable[[Any], Any] | None = None  # attributes: reads the value from the objects `built` makes
     expect: type | tuple[type, ...] | None = None  # attributes: the type the connector treats the value as
     replacement: str = ""  # swaps: "module:Class" of the connector's class set as `__class__`
-    built_by: str = ""  # swaps: the factory method (of FACTORY) that builds the swapped object inline, if any
     static: bool = False  # methods: a staticmethod (called on an instance, passed no self)
 
     @property
@@ -362,17 +361,6 @@ def test_class_swap_still_fits(entry: Private, built: SimpleNamespace) -> None:
     if owner is _resolve(FACTORY):
         built_class = type(built.source._constructor)
         assert built_class is owner, _fail(entry, f"is no longer what the source builds ({built_class.__name__})")
-    if entry.built_by:
-        factory_method = getattr(_resolve(FACTORY), entry.built_by, None)
-        assert factory_method is not None, _fail(entry, f"is no longer built by {entry.built_by} (gone)")
-        calls = {
-            ast.unparse(node.func)
-            for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(factory_method))))
-            if isinstance(node, ast.Call)
-        }
-        assert owner.__name__ in calls, _fail(
-            entry, f"is no longer built inline by {entry.built_by}", _where(factory_method)
-        )
 
 
 def test_api_budget_acquire_call_can_be_wrapped() -> None:
@@ -789,7 +777,7 @@ def test_the_scan_finds_private_names_in_a_module(tmp_path: Path) -> None:
 
 
 # The private CDK surface of the whole package, as it is: lower these as modules stop reaching into the CDK.
-BUDGET = {"modules": 7, "names": 22, "swaps": 4}
+BUDGET = {"modules": 3, "names": 17, "swaps": 1}
 
 
 def test_the_private_cdk_surface_stays_within_its_budget() -> None:
@@ -801,5 +789,5 @@ def test_the_private_cdk_surface_stays_within_its_budget() -> None:
     assert not over, (
         f"source_pinterest reaches more of airbyte-cdk's private surface than its budget allows: {over} "
         f"(modules: {sorted(found)}; names: {sorted(names)}). Put a new private access behind source_pinterest/"
-        "cdk_seam.py (or a public extension point) instead of raising the budget."
+        "cdk_seam.py or components/cdk_internals.py (or a public extension point) instead of raising the budget."
     )
