@@ -85,15 +85,14 @@ def component_factory(source: ConcurrentDeclarativeSource) -> PinterestComponent
 
 def api_budget(source: ConcurrentDeclarativeSource) -> APIBudget | None:
     """The budget every requester of the source's streams takes its calls from."""
-    return source._constructor._api_budget
+    return component_factory(source).shared_budget
 
 
 def set_api_budget_once(source: ConcurrentDeclarativeSource, config: Mapping[str, Any]) -> None:
-    """The CDK builds a new budget from the manifest for every streams() call, and a read builds streams twice
-    (parent warm-up, then the read): the first one stays, so one process counts each quota once."""
+    """The manifest's api_budget, built once per source (PinterestComponentFactory.set_api_budget keeps the first)."""
     model = source.resolved_manifest.get("api_budget")
-    if model and source._constructor._api_budget is None:
-        source._constructor.set_api_budget(model, config)
+    if model:
+        component_factory(source).set_api_budget(model, config)
 
 
 def build_streams(

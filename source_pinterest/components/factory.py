@@ -8,6 +8,7 @@ from typing import Any
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.types import Config
 
@@ -28,6 +29,19 @@ class PinterestComponentFactory(ModelToComponentFactory):
     component that uses them; SourcePinterest sets a fresh one for each check, discover and read."""
 
     sync: Sync  # set by SourcePinterest before it builds anything, anew for each check, discover and read
+    shared_budget: APIBudget | None = None  # the first budget built from the manifest's api_budget
+
+    def create_component(self, model_type: Any, component_definition: Any, config: Config, **kwargs: Any) -> Any:
+        component = super().create_component(model_type, component_definition, config, **kwargs)
+        if model_type is models.HTTPAPIBudget:
+            self.shared_budget = component
+        return component
+
+    def set_api_budget(self, component_definition: Any, config: Config) -> None:
+        # The CDK builds a new budget for every streams() call, and a read builds streams twice (parent warm-up,
+        # then the read): the first one stays, so one process counts each quota once.
+        if self.shared_budget is None:
+            super().set_api_budget(component_definition, config)
 
     def create_custom_component(self, model: Any, config: Config, **kwargs: Any) -> Any:
         component = super().create_custom_component(with_stream_names(model), config, **kwargs)
