@@ -34,7 +34,7 @@ logger = logging.getLogger("airbyte")
 
 # connect, read: the token endpoint answers within a second, so a host silent for 20 s is hung, not slow.
 TIMEOUT_SECONDS = (10, 20)
-CHECK_READ_TIMEOUT_SECONDS = 5.0  # `check` answers within about 10 s, a silent host included
+CHECK_READ_TIMEOUT_SECONDS = 4.0  # `check` answers within about 10 s, a silent host included
 REFRESH_RETRIES = 4  # for 429, 5xx, dropped connections and read timeouts; a dead host has its time budget
 REAUTHENTICATE = (
     "Fix: re-authenticate. In Airbyte, re-authenticate the source in its settings; from the command line, run "
