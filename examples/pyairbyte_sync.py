@@ -22,7 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import airbyte as ab
+# The connector runs from this project's executable, so PyAirbyte needs no registry lookup (which fails without
+# internet: AirbyteConnectorRegistryError), and sends no telemetry. Set AIRBYTE_OFFLINE_MODE=0 to allow both.
+os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
+
+import airbyte as ab  # noqa: E402 - after the offline default, which PyAirbyte reads on import
 
 ConfigCallback = Callable[[dict[str, Any]], None]
 

@@ -7,6 +7,9 @@ import json
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +27,71 @@ _SHRUNK_CLI = [
 ]
 
 
+# The same, with the token refresh's read timeouts shrunk too: a silent host is given up on after two attempts in a
+# read (0.5 s each, 2 s apart, within a 3 s budget) and after one in a check.
+_SILENT_CLI = [
+    sys.executable,
+    "-c",
+    "import sys; from source_pinterest.components import auth, reachability; reachability.UNREACHABLE_SECONDS = 3.0; "
+    "reachability.CHECK_UNREACHABLE_SECONDS = 1.0; auth.TIMEOUT_SECONDS = (1, 0.5); "
+    "auth.CHECK_READ_TIMEOUT_SECONDS = 0.5; from source_pinterest.run import run; run()",
+]
+
+
+@contextmanager
+def _silent_host() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A loopback port that accepts connections and never answers (a hung server or proxy); yields the port and
+    the connections it accepted. Its thread ends when the listener closes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    accepted: list[socket.socket] = []
+
+    def hold() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:  # the listener was closed
+                return
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], accepted
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join(timeout=10)
+        for connection in accepted:
+            connection.close()
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _run(tmp: Path, command: str, config: dict[str, Any], catalog: dict[str, Any] | None = None) -> Run:
+def _run(
+    tmp: Path,
+    command: str,
+    config: dict[str, Any],
+    catalog: dict[str, Any] | None = None,
+    cli: list[str] = _SHRUNK_CLI,
+    hang_guard: float = 300,
+) -> Run:
     args = [command, "--config", str(tmp / "config.json")]
     (tmp / "config.json").write_text(json.dumps(config))
     if catalog is not None:
         (tmp / "catalog.json").write_text(json.dumps(catalog))
         args += ["--catalog", str(tmp / "catalog.json")]
-    done = subprocess.run([*_SHRUNK_CLI, *args], capture_output=True, text=True, timeout=300)  # a hang guard
+    done = subprocess.run([*cli, *args], capture_output=True, text=True, timeout=hang_guard)
     messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     return Run(messages, done.returncode, done.stderr)
 
 
-def _dead_config() -> tuple[str, dict[str, Any]]:
-    base_url = f"http://127.0.0.1:{_closed_port()}/v5/"
+def _dead_config(port: int | None = None) -> tuple[str, dict[str, Any]]:
+    base_url = f"http://127.0.0.1:{port or _closed_port()}/v5/"
     config = {
         "credentials": {
             "auth_method": "oauth2.0",
@@ -116,3 +165,39 @@ def test_check_against_a_dead_host_fails_with_a_message_fit_for_a_check(tmp_path
     message = statuses[0]["message"]
     assert f"Could not reach the Pinterest API at {base_url}" in message and "Fix:" in message
     assert "state" not in message.lower()  # a check reads nothing, so it has no state to keep
+
+
+def test_read_against_a_host_that_never_answers_says_it_once_and_stops_asking(tmp_path: Path) -> None:
+    with _silent_host() as (port, accepted):
+        base_url, config = _dead_config(port)
+        catalog = configured_catalog(config)
+        assert len(catalog["streams"]) >= 30
+
+        # Before: every stream's token refresh waited out 5 read timeouts and 30 s of pauses of its own.
+        done = _run(tmp_path, "read", config, catalog, cli=_SILENT_CLI, hang_guard=120)
+        attempts = len(accepted)
+
+    assert done.returncode != 0
+    assert len(done.errors) == 2, [e["message"][:120] for e in done.errors]
+    first, summary = done.errors
+    assert first["failure_type"] == "transient_error"
+    assert "accepted the connection but sent no answer" in first["message"]
+    assert "Fix:" in first["message"] and "'api_base_url'" in first["message"]
+    assert summary["failure_type"] == "transient_error" and first["message"] in summary["message"]
+    assert attempts == 2  # the first refresh and its one retry within the budget; no other stream asks again
+    assert not done.records
+
+
+def test_check_against_a_host_that_never_answers_gives_up_after_one_attempt(tmp_path: Path) -> None:
+    with _silent_host() as (port, accepted):
+        _, config = _dead_config(port)
+
+        done = _run(tmp_path, "check", config, cli=_SILENT_CLI, hang_guard=120)
+        attempts = len(accepted)
+
+    statuses = [m["connectionStatus"] for m in done.messages if m["type"] == "CONNECTION_STATUS"]
+    assert [s["status"] for s in statuses] == ["FAILED"], done.messages[-3:]
+    message = statuses[0]["message"]
+    assert "accepted the connection but sent no answer within 0.5 s" in message and "Fix:" in message
+    assert "state" not in message.lower()  # a check reads nothing, so it has no state to keep
+    assert attempts == 1  # before: five attempts with 30 s of pauses, minutes for a check

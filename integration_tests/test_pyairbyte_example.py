@@ -30,9 +30,11 @@ def _config_file(emulator: Emulator, tmp_path: Path) -> Path:
     return path
 
 
-def _python(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _python(tmp_path: Path, *args: str, offline: dict[str, str] = OFFLINE) -> subprocess.CompletedProcess[str]:
     # Its logs (otherwise under the shared /tmp/airbyte) stay in the test's directory, where they are checked too.
-    env = {**os.environ, **OFFLINE, "HOME": str(tmp_path), "AIRBYTE_LOGGING_ROOT": str(tmp_path / "logs")}
+    env = {**os.environ, **offline, "HOME": str(tmp_path), "AIRBYTE_LOGGING_ROOT": str(tmp_path / "logs")}
+    if "AIRBYTE_OFFLINE_MODE" not in offline:
+        env.pop("AIRBYTE_OFFLINE_MODE", None)
     return subprocess.run(
         [sys.executable, *args], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env, check=False
     )
@@ -61,6 +63,19 @@ def test_the_example_checks_then_reads_and_saves_the_rotated_refresh_token(tmp_p
         said = done.stdout + done.stderr + _logs(tmp_path)
         for secret in (emulator.client_secret, first_refresh_token, emulator.refresh_token):
             assert secret not in said
+
+
+def test_the_example_runs_as_the_docs_show_without_airbyte_offline_mode_set(tmp_path: Path) -> None:
+    # Before, PyAirbyte looked the connector up in Airbyte's registry first: without internet (here the test
+    # sandbox refuses the socket) it stopped with AirbyteConnectorRegistryError before `check`.
+    with Emulator(scenario="tiny") as emulator:
+        config = _config_file(emulator, tmp_path)
+        args = ("--config", str(config), "--streams", STREAMS, "--cache-dir", "cache")
+
+        done = _python(tmp_path, str(EXAMPLE), *args, offline={"DO_NOT_TRACK": "1"})
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ad_accounts: " in done.stdout and "campaigns: " in done.stdout
 
 
 def test_without_the_callback_the_read_after_check_presents_a_retired_token(tmp_path: Path) -> None:

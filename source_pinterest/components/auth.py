@@ -1,8 +1,10 @@
 """OAuth2.0 with Pinterest's continuous refresh tokens: the token refresh and what it persists.
 
 The CDK's single-use-refresh-token authenticator, with three Pinterest facts it cannot be told in YAML:
-- the refresh fails fast: connect/read timeouts, the unreachable-host budget of the API requests, a few retries
-  for 429/5xx, then a clear trace (the CDK's own refresh retries a dead host for 5 minutes without a timeout);
+- the refresh fails fast: connect/read timeouts, the unreachable-host budget of the API requests (a host that
+  accepts connections but never answers has the same budget), a few retries for 429/5xx (in `check`, only as many
+  as its seconds allow), then one clear trace that every later refresh of the run repeats without asking again
+  (the CDK's own refresh retries a dead host for 5 minutes without a timeout);
 - Pinterest answers a refused refresh with `{code, message}`, not RFC 6749's `{error}`: every 4xx but 429 is
   a config_error that says to re-authenticate and names the credentials fields;
 - a rotation persists only what the user set plus the new tokens (`config_file.save`), never the defaults.
@@ -30,7 +32,9 @@ from source_pinterest.settings import Settings
 
 logger = logging.getLogger("airbyte")
 
-TIMEOUT_SECONDS = (10, 60)  # connect, read
+# connect, read: the token endpoint answers within a second, so a host silent for 20 s is hung, not slow.
+TIMEOUT_SECONDS = (10, 20)
+CHECK_READ_TIMEOUT_SECONDS = 4.0  # `check` answers within about 10 s, a silent host included
 REFRESH_RETRIES = 4  # for 429, 5xx, dropped connections and read timeouts; a dead host has its time budget
 REAUTHENTICATE = (
     "Fix: re-authenticate. In Airbyte, re-authenticate the source in its settings; from the command line, run "
@@ -69,21 +73,26 @@ class PinterestOAuth(UsesSync, TokenRefreshHooks):
     def request_tokens(self) -> Mapping[str, Any]:
         if self._rejection:  # a refused refresh token stays refused: do not ask Pinterest again
             raise self._rejection
-        refused = self.sync.fatal.again(FailureType.config_error)  # another stream's authenticator was refused
-        if refused is not None:
-            raise refused
+        for failure_type in (FailureType.config_error, FailureType.transient_error):
+            said = self.sync.fatal.again(failure_type)  # another stream's refresh was refused or gave up
+            if said is not None:
+                raise said
         url = str(self.get_token_refresh_endpoint())
         base_url, what = url.removesuffix("oauth/token"), f"POST {urlsplit(url).path}"
+        reach = self.sync.reachability
+        read_timeout = CHECK_READ_TIMEOUT_SECONDS if reach.is_check else TIMEOUT_SECONDS[1]
+        started = reachability.clock()
         connection_failures = failures = 0
         while True:
             wait: float | None = None
+            silent = False
             try:
                 response = requests.post(
                     url,
                     data=self.build_refresh_request_body(),
                     headers=self.build_refresh_request_headers(),
                     # never a connect attempt longer than the budget (`check` has seconds)
-                    timeout=(min(TIMEOUT_SECONDS[0], self.sync.reachability.budget), TIMEOUT_SECONDS[1]),
+                    timeout=(min(TIMEOUT_SECONDS[0], reach.budget), read_timeout),
                 )
             except requests.RequestException as error:
                 dead = self.sync.reachability.unreachable(base_url, error)
@@ -98,6 +107,7 @@ class PinterestOAuth(UsesSync, TokenRefreshHooks):
                     reachability.sleep(wait)
                     continue
                 failure = type(error).__name__
+                silent = isinstance(error, requests.exceptions.ReadTimeout)
             else:
                 self.sync.reachability.reached(urlsplit(base_url).netloc)
                 if response.ok:
@@ -108,20 +118,39 @@ class PinterestOAuth(UsesSync, TokenRefreshHooks):
                 failure = f"HTTP {response.status_code}"
                 wait = header_seconds(response, "Retry-After") or header_seconds(response, "x-ratelimit-reset")
             failures += 1
-            if failures > REFRESH_RETRIES:
-                message = (
-                    f"Refreshing the OAuth access token ({what}) kept failing ({failure}) after {REFRESH_RETRIES} "
-                    "retries. The state keeps everything read so far. Fix: run the sync again later."
-                )
-                raise AirbyteTracedException(
-                    message=message, internal_message=message, failure_type=FailureType.transient_error
-                )
             wait = min(wait or 2.0**failures, 60.0)
+            # A silent host, and in `check` any failure, is retried only within the unreachable-host budget.
+            out_of_time = (silent or reach.is_check) and reachability.clock() - started + wait >= reach.budget
+            if failures > REFRESH_RETRIES or out_of_time:
+                raise self.sync.fatal.record(self._gave_up(what, failure, failures, base_url, silent, read_timeout))
             logger.warning(
                 f"Refreshing the OAuth access token ({what}) failed ({failure}); retry {failures} of "
                 f"{REFRESH_RETRIES} in {wait:.0f} s."
             )
             reachability.sleep(wait)
+
+    def _gave_up(
+        self, what: str, failure: str, attempts: int, base_url: str, silent: bool, read_timeout: float
+    ) -> AirbyteTracedException:
+        checking = self.sync.reachability.is_check
+        kept = "" if checking else " The state keeps everything read so far."
+        if silent:
+            host = urlsplit(base_url).netloc
+            message = (
+                f"Refreshing the OAuth access token ({what}) failed: {host} accepted the connection but sent no "
+                f"answer within {read_timeout:g} s ({attempts} attempt(s)).{kept} Fix: make sure {base_url} is "
+                "Pinterest's API (the 'api_base_url' field; leave it empty for the real one) and that no proxy "
+                "(HTTPS_PROXY) or firewall holds the connection; then run it again."
+            )
+        else:
+            message = (
+                f"Refreshing the OAuth access token ({what}) kept failing ({failure}) after {attempts - 1} "
+                f"{'retry' if attempts == 2 else 'retries'}.{kept} Fix: run the {'check' if checking else 'sync'} "
+                "again later."
+            )
+        return AirbyteTracedException(
+            message=message, internal_message=message, failure_type=FailureType.transient_error
+        )
 
     def _accepted(self, response: requests.Response) -> Mapping[str, Any]:
         body = response.json()

@@ -99,6 +99,11 @@ class Reachability:
         left = self.budget - self.down_for(urlsplit(url).netloc or url)
         return max(min(float(2 ** (tries - 1)), 8.0, left), 0.05)
 
+    @property
+    def is_check(self) -> bool:
+        """This run is a `check`: it answers within seconds and has no state to speak of."""
+        return self._checking
+
     def checking(self) -> None:
         """This run is a `check`: an unreachable host is given up on after seconds, and no state is mentioned."""
         self._checking = True
