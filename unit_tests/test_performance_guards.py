@@ -62,7 +62,6 @@ def test_analytics_cursors_parse_each_distinct_date_once(monkeypatch) -> None:
     from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
 
     cursor = _analytics_cursor()
-    assert isinstance(cursor._partition_serializer, fast_cursor.CachedPartitionKeys)  # keys partitions once
     converter = cursor._connector_state_converter
     assert isinstance(converter, fast_cursor.CachedDates)
     calls: list[str] = []

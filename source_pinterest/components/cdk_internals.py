@@ -4,7 +4,6 @@ Each name is listed in unit_tests/test_cdk_contract.py, which checks it against 
 components use the public functions and hook methods below:
 - a cursor's state converter, replaced by the connector's own (`same_converter`, `use_converter`), and the state
   the cursor converted in its `__init__` (`converted_state`);
-- a per-partition cursor's partition-key serializer (`use_partition_keys`);
 - `TokenRefreshHooks`: the OAuth token request and what a refresh persists, as public methods;
 - `RefusalHook`: an error answer the error handler let through, before the CDK reads it as empty.
 """
@@ -18,7 +17,6 @@ import requests
 from airbyte_cdk.sources.declarative.auth.oauth import DeclarativeSingleUseRefreshTokenOauth2Authenticator
 from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.retrievers.simple_retriever import SimpleRetriever
-from airbyte_cdk.sources.streams.checkpoint.per_partition_key_serializer import PerPartitionKeySerializer
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     CustomFormatConcurrentStreamStateConverter,
@@ -59,12 +57,6 @@ def converted_state(cursor: ConcurrentCursor) -> MutableMapping[str, Any]:
     """The cursor's state as its __init__ converted it (`legacy`, the incoming state, and `slices`), the live dict
     its slices and state are made from: a change to it changes what the cursor reads."""
     return cursor._concurrent_state
-
-
-def use_partition_keys(cursor: ConcurrentPerPartitionCursor, serializer: PerPartitionKeySerializer) -> None:
-    """Make `serializer` key the cursor's partitions (the CDK keys its per-partition cursors by its JSON key). The
-    cursor keyed the partitions of the incoming state in its __init__; `serializer` must give the same keys."""
-    cursor._partition_serializer = serializer
 
 
 # ------------------------------------------------------------------------------------------ hooks, as public methods

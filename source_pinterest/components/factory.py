@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.streams.call_rate import APIBudget
@@ -13,7 +12,7 @@ from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.types import Config
 
 from source_pinterest.components import cdk_internals
-from source_pinterest.components.fast_cursor import CachedDates, CachedPartitionKeys
+from source_pinterest.components.fast_cursor import CachedDates
 from source_pinterest.components.reports import report_columns
 from source_pinterest.components.reports.report_columns import TARGETING_COLUMNS
 from source_pinterest.components.state import WINDOW_END, FirstDayState, WindowEndState, last_final
@@ -78,8 +77,6 @@ class PinterestComponentFactory(ModelToComponentFactory):
         # Its own converter (for the global cursor), made as the CDK made it; its partitions' cursors are made by
         # the method above.
         cdk_internals.use_converter(cursor, cdk_internals.same_converter(definition, CachedDates))
-        if type(cursor) is ConcurrentPerPartitionCursor:
-            cdk_internals.use_partition_keys(cursor, CachedPartitionKeys())
         return cursor
 
     def create_default_stream(self, model: models.DeclarativeStream, config: Config, **kwargs: Any) -> Any:

@@ -1,9 +1,10 @@
 """Per-record cursor bookkeeping without repeated parsing: the same work as the CDK's, done once per distinct value.
 
 For every record the CDK's per-partition cursor parses the cursor value twice (its global cursor and the
-partition's, each a `strptime` over the configured formats), formats it back once, and serialises the partition
-to JSON to find the partition's cursor. An analytics sync has a few hundred distinct dates and a handful of
-partitions against millions of rows; the profile in benchmarks/report.md put this at about a tenth of the CPU.
+partition's, each a `strptime` over the configured formats) and formats it back once. An analytics sync has a
+few hundred distinct dates against millions of rows; the profile in benchmarks/report.md put this at about a
+tenth of the CPU. (The cursor also serialises each record's partition to JSON; caching that key gained nothing
+measurable end to end, so it is left to the CDK.)
 
 The caches hold results, not decisions: a value that does not parse is not cached (it raises every time, as
 before), and each cache is cleared when it reaches `MAX_CACHED` entries, so memory stays bounded whatever the
@@ -13,10 +14,8 @@ account size.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
-from airbyte_cdk.sources.streams.checkpoint.per_partition_key_serializer import PerPartitionKeySerializer
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     CustomFormatConcurrentStreamStateConverter,
 )
@@ -55,23 +54,3 @@ class CachedDates(CustomFormatConcurrentStreamStateConverter):
                 cache.clear()
             cache[timestamp] = formatted
         return formatted
-
-
-class CachedPartitionKeys(PerPartitionKeySerializer):
-    """Remembers the JSON key of the partitions it last saw (records of one partition share its mapping), by
-    identity: the cached entry keeps its partition alive, so an id is never mistaken for a newer object's. One per
-    per-partition cursor (cdk_internals.use_partition_keys)."""
-
-    def __init__(self) -> None:
-        self._keys: dict[int, tuple[Mapping[str, Any], str]] = {}
-
-    def to_partition_key(self, to_serialize: Any) -> str:  # type: ignore[override]  # a staticmethod in the CDK
-        keys = self._keys
-        cached = keys.get(id(to_serialize))
-        if cached is not None and cached[0] is to_serialize:
-            return cached[1]
-        key = PerPartitionKeySerializer.to_partition_key(to_serialize)
-        if len(keys) >= MAX_CACHED:
-            keys.clear()
-        keys[id(to_serialize)] = (to_serialize, key)
-        return key
