@@ -34,7 +34,7 @@ _SILENT_CLI = [
     "-c",
     "import sys; from source_pinterest.components import auth, reachability; reachability.UNREACHABLE_SECONDS = 3.0; "
     "reachability.CHECK_UNREACHABLE_SECONDS = 1.0; auth.TIMEOUT_SECONDS = (1, 0.5); "
-    "auth.CHECK_READ_TIMEOUT_SECONDS = 0.5; from source_pinterest.run import run; run()",
+    "reachability.CHECK_READ_TIMEOUT_SECONDS = 0.5; from source_pinterest.run import run; run()",
 ]
 
 
@@ -201,3 +201,22 @@ def test_check_against_a_host_that_never_answers_gives_up_after_one_attempt(tmp_
     assert "accepted the connection but sent no answer within 0.5 s" in message and "Fix:" in message
     assert "state" not in message.lower()  # a check reads nothing, so it has no state to keep
     assert attempts == 1  # before: five attempts with 30 s of pauses, minutes for a check
+
+
+def test_check_with_an_access_token_against_a_host_that_never_answers_answers_within_one_short_wait(
+    tmp_path: Path,
+) -> None:
+    with _silent_host() as (port, accepted):
+        _, config = _dead_config(port)
+        config["credentials"] = {"auth_method": "access_token", "access_token": "pina.some-access-token"}
+
+        done = _run(tmp_path, "check", config, cli=_SILENT_CLI, hang_guard=120)
+        attempts = len(accepted)
+
+    statuses = [m["connectionStatus"] for m in done.messages if m["type"] == "CONNECTION_STATUS"]
+    assert [s["status"] for s in statuses] == ["FAILED"], done.messages[-3:]
+    message = statuses[0]["message"]
+    assert "accepted the connection but sent no answer within 0.5 s" in message and "'api_base_url'" in message
+    assert "GET /v5/ad_accounts" in message and "state" not in message.lower()
+    assert "pina.some-access-token" not in json.dumps(done.messages)
+    assert attempts == 1  # before: the manifest's 300 s read timeout, retried

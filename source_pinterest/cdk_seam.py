@@ -137,3 +137,10 @@ def parent_stream_names(definition: Mapping[str, Any]) -> set[str]:
             routers.extend(current.get("partition_routers") or [])
             routers.append(current.get("underlying_partition_router"))
     return names
+
+
+def with_read_timeout(definition: Mapping[str, Any], seconds: float) -> dict[str, Any]:
+    """A copy of a stream definition whose requester waits `seconds` for an answer."""
+    copied = copy.deepcopy(dict(definition))
+    copied["retriever"]["requester"]["read_timeout_in_seconds"] = seconds
+    return copied

@@ -128,15 +128,19 @@ class SourcePinterest(cdk_seam.PreparedManifestSource):
             self.spec_component.validate_config(self.resolved_config)
         return discovery.airbyte_catalog(self)
 
-    def streams_named(self, names: Iterable[str]) -> list[Any]:
+    def streams_named(self, names: Iterable[str], read_timeout: float | None = None) -> list[Any]:
         """Only the named streams, built as streams() builds them (parent caching decided over every stream).
-        Building all ~40 costs about 1 s of CPU; check needs one, a read only its catalog's (benchmarks/report.md)."""
+        Building all ~40 costs about 1 s of CPU; check needs one, a read only its catalog's (benchmarks/report.md).
+        `read_timeout`: seconds their requests wait for an answer, instead of the manifest's."""
         wanted = set(names)
         self._prepare_stream_build()
         definitions = cdk_seam.stream_definitions(self.resolved_manifest)
         if wanted - {d["name"] for d in definitions}:  # custom_* streams exist only once their template is resolved
             definitions = definitions + self.dynamic_streams
-        return cdk_seam.build_streams(self, [d for d in definitions if d.get("name") in wanted], definitions)
+        selected = [d for d in definitions if d.get("name") in wanted]
+        if read_timeout is not None:
+            selected = [cdk_seam.with_read_timeout(d, read_timeout) for d in selected]
+        return cdk_seam.build_streams(self, selected, definitions)
 
     def read(
         self,

@@ -34,7 +34,6 @@ logger = logging.getLogger("airbyte")
 
 # connect, read: the token endpoint answers within a second, so a host silent for 20 s is hung, not slow.
 TIMEOUT_SECONDS = (10, 20)
-CHECK_READ_TIMEOUT_SECONDS = 4.0  # `check` answers within about 10 s, a silent host included
 REFRESH_RETRIES = 4  # for 429, 5xx, dropped connections and read timeouts; a dead host has its time budget
 REAUTHENTICATE = (
     "Fix: re-authenticate. In Airbyte, re-authenticate the source in its settings; from the command line, run "
@@ -80,7 +79,7 @@ class PinterestOAuth(UsesSync, TokenRefreshHooks):
         url = str(self.get_token_refresh_endpoint())
         base_url, what = url.removesuffix("oauth/token"), f"POST {urlsplit(url).path}"
         reach = self.sync.reachability
-        read_timeout = CHECK_READ_TIMEOUT_SECONDS if reach.is_check else TIMEOUT_SECONDS[1]
+        read_timeout = reachability.CHECK_READ_TIMEOUT_SECONDS if reach.is_check else TIMEOUT_SECONDS[1]
         started = reachability.clock()
         connection_failures = failures = 0
         while True:

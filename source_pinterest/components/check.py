@@ -12,11 +12,14 @@ from typing import Any
 
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest.components import reachability
+
 
 def check_connection(source: Any, config: Mapping[str, Any]) -> tuple[bool, str | None]:
     source.sync.reachability.checking()  # the check's own Sync: nothing of an earlier run carries over
     try:
-        (ad_accounts,) = source.streams_named(["ad_accounts"])  # building every stream costs ~1 s of CPU
+        # Building every stream costs ~1 s of CPU; a silent host is given up on after one short wait.
+        (ad_accounts,) = source.streams_named(["ad_accounts"], read_timeout=reachability.CHECK_READ_TIMEOUT_SECONDS)
         found = {r.data["id"] for partition in ad_accounts.generate_partitions() for r in partition.read()}
     except AirbyteTracedException as error:
         return False, error.message

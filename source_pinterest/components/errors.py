@@ -17,7 +17,7 @@ from airbyte_cdk.sources.declarative.requesters.error_handlers.default_error_han
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest.components import deep_paging
+from source_pinterest.components import deep_paging, reachability
 from source_pinterest.components.answers import NotAnAnswerError, not_an_answer
 from source_pinterest.components.pinterest_said import describe_request, is_transient_400, pinterest_message
 from source_pinterest.components.refusals import (
@@ -68,11 +68,11 @@ class PinterestErrorHandler(UsesSync, DefaultErrorHandler):
 
     def interpret_response(self, response_or_exception: requests.Response | Exception | None) -> ErrorResolution:
         base_url = self.sync.settings.api_base_url
-        reachability = self.sync.reachability
+        reach = self.sync.reachability
         if isinstance(response_or_exception, NotAnAnswerError):  # refused before the HTTP cache kept it
             response_or_exception = response_or_exception.response
         if isinstance(response_or_exception, requests.Response):
-            reachability.reached(urlsplit(base_url).netloc)
+            reach.reached(urlsplit(base_url).netloc)
             skipped = self._skip(response_or_exception)
             if skipped:
                 return skipped
@@ -95,9 +95,14 @@ class PinterestErrorHandler(UsesSync, DefaultErrorHandler):
                 message = f"{problem} ({describe_request(response_or_exception)})"
                 return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
         elif isinstance(response_or_exception, Exception):
-            dead = reachability.unreachable(base_url, response_or_exception)
+            dead = reach.unreachable(base_url, response_or_exception)
             if dead:
                 return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, dead.message)
+            if reach.is_check and isinstance(response_or_exception, requests.exceptions.ReadTimeout):
+                # A check has seconds, not the retries a sync spends on a slow answer (check.py shortens its wait).
+                what = f"Checking the connection ({describe_request(response_or_exception)})"
+                message = reachability.silent_host(base_url, reachability.CHECK_READ_TIMEOUT_SECONDS, what)
+                return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
         resolution = super().interpret_response(response_or_exception)
         if (
             resolution.response_action == ResponseAction.FAIL

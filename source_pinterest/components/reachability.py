@@ -24,6 +24,7 @@ from source_pinterest.facts import PRODUCTION_URL
 
 UNREACHABLE_SECONDS = 30.0  # a host that accepts no connection for this long ends the sync
 CHECK_UNREACHABLE_SECONDS = 3.0  # `check` answers within seconds (retry waits are cut to what is left of it)
+CHECK_READ_TIMEOUT_SECONDS = 4.0  # `check` answers within about 10 s, a silent host included
 
 clock = time.monotonic  # module attributes, so tests can move time without sleeping
 sleep = time.sleep
@@ -152,3 +153,12 @@ class Reachability:
                 message=message, internal_message=repr(error), failure_type=FailureType.transient_error
             )
         )
+
+
+def silent_host(base_url: str, seconds: float, what: str) -> str:
+    """Why `what` failed when the host took the connection and never answered, and the fix."""
+    return (
+        f"{what} failed: {urlsplit(base_url).netloc} accepted the connection but sent no answer within {seconds:g} s. "
+        f"Fix: make sure {base_url} is Pinterest's API (the 'api_base_url' field; leave it empty for the real one) "
+        "and that no proxy (HTTPS_PROXY) or firewall holds the connection; then run it again."
+    )
