@@ -134,13 +134,8 @@ class PinterestOAuth(UsesSync, TokenRefreshHooks):
         checking = self.sync.reachability.is_check
         kept = "" if checking else " The state keeps everything read so far."
         if silent:
-            host = urlsplit(base_url).netloc
-            message = (
-                f"Refreshing the OAuth access token ({what}) failed: {host} accepted the connection but sent no "
-                f"answer within {read_timeout:g} s ({attempts} attempt(s)).{kept} Fix: make sure {base_url} is "
-                "Pinterest's API (the 'api_base_url' field; leave it empty for the real one) and that no proxy "
-                "(HTTPS_PROXY) or firewall holds the connection; then run it again."
-            )
+            refreshing = f"Refreshing the OAuth access token ({what}, {attempts} attempt(s))"
+            message = reachability.silent_host(base_url, read_timeout, refreshing, kept)
         else:
             message = (
                 f"Refreshing the OAuth access token ({what}) kept failing ({failure}) after {attempts - 1} "

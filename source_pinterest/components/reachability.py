@@ -155,10 +155,11 @@ class Reachability:
         )
 
 
-def silent_host(base_url: str, seconds: float, what: str) -> str:
-    """Why `what` failed when the host took the connection and never answered, and the fix."""
+def silent_host(base_url: str, seconds: float, what: str, note: str = "") -> str:
+    """Why `what` failed when the host took the connection and never answered, `note`, and the fix."""
+    host = urlsplit(base_url).netloc
     return (
-        f"{what} failed: {urlsplit(base_url).netloc} accepted the connection but sent no answer within {seconds:g} s. "
+        f"{what} failed: {host} accepted the connection but sent no answer within {seconds:g} s.{note} "
         f"Fix: make sure {base_url} is Pinterest's API (the 'api_base_url' field; leave it empty for the real one) "
         "and that no proxy (HTTPS_PROXY) or firewall holds the connection; then run it again."
     )
