@@ -97,8 +97,14 @@ class FirstDayState(CachedDates):
         # A sequential state carries the cursor value (the other kind, `slices` and `state_type`, does not).
         if slices and cursor_field.cursor_field_key in message:
             # The first merged interval is the one the cursor ends (see WindowEndState): it starts at `first_day`.
-            message = {**message, FIRST_DAY: self.output_format(self.merge_intervals(slices)[0][self.START_KEY])}
+            first = self.merge_intervals(slices)[0]
+            message = {**message, FIRST_DAY: self.output_format(first[self.START_KEY])}
+            message.update(self._cursor_of(cursor_field, first))
         return message
+
+    def _cursor_of(self, cursor_field: CursorField, first: Mapping[str, Any]) -> dict[str, Any]:
+        """The cursor value to write instead of the CDK's, from the first merged interval; none: the CDK's."""
+        return {}
 
 
 class WindowEndState(FirstDayState):
@@ -112,17 +118,10 @@ class WindowEndState(FirstDayState):
 
     last_final: dt.datetime | None = None
 
-    def convert_to_state_message(
-        self, cursor_field: CursorField, stream_state: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
+    def _cursor_of(self, cursor_field: CursorField, first: Mapping[str, Any]) -> dict[str, Any]:
         # The CDK writes the first merged interval's newest row (or its start); this writes its end instead.
-        message = super().convert_to_state_message(cursor_field, stream_state)
-        slices = stream_state.get("slices")
-        if slices and cursor_field.cursor_field_key in message:
-            end = self.merge_intervals(slices)[0][self.END_KEY]
-            end = min(end, self.last_final) if self.last_final is not None else end
-            message = {**message, cursor_field.cursor_field_key: self.output_format(end)}
-        return message
+        end = min(first[self.END_KEY], self.last_final) if self.last_final is not None else first[self.END_KEY]
+        return {cursor_field.cursor_field_key: self.output_format(end)}
 
 
 def last_final(converter: CustomFormatConcurrentStreamStateConverter, settings: Settings) -> dt.datetime | None:
