@@ -109,14 +109,15 @@ class SourcePinterest(cdk_seam.PreparedManifestSource):
         return cdk_seam.build_streams(self, definitions, definitions)
 
     def _validate_config(self) -> None:
+        """Ours first (its messages name the field and the fix), then the spec's, as the CDK's streams() does."""
         if self.resolved_config:  # the standard tests build the source without one
             config_validation.validate(self.resolved_config, self.sync.settings.today)
-
-    def _prepare_stream_build(self) -> None:
-        """What the CDK's streams() does before building: the spec's validations, then the manifest's api_budget."""
-        self._validate_config()  # first: its messages name the field and the fix
         if self.spec_component:
             self.spec_component.validate_config(self.resolved_config)
+
+    def _prepare_stream_build(self) -> None:
+        """What the CDK's streams() does before building: the config's validations, then the manifest's api_budget."""
+        self._validate_config()
         cdk_seam.set_api_budget_once(self, self.resolved_config)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
@@ -124,8 +125,6 @@ class SourcePinterest(cdk_seam.PreparedManifestSource):
         # schema loaders (discovery.py). The same validation as streams(), in the same order, comes first.
         self.begin_sync()
         self._validate_config()
-        if self.spec_component:
-            self.spec_component.validate_config(self.resolved_config)
         return discovery.airbyte_catalog(self)
 
     def streams_named(self, names: Iterable[str], read_timeout: float | None = None) -> list[Any]:
